@@ -1,0 +1,1 @@
+"""The ``tillclub`` console command: one entry point for every part of tillclub."""

@@ -1,0 +1,1 @@
+"""One module per ``tillclub`` subcommand (group); each exports ``command``."""
