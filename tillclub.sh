@@ -90,7 +90,7 @@ case "$cmd" in
     log "ruff"
     "$VENV/bin/ruff" check .
     "$VENV/bin/ruff" format --check --quiet .
-    log "mypy --strict (loyalty/)"
+    log "mypy --strict (loyalty/, plugins/)"
     "$VENV/bin/mypy"
     log "pytest"
     exec "$VENV/bin/pytest" -p no:cacheprovider "$@"
