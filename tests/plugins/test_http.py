@@ -104,3 +104,27 @@ def test_bad_requests(
 def test_refuses_a_short_secret(port: FakePort) -> None:
     with pytest.raises(ValueError, match="at least 16 characters"):
         HttpPlugin(port, {"secret": "short"})
+
+
+def test_openapi_document_matches_the_routes(port: FakePort) -> None:
+    """docs/pos-http-api.json lists exactly the routes the plugin serves."""
+    import json
+    from pathlib import Path
+
+    doc = json.loads(
+        (Path(__file__).resolve().parents[2] / "docs" / "pos-http-api.json").read_text("utf-8")
+    )
+    documented = {
+        (method.upper(), path.replace("{sale}", "<sale>"))
+        for path, ops in doc["paths"].items()
+        for method in ops
+    }
+    app = HttpPlugin(port, {"secret": SECRET}).app
+    served = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in rule.methods or ()
+        if method not in {"HEAD", "OPTIONS"}
+    }
+    assert documented == served
