@@ -35,7 +35,7 @@ def card_number(member_number: int, prefix: str = DEFAULT_CARD_PREFIX) -> str:
     """The EAN-13 printed on the card of ``member_number``.
 
     >>> card_number(1)
-    '2900000000019'
+    '2900000000018'
 
     :raises ValueError: for a negative number or one too long for the prefix.
     """
