@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
+from fractions import Fraction
 
 from .money import CENT, Money, to_decimal
 
@@ -31,9 +33,11 @@ def allocate(total: Money, weights: Sequence[Decimal | int | Money]) -> list[Mon
         w = [Decimal(1)] * len(w)
     negative = total.amount < 0
     cents = abs(total.cents)
-    weight_sum = sum(w)
-    shares = [Decimal(cents) * x / weight_sum for x in w]
-    floors = [int(s.to_integral_value(rounding=ROUND_FLOOR)) for s in shares]
+    # Exact fractions: Decimal division rounds to 28 digits, which can break exact ties.
+    exact = [Fraction(x) for x in w]
+    weight_sum = sum(exact)
+    shares = [cents * x / weight_sum for x in exact]
+    floors = [math.floor(s) for s in shares]
     left = cents - sum(floors)
     # Sorted is stable, so among equal remainders the earlier part gets the cent.
     order = sorted(range(len(w)), key=lambda i: shares[i] - floors[i], reverse=True)

@@ -31,6 +31,26 @@ def test_largest_remainder_wins_the_cent() -> None:
     assert allocate(Money("1.00"), [10, 20, 30]) == [Money("0.17"), Money("0.33"), Money("0.50")]
 
 
+def test_exact_ties_go_to_the_earlier_part() -> None:
+    """R$ 1,98 over weights 0, 1, 5, 100, 3, 5 (sum 114), in cents:
+
+    ======  =============  =====  =========  ====
+    weight  exact share    floor  remainder  part
+    ======  =============  =====  =========  ====
+    0       0              0      0          0
+    1       1.736… (33/19)   1    14/19      2   (largest remainder)
+    5       8.684… (165/19)  8    13/19      9   (tie, earlier)
+    100     173.684…         173  13/19      174 (tie, earlier)
+    3       5.210…           5    4/19       5
+    5       8.684… (165/19)  8    13/19      8   (tie, later: no cent left)
+    ======  =============  =====  =========  ====
+
+    A 28-digit Decimal remainder broke this exact tie the wrong way; fractions do not.
+    """
+    parts = allocate(Money.from_cents(198), [0, 1, 5, 100, 3, 5])
+    assert [p.cents for p in parts] == [0, 2, 9, 174, 5, 8]
+
+
 def test_negative_totals_and_zero_weights() -> None:
     assert allocate(Money("-1.00"), [1, 1, 1]) == [Money("-0.34"), Money("-0.33"), Money("-0.33")]
     assert allocate(Money("0.02"), [0, 0]) == [Money("0.01"), Money("0.01")]

@@ -1,0 +1,102 @@
+"""The earning stage (kind 8): points, cashback and raffle tickets on the net amount paid.
+
+Earning needs an identified member (an anonymous sale earns nothing: there is nobody to credit).
+Each rule pools the net of all its eligible lines, so splitting lines changes nothing:
+``points`` = floor(net / per_amount) × points; ``raffle`` = floor(net / per_amount) tickets;
+``cashback`` = net × percent, half-up to the cent; ``points_bonus`` = points × eligible units
+priced above zero after item promotions; ``points_multiplier`` adds floor(B × (factor − 1)),
+where B is what the ``points`` rules give on the lines it covers. A line takes the best
+non-stackable multiplier and every stackable one.
+"""
+
+from __future__ import annotations
+
+from .arith import percent_of
+from .result import RewardDetail, Rewards
+from .rules import (
+    Cashback,
+    Points,
+    PointsBonus,
+    PointsMultiplier,
+    Raffle,
+    Rule,
+)
+from .state import LineState
+
+RuleLines = tuple[Rule, list[LineState]]
+
+
+def earn(rules: list[RuleLines]) -> Rewards:
+    """The rewards the live earning ``rules`` give on the lines' final net amounts."""
+    details: list[RewardDetail] = []
+    tickets: dict[str, int] = {}
+    points_rules: list[tuple[Points, list[LineState]]] = []
+    multipliers: list[RuleLines] = []
+    for rule, lines in sorted(rules, key=lambda rl: (rl[0].priority, rl[0].id)):
+        p = rule.params
+        paid = sum(ls.paid - ls.cut for ls in lines)  # nets are never negative
+        amount = 0
+        campaign = None
+        if isinstance(p, Points):
+            amount = paid // p.per_cents * p.points
+            points_rules.append((p, lines))
+        elif isinstance(p, PointsBonus):
+            # Units paid for: priced above zero after item promotions (a free unit earns no
+            # bonus). Counted per unit, not per line, so splitting a line changes nothing.
+            units = sum(t[0] for ls in lines for t in ls.tranches if t[1] > 0)
+            if rule.max_units_per_sale is not None:
+                units = min(units, rule.max_units_per_sale)
+            amount = units * p.points
+        elif isinstance(p, Cashback):
+            amount = percent_of(paid, p.percent_ratio)
+        elif isinstance(p, Raffle):
+            amount = paid // p.per_cents
+            campaign = p.campaign
+            tickets[campaign] = tickets.get(campaign, 0) + amount
+        elif isinstance(p, PointsMultiplier):
+            multipliers.append((rule, lines))
+            continue
+        if amount:
+            details.append(RewardDetail(rule.id, rule.name, rule.kind, amount, campaign))
+    details.extend(_multiplied(multipliers, points_rules))
+    points = sum(d.amount for d in details if d.kind.value.startswith("points"))
+    cashback = sum(d.amount for d in details if d.kind.value == "cashback")
+    return Rewards(
+        points, cashback, tuple(sorted((c, n) for c, n in tickets.items() if n)), tuple(details)
+    )
+
+
+def _multiplied(
+    multipliers: list[RuleLines], points_rules: list[tuple[Points, list[LineState]]]
+) -> list[RewardDetail]:
+    if not multipliers or not points_rules:
+        return []
+    best: dict[int, Rule] = {}  # line -> the best non-stackable multiplier on it
+    for rule, lines in multipliers:
+        if rule.stackable:
+            continue
+        assert isinstance(rule.params, PointsMultiplier)
+        for ls in lines:
+            held = best.get(ls.pos)
+            if held is None or _better(rule, held):
+                best[ls.pos] = rule
+    out: list[RewardDetail] = []
+    for rule, lines in multipliers:
+        assert isinstance(rule.params, PointsMultiplier)
+        mine = {ls.pos for ls in lines if rule.stackable or best.get(ls.pos) is rule}
+        base = sum(
+            sum(ls.paid - ls.cut for ls in covered if ls.pos in mine) // p.per_cents * p.points
+            for p, covered in points_rules
+        )
+        num, den = rule.params.factor_ratio
+        extra = base * (num - den) // den
+        if extra:
+            out.append(RewardDetail(rule.id, rule.name, rule.kind, extra))
+    return out
+
+
+def _better(rule: Rule, held: Rule) -> bool:
+    a, b = rule.params, held.params
+    assert isinstance(a, PointsMultiplier)
+    assert isinstance(b, PointsMultiplier)
+    return (-a.factor, rule.priority, rule.id) < (-b.factor, held.priority, held.id)

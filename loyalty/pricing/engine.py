@@ -1,0 +1,334 @@
+"""The evaluator: price a basket against a compiled rule set, explaining every cent.
+
+Order (``docs/campaign-format.md``): member prices → item promotions by ascending priority →
+basket promotions → vouchers → earning. The same pure function runs at the till and at the
+server, so both get the same answer to the cent. Nothing here reads the clock: ``at`` is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from .arith import percent_of, ratio, split
+from .basket import BasketLine, MemberContext, normalize_codes
+from .earning import earn
+from .eligibility import live
+from .errors import PricingError
+from .index import RuleSet, StoreIndex
+from .promotions import PLANNERS
+from .result import AppliedRule, Explanation, LineResult, PricingResult, Rewards, VoucherOutcome
+from .rules import BasketAmountOff, BasketPercentOff, MemberPrice, Rule, Stage
+from .state import LineState, apply_plan
+from .voucher import VoucherApplication
+
+RuleLines = tuple[Rule, list[LineState]]
+_UNSEEN: list[LineState] = []
+
+
+def price(
+    ruleset: RuleSet,
+    basket: Sequence[BasketLine],
+    member: MemberContext | None,
+    store_id: str | None,
+    at: datetime,
+    *,
+    vouchers: Sequence[VoucherApplication] = (),
+    coupons: Iterable[str] = (),
+) -> PricingResult:
+    """Price ``basket`` for ``member`` (``None``: anonymous) in ``store_id`` at ``at``.
+
+    :param ruleset: from :func:`compile_rules`; build it once and reuse it.
+    :param at: the sale time, time-zone aware; rules' windows are read in the store's zone.
+    :param vouchers: validated vouchers to apply after the basket promotions, in this order.
+    :param coupons: codes presented at the till, in addition to ``member.coupons``.
+    :raises PricingError: for a naive ``at``.
+    """
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise PricingError(
+            "sale time",
+            "horário da venda",
+            "at",
+            f"must be a date-time with a time zone, got {at.isoformat()}",
+            f"deve ser uma data-hora com fuso horário, recebido {at.isoformat()}",
+        )
+    local = at.astimezone(ZoneInfo(ruleset.timezone_for(store_id))).replace(tzinfo=None)
+    codes = normalize_codes(coupons)
+    if member is not None:
+        codes |= member.coupons
+    order = [LineState(i, line) for i, line in enumerate(basket)]
+    order.sort(key=_sort_key)  # stable: identical lines keep their basket order
+    previous: object = None
+    group = -1
+    for rank, ls in enumerate(order):
+        ls.rank = rank
+        if ls.line.sort_key != previous:
+            previous = ls.line.sort_key
+            group += 1
+        ls.group = group
+    found = _candidates(ruleset.index_for(store_id), order, member, codes, at, local)
+    stages: dict[Stage, list[RuleLines]] = {stage: [] for stage in Stage}
+    for rule, lines in found:
+        stages[rule.stage].append((rule, lines))
+    applied: dict[str, int] = {}
+    _member_prices(stages[Stage.PRICE], applied)
+    _item_promotions(stages[Stage.ITEM], applied)
+    _basket_promotions(stages[Stage.BASKET], order, applied)
+    outcomes = _vouchers(vouchers, order)
+    rewards = earn(stages[Stage.EARNING]) if member is not None else earn([])
+    return _result(ruleset, order, applied, vouchers, outcomes, rewards, store_id, member)
+
+
+def _sort_key(ls: LineState) -> tuple[object, ...]:
+    return ls.line.sort_key
+
+
+def _candidates(
+    idx: StoreIndex,
+    order: list[LineState],
+    member: MemberContext | None,
+    codes: frozenset[str],
+    at: datetime,
+    local: datetime,
+) -> list[RuleLines]:
+    """The live rules with the lines in their scope, each list in attribute (rank) order."""
+    seen: dict[str, list[LineState] | None] = {}
+    rules: list[Rule] = []
+    by_sku, by_cat, by_brand, by_tag = idx.by_sku, idx.by_category, idx.by_brand, idx.by_tag
+    for ls in order:
+        hits = by_sku.get(ls.sku, ()) + by_cat.get(ls.category, ()) + by_brand.get(ls.brand, ())
+        for tag in ls.tags:
+            hits += by_tag.get(tag, ())
+        for rule in hits:
+            lines = seen.get(rule.id, _UNSEEN)
+            if lines is _UNSEEN:
+                lines = [] if rule.unconditional or live(rule, member, codes, at, local) else None
+                seen[rule.id] = lines
+                if lines is not None:
+                    rules.append(rule)
+            if lines is None or (lines and lines[-1] is ls):
+                continue
+            if rule.covers(ls.sku, ls.category, ls.brand, ls.tags):
+                lines.append(ls)
+    out = [(rule, lines) for rule in rules if (lines := seen[rule.id])]
+    for rule in idx.everywhere:
+        if not (rule.unconditional or live(rule, member, codes, at, local)):
+            continue
+        if rule.exclude is None:
+            out.append((rule, list(order)))
+        elif lines := [ls for ls in order if rule.covers(ls.sku, ls.category, ls.brand, ls.tags)]:
+            out.append((rule, lines))
+    return out
+
+
+def _member_prices(rules: list[RuleLines], applied: dict[str, int]) -> None:
+    """Each unit's price becomes the lowest of its shelf price and its live member prices."""
+    if not rules:
+        return
+    per_line: dict[int, tuple[LineState, list[Rule]]] = {}
+    for rule, lines in rules:
+        for ls in lines:
+            per_line.setdefault(ls.pos, (ls, []))[1].append(rule)
+    caps = {r.id: r.max_units_per_sale for r, _ in rules if r.max_units_per_sale is not None}
+    # With caps, the dearest units get the member price first (order-free, shopper's best).
+    for ls, candidates in sorted(
+        per_line.values(), key=lambda e: (-e[0].tranches[0][1], e[0].rank)
+    ):
+        count, shelf, _ = ls.tranches[0]
+        left = count
+        tranches: list[list[int]] = []
+        for rule in sorted(candidates, key=_member_price_key):
+            assert isinstance(rule.params, MemberPrice)
+            unit = ls.scaled(rule.params.price_cents)
+            if unit >= shelf:
+                break
+            n = min(left, caps.get(rule.id, left))
+            if n <= 0:
+                continue
+            if rule.id in caps:
+                caps[rule.id] -= n
+            tranches.append([n, unit, 0])
+            cents = (shelf - unit) * n
+            ls.discounts[rule.id] = ls.discounts.get(rule.id, 0) + cents
+            applied[rule.id] = applied.get(rule.id, 0) + cents
+            left -= n
+            if not left:
+                break
+        if left:
+            tranches.append([left, shelf, 0])
+        ls.tranches = tranches
+        ls.paid = sum(t[0] * t[1] for t in tranches)
+        ls.version += 1
+
+
+def _member_price_key(rule: Rule) -> tuple[int, str]:
+    assert isinstance(rule.params, MemberPrice)
+    return (rule.params.price_cents, rule.id)
+
+
+def _item_promotions(rules: list[RuleLines], applied: dict[str, int]) -> None:
+    """By ascending priority; within a priority, the larger discount on the basket first."""
+    by_priority: dict[int, list[RuleLines]] = {}
+    for rule, lines in rules:
+        by_priority.setdefault(rule.priority, []).append((rule, lines))
+    for priority in sorted(by_priority):
+        plans = [(PLANNERS[r.kind](r, lines), r, lines) for r, lines in by_priority[priority]]
+        plans.sort(key=lambda p: (-p[0].discount, p[1].id))
+        for plan, rule, lines in plans:
+            if plan.discount <= 0:
+                break  # sorted: no later rule of this priority gives anything either
+            if not plan.current():
+                plan = PLANNERS[rule.kind](rule, lines)
+                if plan.discount <= 0:
+                    continue
+            applied[rule.id] = applied.get(rule.id, 0) + apply_plan(plan, rule.id)
+
+
+def _basket_promotions(
+    rules: list[RuleLines], order: list[LineState], applied: dict[str, int]
+) -> None:
+    """The best non-stackable basket promotion, then every stackable one on what is left.
+
+    Thresholds (inclusive) compare with the eligible subtotal after item promotions.
+    """
+    if not rules:
+        return
+    base = {rule.id: sum(ls.paid - ls.cut for ls in lines) for rule, lines in rules}
+
+    def offer(rule: Rule, current: int) -> int:
+        p = rule.params
+        assert isinstance(p, BasketAmountOff | BasketPercentOff)
+        if current <= 0 or base[rule.id] < p.min_cents:
+            return 0
+        if isinstance(p, BasketAmountOff):
+            return min(p.amount_cents, current)
+        return min(percent_of(current, p.percent_ratio), current)
+
+    exclusive = [(offer(r, base[r.id]), r, lines) for r, lines in rules if not r.stackable]
+    exclusive.sort(key=lambda e: (-e[0], e[1].priority, e[1].id))
+    if exclusive and exclusive[0][0] > 0:
+        cents, rule, lines = exclusive[0]
+        applied[rule.id] = cents
+        _spread(cents, lines, rule.id, voucher=False)
+    stacked = [(r, lines) for r, lines in rules if r.stackable]
+    stacked.sort(key=lambda e: (e[0].priority, -offer(e[0], base[e[0].id]), e[0].id))
+    for rule, lines in stacked:
+        cents = offer(rule, sum(ls.paid - ls.cut for ls in lines))
+        if cents:
+            applied[rule.id] = cents
+            _spread(cents, lines, rule.id, voucher=False)
+
+
+def _spread(cents: int, lines: list[LineState], key: str, *, voucher: bool) -> None:
+    """Take ``cents`` off ``lines`` in proportion to their nets, largest remainder.
+
+    The split is first over groups of identical lines, then within a group, so splitting a
+    line in two moves no cent to another product (which could change its points).
+    """
+    weights = [ls.paid - ls.cut for ls in lines]
+    if len({ls.group for ls in lines}) == len(lines):
+        parts = split(cents, weights)  # no two lines alike: the common case
+    else:
+        parts = _split_by_group(cents, lines, weights)
+    target = "vouchers" if voucher else "discounts"
+    for ls, part in zip(lines, parts, strict=True):
+        if part:
+            ls.cut += part
+            explained: dict[str, int] = getattr(ls, target)
+            explained[key] = explained.get(key, 0) + part
+
+
+def _split_by_group(cents: int, lines: list[LineState], weights: list[int]) -> list[int]:
+    """Split over groups of identical lines, then within each group (lines come in rank order,
+    so a group's lines are adjacent)."""
+    starts = [i for i, ls in enumerate(lines) if i == 0 or lines[i - 1].group != ls.group]
+    bounds = list(zip(starts, [*starts[1:], len(lines)], strict=True))
+    shares = split(cents, [sum(weights[a:b]) for a, b in bounds])
+    parts: list[int] = []
+    for (a, b), share in zip(bounds, shares, strict=True):
+        parts += split(share, weights[a:b]) if b - a > 1 else [share]
+    return parts
+
+
+def _vouchers(
+    vouchers: Sequence[VoucherApplication], order: list[LineState]
+) -> list[VoucherOutcome]:
+    base = sum(ls.paid - ls.cut for ls in order)
+    outcomes: list[VoucherOutcome] = []
+    for v in vouchers:
+        if base < v.min_subtotal.cents:
+            outcomes.append(VoucherOutcome(v.voucher_id, v.code, False, 0, "min_subtotal"))
+            continue
+        current = sum(ls.paid - ls.cut for ls in order)
+        if v.percent is not None:
+            cents = percent_of(current, ratio(v.percent))
+        else:
+            assert v.amount is not None
+            cents = v.amount.cents
+        cents = min(cents, current)
+        if cents > 0:
+            _spread(cents, order, v.voucher_id, voucher=True)
+        outcomes.append(
+            VoucherOutcome(
+                v.voucher_id, v.code, cents > 0, cents, None if cents else "nothing_left"
+            )
+        )
+    return outcomes
+
+
+def _result(
+    ruleset: RuleSet,
+    order: list[LineState],
+    applied: dict[str, int],
+    vouchers: Sequence[VoucherApplication],
+    outcomes: list[VoucherOutcome],
+    rewards: Rewards,
+    store_id: str | None,
+    member: MemberContext | None,
+) -> PricingResult:
+    heads = ruleset.heads
+    names = {v.voucher_id: v.name for v in vouchers}
+    by_pos: list[LineState] = [order[0]] * len(order) if order else []
+    for ls in order:
+        by_pos[ls.pos] = ls
+    lines: list[LineResult] = []
+    for ls in by_pos:
+        explained = [Explanation(*heads[rid], c) for rid, c in ls.discounts.items()]
+        if ls.vouchers:
+            explained += [
+                Explanation("voucher", vid, names[vid], "voucher", Stage.VOUCHER, c)
+                for vid, c in ls.vouchers.items()
+            ]
+        line = ls.line
+        net = ls.paid - ls.cut
+        lines.append(
+            LineResult(
+                ls.pos,
+                line.sku,
+                line.qty,
+                line.unit_price,
+                ls.weighed,
+                ls.gross,
+                (*explained,),
+                net,
+            )
+        )
+    summary = [AppliedRule(*heads[rid], c) for rid, c in applied.items()]
+    summary += [
+        AppliedRule(
+            "voucher", o.voucher_id, names[o.voucher_id], "voucher", Stage.VOUCHER, o.amount_cents
+        )
+        for o in outcomes
+        if o.applied
+    ]
+    return PricingResult(
+        lines=tuple(lines),
+        subtotal_cents=sum(ls.gross for ls in order),
+        total_cents=sum(ln.net_cents for ln in lines),
+        rewards=rewards,
+        applied=tuple(summary),
+        vouchers=tuple(outcomes),
+        store_id=store_id,
+        member_id=None if member is None else member.id,
+    )

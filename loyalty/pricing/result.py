@@ -1,0 +1,137 @@
+"""The pricing result and its explanation: every cent and every point tied to a rule or voucher.
+
+Amounts are kept as integer cents (``*_cents``) and exposed as ``Money``; building ``Money``
+lazily keeps the result cheap to make at the till. The per-line values are ``NamedTuple``s:
+as immutable as a frozen dataclass and three times cheaper to build, which counts when a
+100-line basket makes a few hundred of them per sale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import NamedTuple
+
+from ..money import Money
+from .rules import RuleKind, Stage
+
+
+class Explanation(NamedTuple):
+    """One discount on one line: how much, and which rule (or voucher) gave it and why."""
+
+    source: str  # "rule" or "voucher"
+    id: str  # the rule id or the voucher id
+    name: str  # shown on receipts, e.g. "Preço Clube"
+    kind: str  # a RuleKind value, or "voucher"
+    stage: Stage
+    amount_cents: int
+
+    @property
+    def amount(self) -> Money:
+        return Money.from_cents(self.amount_cents)
+
+
+class LineResult(NamedTuple):
+    """A priced line: gross = shelf price × qty; net = gross − the discounts."""
+
+    position: int  # 0-based index in the basket as given
+    sku: str
+    qty: Decimal
+    unit_price: Money
+    weighed: bool
+    gross_cents: int
+    discounts: tuple[Explanation, ...]
+    net_cents: int
+
+    @property
+    def gross(self) -> Money:
+        return Money.from_cents(self.gross_cents)
+
+    @property
+    def net(self) -> Money:
+        return Money.from_cents(self.net_cents)
+
+    @property
+    def discount(self) -> Money:
+        return Money.from_cents(self.gross_cents - self.net_cents)
+
+
+@dataclass(frozen=True, slots=True)
+class RewardDetail:
+    """A reward earned, attributed to the earning rule that gave it.
+
+    ``amount`` is points (``int``) for points kinds, cents for cashback, tickets for raffles.
+    """
+
+    rule: str
+    name: str
+    kind: RuleKind
+    amount: int
+    campaign: str | None = None  # raffle campaign
+
+    @property
+    def cashback(self) -> Money | None:
+        """The cashback as ``Money`` (``None`` for points and tickets)."""
+        return Money.from_cents(self.amount) if self.kind is RuleKind.CASHBACK else None
+
+
+@dataclass(frozen=True, slots=True)
+class Rewards:
+    points: int
+    cashback_cents: int
+    raffle_tickets: tuple[tuple[str, int], ...]  # (campaign, tickets), sorted by campaign
+    details: tuple[RewardDetail, ...]
+
+    @property
+    def cashback(self) -> Money:
+        return Money.from_cents(self.cashback_cents)
+
+
+class AppliedRule(NamedTuple):
+    """A rule or voucher that changed the sale, with its total over all lines."""
+
+    source: str
+    id: str
+    name: str
+    kind: str
+    stage: Stage
+    amount_cents: int
+
+    @property
+    def amount(self) -> Money:
+        return Money.from_cents(self.amount_cents)
+
+
+@dataclass(frozen=True, slots=True)
+class VoucherOutcome:
+    """Whether a voucher given to the engine applied, and if not, why (``min_subtotal``)."""
+
+    voucher_id: str
+    code: str
+    applied: bool
+    amount_cents: int
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PricingResult:
+    lines: tuple[LineResult, ...]
+    subtotal_cents: int
+    total_cents: int
+    rewards: Rewards
+    applied: tuple[AppliedRule, ...]  # in the order the rules applied
+    vouchers: tuple[VoucherOutcome, ...] = ()
+    store_id: str | None = None
+    member_id: str | None = None
+
+    @property
+    def subtotal(self) -> Money:
+        return Money.from_cents(self.subtotal_cents)
+
+    @property
+    def total(self) -> Money:
+        return Money.from_cents(self.total_cents)
+
+    @property
+    def discount(self) -> Money:
+        return Money.from_cents(self.subtotal_cents - self.total_cents)

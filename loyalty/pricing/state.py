@@ -1,0 +1,117 @@
+"""The engine's working state for one basket: lines split into tranches of like-priced units.
+
+A line of 6 units starts as one tranche ``[6, price, taken=0]``; a promotion that frees two of
+them splits it into ``[4, price, 0]`` and ``[2, 0, 1]``. Working per unit (not per line) is what
+makes a line of qty 3 price exactly like three lines of qty 1. A weighed line is one unit whose
+"price" is the line amount. Amounts are integer cents; this module is private to the engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .arith import mul_half_up
+from .basket import BasketLine
+
+Tranche = list[int]  # [count, unit price in cents, taken (1: has a non-stackable promotion)]
+
+
+class LineState:
+    __slots__ = (
+        "pos", "line", "rank", "group", "weighed", "milli", "sku", "category", "brand", "tags",
+        "gross", "tranches", "paid", "discounts", "cut", "vouchers", "version",
+    )  # fmt: skip
+
+    def __init__(self, pos: int, line: BasketLine) -> None:
+        self.pos = pos
+        self.line = line
+        self.rank = 0  # position in attribute order, set by the engine
+        self.group = 0  # lines with equal attributes share a group
+        self.weighed = line.is_weighed
+        self.milli = line.qty_milli
+        self.sku = line.sku
+        self.category = line.category
+        self.brand = line.brand
+        self.tags = line.tags
+        if self.weighed:
+            self.gross = mul_half_up(line.price_cents, self.milli, 1000)
+            self.tranches: list[Tranche] = [[1, self.gross, 0]]
+        else:
+            count = self.milli // 1000
+            self.gross = line.price_cents * count
+            self.tranches = [[count, line.price_cents, 0]]
+        self.paid = self.gross  # sum of count × price over the tranches, kept up to date
+        self.discounts: dict[str, int] = {}  # rule id -> cents, in the order rules applied
+        self.cut = 0  # basket-level cents taken off this line (basket rules and vouchers)
+        self.vouchers: dict[str, int] = {}  # voucher id -> cents
+        self.version = 0  # bumped on every change, so a stale plan is recomputed
+
+    def scaled(self, unit_cents: int) -> int:
+        """What a per-unit (per-kg) amount comes to for one unit of this line."""
+        return mul_half_up(unit_cents, self.milli, 1000) if self.weighed else unit_cents
+
+    def units(self) -> int:
+        return sum(t[0] for t in self.tranches)
+
+    def net(self) -> int:
+        return self.paid - self.cut
+
+
+# (line, tranche index, units, new unit price, take): one step of a plan
+Op = tuple[LineState, int, int, int, bool]
+
+
+@dataclass(slots=True)
+class Plan:
+    """What a rule would do to the current state; applied only if still current."""
+
+    ops: list[Op] = field(default_factory=list)
+    discount: int = 0
+    read: list[tuple[LineState, int]] = field(default_factory=list)
+
+    def current(self) -> bool:
+        return all(ls.version == seen for ls, seen in self.read)
+
+    def add(self, ls: LineState, ti: int, units: int, new_price: int, take: bool) -> None:
+        self.ops.append((ls, ti, units, new_price, take))
+        self.discount += (ls.tranches[ti][1] - new_price) * units
+
+
+def apply_plan(plan: Plan, rule_id: str) -> int:
+    """Apply ``plan``'s steps to their lines, attributing the cents to ``rule_id``."""
+    by_line: dict[int, list[Op]] = {}
+    for op in plan.ops:
+        by_line.setdefault(op[0].pos, []).append(op)
+    total = 0
+    for ops in by_line.values():
+        ls = ops[0][0]
+        old = ls.tranches
+        left = [t[0] for t in old]
+        added: list[Tranche] = []
+        cents = 0
+        for _, ti, units, new_price, take in ops:
+            left[ti] -= units
+            price, taken = old[ti][1], old[ti][2]
+            cents += (price - new_price) * units
+            added.append([units, new_price, 1 if take or taken else 0])
+        merged: dict[tuple[int, int], Tranche] = {}
+        for count, (_, price, taken) in zip(left, old, strict=True):
+            if count:
+                _merge(merged, count, price, taken)
+        for count, price, taken in added:
+            _merge(merged, count, price, taken)
+        ls.tranches = list(merged.values())
+        ls.paid -= cents
+        ls.version += 1
+        if cents:
+            ls.discounts[rule_id] = ls.discounts.get(rule_id, 0) + cents
+        total += cents
+    return total
+
+
+def _merge(merged: dict[tuple[int, int], Tranche], count: int, price: int, taken: int) -> None:
+    key = (price, taken)
+    if key in merged:
+        merged[key][0] += count
+    else:
+        merged[key] = [count, price, taken]
