@@ -1,0 +1,93 @@
+"""API errors: one ``Enum`` of stable codes, JSON bodies ``{"code", "message"}``, handlers.
+
+Every error an agent or client can see is listed in ``ErrorCode``; the code is the contract,
+the message is for people and may change.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("tillclub.server.errors")
+
+
+class ErrorCode(enum.Enum):
+    BAD_REQUEST = "bad_request"
+    VALIDATION_FAILED = "validation_failed"
+    UNAUTHORIZED = "unauthorized"
+    TERMINAL_REVOKED = "terminal_revoked"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    NOT_ACCEPTABLE = "not_acceptable"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    RATE_LIMITED = "rate_limited"
+    INVALID_ENROLMENT_CODE = "invalid_enrolment_code"
+    CURSOR_AHEAD = "cursor_ahead"
+    NOT_READY = "not_ready"
+    INTERNAL_ERROR = "internal_error"
+
+
+_HTTP_CODES = {
+    400: ErrorCode.BAD_REQUEST,
+    401: ErrorCode.UNAUTHORIZED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    406: ErrorCode.NOT_ACCEPTABLE,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    429: ErrorCode.RATE_LIMITED,
+}
+
+
+class ApiError(Exception):
+    """Raised by handlers; rendered as ``{"code": ..., "message": ..., "details"?: ...}``."""
+
+    def __init__(self, status: int, code: ErrorCode, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+def error_response(status: int, code: ErrorCode, message: str, details: Any = None) -> Response:
+    body: dict[str, Any] = {"code": code.value, "message": message}
+    if details is not None:
+        body["details"] = details
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError) -> Response:
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        code = _HTTP_CODES.get(
+            status, ErrorCode.BAD_REQUEST if status < 500 else ErrorCode.INTERNAL_ERROR
+        )
+        message = exc.description or exc.name
+        if status == 429:
+            message = f"too many requests: limit {exc.description}"
+        response = error_response(status, code, message)
+        valid_methods = getattr(exc, "valid_methods", None)
+        if status == 405 and valid_methods:
+            response.headers["Allow"] = ", ".join(valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        log.exception("unhandled error")
+        return error_response(500, ErrorCode.INTERNAL_ERROR, "internal server error")

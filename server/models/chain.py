@@ -1,0 +1,55 @@
+"""The chain, its stores and their terminals (the agents' identities)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base, str_enum
+
+
+class ChainSetting(Base):
+    """A chain-wide setting (card prefix, redemption caps, ...), one JSON value per key."""
+
+    __tablename__ = "chain_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, Any]]
+    updated_at: Mapped[dt.datetime]
+
+
+class Store(Base):
+    __tablename__ = "stores"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime]
+
+
+class TerminalStatus(enum.Enum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    REVOKED = "revoked"
+
+
+class Terminal(Base):
+    """A till's agent. Holds only hashes of its one-time enrolment code and its credential."""
+
+    __tablename__ = "terminals"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    status: Mapped[TerminalStatus] = mapped_column(str_enum(TerminalStatus))
+    enrolment_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    enrolment_expires_at: Mapped[dt.datetime | None]
+    credential_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+    enrolled_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+    last_seen_at: Mapped[dt.datetime | None]

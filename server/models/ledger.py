@@ -1,0 +1,39 @@
+"""The points and cashback ledger: append-only, one row per entry, unique by entry id.
+
+No foreign key to ``members``: entries are facts made at the till, possibly for a member whose
+enrolment event has not arrived yet; they count once the member exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base
+from .sync import ChangeTracked
+
+
+class LedgerEntryRow(ChangeTracked, Base):
+    __tablename__ = "ledger_entries"
+
+    entry_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(64))
+    currency: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[Decimal]
+    effective_at: Mapped[dt.datetime]
+    available_at: Mapped[dt.datetime | None]
+    expires_at: Mapped[dt.datetime | None]
+    sale_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    rule_id: Mapped[str | None] = mapped_column(String(64))
+    store_id: Mapped[str | None] = mapped_column(String(32))
+    terminal_id: Mapped[str | None] = mapped_column(String(40))
+    reverses: Mapped[str | None] = mapped_column(String(128))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    event_id: Mapped[str | None] = mapped_column(String(128))
+    recorded_at: Mapped[dt.datetime]
+
+    __table_args__ = (Index("ix_ledger_entries_member_currency", "member_id", "currency"),)

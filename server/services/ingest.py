@@ -1,0 +1,216 @@
+"""Push: apply a batch of agent events exactly once, rejecting bad events one by one.
+
+The order of work for a batch:
+
+1. parse and check every event in Python (no transaction open): malformed, unknown type,
+   another terminal's event -> rejected alone; sales are re-priced (``reprice.py``);
+2. one transaction: skip ids already in ``applied_events`` (a re-send), check what needs the
+   database (a sale id or CPF already taken, an unknown voucher), claim the remaining ids with
+   ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (a concurrent push of the same id gets nothing
+   back and skips it), write every effect in bulk, settle the vouchers used, commit;
+3. answer: every id now durably applied (including earlier applications) and, per rejected
+   event, its code and message.
+
+An event's id and its effects commit together, so a crash (kill -9) before the commit leaves
+nothing and the re-sent batch applies it all; after the commit a re-send changes nothing. If a
+race slips past the checks (two workers enrolling the same CPF), the bulk write fails with an
+integrity error and the batch is re-run event by event in savepoints, so only the loser of the
+race is rejected.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from loyalty.errors import LoyaltyError
+from loyalty.events import (
+    MemberEnrolled,
+    SaleRecorded,
+    event_from_dict,
+)
+
+from ..models import (
+    AppliedEvent,
+    RejectedEvent,
+)
+from ..security import CpfCipher
+from .ingest_checks import check_against_db, check_origin
+from .ingest_rows import write
+from .ingest_types import BatchResult, Pending, Reject, Rejection
+from .reprice import Repricer
+from .terminals import TerminalIdentity
+from .uow import SqlUnitOfWork, utcnow
+from .vouchers import settle_voucher
+
+log = logging.getLogger("tillclub.server.ingest")
+
+
+def apply_batch(
+    uow: SqlUnitOfWork,
+    who: TerminalIdentity,
+    raw_events: Sequence[Any],
+    *,
+    repricer: Repricer,
+    cipher: CpfCipher,
+    pause_before_commit: float = 0.0,
+) -> BatchResult:
+    """Apply ``raw_events`` (wire dicts) pushed by terminal ``who``; see the module docstring."""
+    result = BatchResult()
+    pending: list[Pending] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_events):
+        raw_id = raw.get("event_id") if isinstance(raw, dict) else None
+        event_id = raw_id if isinstance(raw_id, str) else None
+        try:
+            event = event_from_dict(raw)
+            check_origin(event, who)
+            if event.header.event_id in seen:
+                continue  # the same event twice in one batch: apply once, answer once
+            seen.add(event.header.event_id)
+            item = Pending(index, event)
+            if isinstance(event, SaleRecorded):
+                item.reprice = repricer(event)
+            if isinstance(event, MemberEnrolled) and event.cpf is not None:
+                item.cpf_hash = cipher.lookup_hash(event.cpf)
+            pending.append(item)
+        except Reject as exc:
+            result.rejected.append(Rejection(index, event_id, exc.code, exc.message))
+        except LoyaltyError as exc:
+            result.rejected.append(Rejection(index, event_id, exc.code, exc.message_en))
+    if not pending:
+        return result
+    parsed_rejections = list(result.rejected)
+    granular = False
+    for attempt in range(1, _ATTEMPTS + 1):
+        result = BatchResult(rejected=list(parsed_rejections))
+        try:
+            _apply(uow, who, pending, result, cipher, pause_before_commit, granular=granular)
+            break
+        except IntegrityError:
+            # A concurrent push took a key this batch needs: redo event by event, so only
+            # the events that lost the race are rejected.
+            if granular:
+                raise
+            log.warning("batch conflict; re-applying event by event", extra=_who(who))
+            granular = True
+        except OperationalError as exc:
+            if attempt == _ATTEMPTS or not _is_transient(exc):
+                raise
+            log.warning("batch deadlock or serialization failure; retrying", extra=_who(who))
+    position = {p.event_id: p.index for p in pending}
+    result.applied.sort(key=position.__getitem__)
+    result.rejected.sort(key=lambda r: r.index)
+    return result
+
+
+def record_rejections(
+    uow: SqlUnitOfWork, who: TerminalIdentity, rejected: Sequence[Rejection]
+) -> None:
+    """Keep the last rejection of each event id for head office (what agents keep failing on).
+
+    Separate from the batch's transaction: bookkeeping must never undo or delay applied events.
+    """
+    latest = {r.event_id: r for r in rejected if r.event_id}
+    if not latest:
+        return
+    now = utcnow()
+    with uow:
+        s = uow.session
+        known = {
+            row.event_id: row
+            for row in s.scalars(
+                select(RejectedEvent).where(RejectedEvent.event_id.in_(list(latest)))
+            )
+        }
+        for event_id, r in latest.items():
+            row = known.get(event_id)
+            if row is None:
+                s.add(
+                    RejectedEvent(
+                        event_id=event_id[:128],
+                        terminal_id=who.terminal_id,
+                        code=r.code,
+                        message=r.message[:500],
+                        first_seen_at=now,
+                        last_seen_at=now,
+                        attempts=1,
+                    )
+                )
+            else:
+                row.code, row.message, row.last_seen_at = r.code, r.message[:500], now
+                row.attempts += 1
+        uow.commit()
+
+
+_ATTEMPTS = 4
+
+
+def _who(who: TerminalIdentity) -> dict[str, str]:
+    return {"terminal_id": who.terminal_id}
+
+
+def _is_transient(exc: OperationalError) -> bool:
+    code = getattr(exc.orig, "sqlstate", None)
+    return code in ("40P01", "40001")  # deadlock detected, serialization failure
+
+
+def _apply(
+    uow: SqlUnitOfWork,
+    who: TerminalIdentity,
+    pending: list[Pending],
+    result: BatchResult,
+    cipher: CpfCipher,
+    pause_before_commit: float,
+    *,
+    granular: bool,
+) -> None:
+    now = utcnow()
+    with uow:
+        s = uow.session
+        ids = [p.event_id for p in pending]
+        done = set(s.scalars(select(AppliedEvent.event_id).where(AppliedEvent.event_id.in_(ids))))
+        todo: list[Pending] = []
+        for p in pending:
+            if p.event_id in done:
+                result.applied.append(p.event_id)
+            else:
+                todo.append(p)
+        todo = check_against_db(s, todo, result)
+        groups = [[p] for p in todo] if granular else ([todo] if todo else [])
+        vouchers: set[str] = set()
+        for group in groups:
+            try:
+                if granular:
+                    with s.begin_nested():
+                        claimed = write(s, who, group, now, cipher, vouchers)
+                else:
+                    claimed = write(s, who, group, now, cipher, vouchers)
+            except IntegrityError as exc:
+                if not granular:
+                    raise
+                p = group[0]
+                result.rejected.append(
+                    Rejection(p.index, p.event_id, "conflict", _integrity_message(exc))
+                )
+                continue
+            result.applied.extend(p.event_id for p in group)
+            for p in group:
+                if p.event_id in claimed and p.reprice is not None and p.reprice.flag is not None:
+                    result.flags.append({"event_id": p.event_id, **p.reprice.flag})
+        for voucher_id in sorted(vouchers):
+            for flag in settle_voucher(s, voucher_id, now):
+                result.flags.append(flag)
+        if pause_before_commit:
+            time.sleep(pause_before_commit)  # failpoint for the kill -9 test only
+        uow.commit()
+
+
+def _integrity_message(exc: IntegrityError) -> str:
+    text = str(exc.orig).splitlines()[0] if exc.orig is not None else "integrity error"
+    return f"conflicts with a record written concurrently: {text[:200]}"

@@ -1,0 +1,170 @@
+"""Terminal lifecycle: register (one-time code), enrol (code -> credential), revoke, auth."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from ..models import Store, Terminal, TerminalStatus
+from ..security import (
+    credential_matches,
+    new_credential,
+    new_enrolment_code,
+    normalize_enrolment_code,
+    parse_credential,
+    sha256_hex,
+)
+from .uow import SqlUnitOfWork, utcnow
+
+
+class TerminalError(ValueError):
+    """A terminal command that cannot be carried out; the message names the bad value."""
+
+
+@dataclass(frozen=True)
+class Registration:
+    terminal_id: str
+    store_id: str
+    enrolment_code: str
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    terminal_id: str
+    store_id: str
+    credential: str
+
+
+@dataclass(frozen=True)
+class TerminalIdentity:
+    terminal_id: str
+    store_id: str
+
+
+def add_store(uow: SqlUnitOfWork, store_id: str, name: str, *, actor: str = "cli") -> None:
+    """:raises TerminalError: if the store id exists already or is not 1-32 safe characters."""
+    if not store_id or len(store_id) > 32 or not all(c.isalnum() or c in "_-" for c in store_id):
+        raise TerminalError(
+            f"store id must be 1-32 characters of A-Z, a-z, 0-9, '_', '-': {store_id!r}"
+        )
+    with uow:
+        if uow.session.get(Store, store_id) is not None:
+            raise TerminalError(f"store {store_id!r} exists already")
+        uow.session.add(Store(id=store_id, name=name, active=True, created_at=utcnow()))
+        uow.audit("cli", actor, "store.add", "store", store_id, name=name)
+        uow.commit()
+
+
+def register_terminal(
+    uow: SqlUnitOfWork, store_id: str, name: str, *, ttl_hours: int, actor: str = "cli"
+) -> Registration:
+    """Create a pending terminal and a one-time enrolment code (only its hash is kept).
+
+    :raises TerminalError: for an unknown or inactive store.
+    """
+    code = new_enrolment_code()
+    now = utcnow()
+    terminal_id = "T" + secrets.token_hex(6).upper()
+    with uow:
+        store = uow.session.get(Store, store_id)
+        if store is None or not store.active:
+            raise TerminalError(
+                f"unknown store {store_id!r} (add it with 'tillclub server add-store')"
+            )
+        expires = now + dt.timedelta(hours=ttl_hours)
+        uow.session.add(
+            Terminal(
+                id=terminal_id,
+                store_id=store_id,
+                name=name,
+                status=TerminalStatus.PENDING,
+                enrolment_code_hash=sha256_hex(normalize_enrolment_code(code)),
+                enrolment_expires_at=expires,
+                created_at=now,
+            )
+        )
+        uow.audit(
+            "cli", actor, "terminal.register", "terminal", terminal_id, store_id=store_id, name=name
+        )
+        uow.commit()
+    return Registration(terminal_id, store_id, code, expires)
+
+
+def enrol(uow: SqlUnitOfWork, code: str) -> Enrolment | None:
+    """Exchange a valid, unexpired, unused enrolment code for a new credential, or ``None``."""
+    code_hash = sha256_hex(normalize_enrolment_code(code))
+    now = utcnow()
+    with uow:
+        terminal = uow.session.scalars(
+            select(Terminal).where(Terminal.enrolment_code_hash == code_hash).with_for_update()
+        ).one_or_none()
+        if (
+            terminal is None
+            or terminal.status is not TerminalStatus.PENDING
+            or terminal.enrolment_expires_at is None
+            or terminal.enrolment_expires_at < now
+        ):
+            return None
+        credential = new_credential(terminal.id)
+        terminal.credential_hash = sha256_hex(credential.secret)
+        terminal.enrolment_code_hash = None  # one use only
+        terminal.enrolment_expires_at = None
+        terminal.status = TerminalStatus.ACTIVE
+        terminal.enrolled_at = now
+        uow.audit("terminal", terminal.id, "terminal.enrol", "terminal", terminal.id)
+        uow.commit()
+        return Enrolment(terminal.id, terminal.store_id, str(credential))
+
+
+def revoke_terminal(uow: SqlUnitOfWork, terminal_id: str, *, actor: str = "cli") -> None:
+    """Revoke a terminal: its credential (and any unused code) stops working at once.
+
+    :raises TerminalError: for an unknown terminal.
+    """
+    with uow:
+        terminal = uow.session.get(Terminal, terminal_id)
+        if terminal is None:
+            raise TerminalError(f"unknown terminal {terminal_id!r}")
+        terminal.status = TerminalStatus.REVOKED
+        terminal.revoked_at = utcnow()
+        terminal.enrolment_code_hash = None
+        uow.audit("cli", actor, "terminal.revoke", "terminal", terminal_id)
+        uow.commit()
+
+
+class AuthFailure(Exception):
+    def __init__(self, revoked: bool) -> None:
+        super().__init__("revoked" if revoked else "bad credential")
+        self.revoked = revoked
+
+
+def authenticate(uow: SqlUnitOfWork, header: str | None) -> TerminalIdentity:
+    """The terminal behind an ``Authorization: Bearer tc1.…`` header.
+
+    :raises AuthFailure: missing, malformed, unknown or wrong credential; ``revoked`` set when the
+        credential was right but the terminal has been revoked.
+    """
+    if not header or not header.startswith("Bearer "):
+        raise AuthFailure(False)
+    credential = parse_credential(header[len("Bearer ") :].strip())
+    if credential is None:
+        raise AuthFailure(False)
+    now = utcnow()
+    with uow:
+        terminal = uow.session.get(Terminal, credential.terminal_id)
+        if terminal is None or not credential_matches(credential, terminal.credential_hash):
+            raise AuthFailure(False)
+        if terminal.status is not TerminalStatus.ACTIVE:
+            raise AuthFailure(True)
+        identity = TerminalIdentity(terminal.id, terminal.store_id)
+        if terminal.last_seen_at is None or now - terminal.last_seen_at > dt.timedelta(minutes=1):
+            # Coarse on purpose: one write a minute per terminal, not one per request.
+            uow.session.execute(
+                update(Terminal).where(Terminal.id == terminal.id).values(last_seen_at=now)
+            )
+            uow.commit()
+    return identity

@@ -1,0 +1,65 @@
+"""API hygiene: JSON errors with stable codes, size limits, per-terminal rate limits, probes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from server.errors import ErrorCode
+
+from .conftest import Till, enrol_till
+
+
+def test_unknown_paths_and_methods_answer_json(client: FlaskClient) -> None:
+    r = client.get("/api/v1/nope")
+    assert (r.status_code, r.get_json()["code"]) == (404, "not_found")
+    r = client.delete("/api/v1/events")
+    assert (r.status_code, r.get_json()["code"]) == (405, "method_not_allowed")
+    assert "POST" in r.headers["Allow"]
+
+
+def test_every_error_code_is_a_documented_enum_value(client: FlaskClient) -> None:
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert doc["components"]["schemas"]["ErrorCode"]["enum"] == [c.value for c in ErrorCode]
+
+
+def test_bodies_over_the_limit_are_refused(make_app: Callable[..., Flask]) -> None:
+    app = make_app(MAX_CONTENT_LENGTH=1024)
+    client = app.test_client()
+    till = enrol_till(app, client)
+    r = client.post("/api/v1/events", json={"events": ["x" * 2000]}, headers=till.headers)
+    assert (r.status_code, r.get_json()["code"]) == (413, "payload_too_large")
+
+
+def test_rate_limit_is_per_terminal(make_app: Callable[..., Flask]) -> None:
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_TERMINAL="3/minute")
+    client = app.test_client()
+    a = enrol_till(app, client, "LOJA-01", "PDV 1")
+    b = enrol_till(app, client, "LOJA-01", "PDV 2")
+    codes = [client.get("/api/v1/changes", headers=a.headers).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    r = client.get("/api/v1/changes", headers=a.headers)
+    assert r.get_json()["code"] == "rate_limited"
+    assert "Retry-After" in r.headers
+    assert (
+        client.get("/api/v1/changes", headers=b.headers).status_code == 200
+    )  # B has its own budget
+
+
+def test_health_and_readiness(app: Flask, client: FlaskClient, till: Till) -> None:
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.get_json()["status"] == "ready"
+
+
+def test_readiness_fails_on_an_unmigrated_database(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    app = make_app(f"sqlite:///{tmp_path}/blank.db")
+    r = app.test_client().get("/readyz")
+    assert r.status_code == 503
+    assert r.get_json()["status"] == "not_ready"

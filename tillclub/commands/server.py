@@ -1,0 +1,242 @@
+"""``tillclub server …``: configure, migrate, run the central server and manage terminals.
+
+Every subcommand reads the same configuration as the server: ``--config FILE`` (or
+``$TILLCLUB_SERVER_CONFIG``) plus ``TILLCLUB_SERVER_*`` variables.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+DEFAULT_LOCAL_CONFIG = "tillclub-server.toml"
+
+
+def _load(ctx: click.Context) -> dict[str, Any]:
+    from server.config import ConfigError, check_secrets, load_config
+
+    try:
+        config = load_config(ctx.obj.get("config_path"))
+        check_secrets(config)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    return config
+
+
+def _app(ctx: click.Context) -> Any:
+    from server import create_app
+
+    return create_app(_load(ctx))
+
+
+def _uow(ctx: click.Context) -> Any:
+    from server.services.uow import SqlUnitOfWork
+
+    return SqlUnitOfWork.for_app(_app(ctx))
+
+
+@click.group(name="server")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="TILLCLUB_SERVER_CONFIG",
+    help="Server config file (TOML). Default: $TILLCLUB_SERVER_CONFIG.",
+)
+@click.pass_context
+def command(ctx: click.Context, config_path: Path | None) -> None:
+    """Run and administer the central server."""
+    ctx.ensure_object(dict)
+    ctx.obj["config_path"] = config_path
+
+
+@command.command("init-config")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--database-url", default="sqlite:///tillclub-server.db", show_default=True)
+def init_config(path: Path, database_url: str) -> None:
+    """Write a new config file at PATH with freshly generated secrets (mode 600)."""
+    from server.config import write_new_config
+
+    try:
+        write_new_config(path, database_url)
+    except FileExistsError:
+        raise click.ClickException(f"{path} exists already; not overwriting its secrets") from None
+    click.echo(f"wrote {path}; keep it secret. Next: tillclub server --config {path} init-db")
+
+
+@command.command("init-db")
+@click.pass_context
+def init_db(ctx: click.Context) -> None:
+    """Create or upgrade the database schema to the latest migration."""
+    from server.migrate import head_revision, upgrade
+
+    config = _load(ctx)
+    upgrade(config["DATABASE_URL"])
+    click.echo(f"database at revision {head_revision()}")
+
+
+@command.command("add-store")
+@click.argument("store_id")
+@click.argument("name")
+@click.pass_context
+def add_store(ctx: click.Context, store_id: str, name: str) -> None:
+    """Add a store (STORE_ID: 1-32 of A-Z a-z 0-9 _ -)."""
+    from server.services.terminals import TerminalError
+    from server.services.terminals import add_store as add
+
+    try:
+        add(_uow(ctx), store_id, name)
+    except TerminalError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"store {store_id} added")
+
+
+@command.command("register-terminal")
+@click.argument("store_id")
+@click.argument("name")
+@click.pass_context
+def register_terminal(ctx: click.Context, store_id: str, name: str) -> None:
+    """Register a terminal of STORE_ID and print its one-time enrolment code."""
+    from server.services.terminals import TerminalError
+    from server.services.terminals import register_terminal as register
+
+    app = _app(ctx)
+    from server.services.uow import SqlUnitOfWork
+
+    try:
+        reg = register(
+            SqlUnitOfWork.for_app(app),
+            store_id,
+            name,
+            ttl_hours=app.config["ENROLMENT_CODE_TTL_HOURS"],
+        )
+    except TerminalError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"terminal {reg.terminal_id} registered at store {reg.store_id}", err=True)
+    click.echo(f"enrolment code (one use, until {reg.expires_at:%Y-%m-%d %H:%M} UTC):", err=True)
+    click.echo(reg.enrolment_code)
+
+
+@command.command("revoke-terminal")
+@click.argument("terminal_id")
+@click.pass_context
+def revoke_terminal(ctx: click.Context, terminal_id: str) -> None:
+    """Revoke TERMINAL_ID: every call with its credential gets 401 from now on."""
+    from server.services.terminals import TerminalError
+    from server.services.terminals import revoke_terminal as revoke
+
+    try:
+        revoke(_uow(ctx), terminal_id)
+    except TerminalError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"terminal {terminal_id} revoked")
+
+
+@command.command("list-terminals")
+@click.pass_context
+def list_terminals(ctx: click.Context) -> None:
+    """List terminals as JSON lines (id, store, name, status, last seen)."""
+    from sqlalchemy import select
+
+    from server.db import new_session
+    from server.models import Terminal
+
+    app = _app(ctx)
+    with new_session(app) as s:
+        for t in s.scalars(select(Terminal).order_by(Terminal.store_id, Terminal.name)):
+            click.echo(
+                json.dumps(
+                    {
+                        "terminal_id": t.id,
+                        "store_id": t.store_id,
+                        "name": t.name,
+                        "status": t.status.value,
+                        "last_seen_at": t.last_seen_at.isoformat() if t.last_seen_at else None,
+                    }
+                )
+            )
+
+
+@command.command("import-campaign")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--id", "campaign_id", required=True, help="Campaign id (re-importing replaces it).")
+@click.option("--name", default=None)
+@click.option("--store", "stores", multiple=True, help="Limit to these stores (default: all).")
+@click.pass_context
+def import_campaign(
+    ctx: click.Context, path: Path, campaign_id: str, name: str | None, stores: tuple[str, ...]
+) -> None:
+    """Import a campaign file (JSON, the campaign format); it syncs to the agents."""
+    from loyalty.errors import LoyaltyError
+    from server.services.admin import put_campaign
+
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"cannot read campaign file {path}: {exc}") from None
+    try:
+        version = put_campaign(
+            _uow(ctx), campaign_id, name or campaign_id, document, list(stores) or None
+        )
+    except LoyaltyError as exc:
+        raise click.ClickException(f"{path}: {exc.message_en}") from None
+    click.echo(f"campaign {campaign_id} version {version} stored")
+
+
+@command.command("openapi")
+def openapi() -> None:
+    """Print the sync API's OpenAPI document."""
+    from server.api.openapi import rendered
+
+    sys.stdout.write(rendered())
+
+
+@command.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--debug", is_flag=True, help="Flask debug mode (never in production).")
+@click.pass_context
+def run(ctx: click.Context, host: str, port: int, debug: bool) -> None:
+    """Serve with Flask's development server (SQLite by default).
+
+    Without --config (or TILLCLUB_SERVER_* secrets) it creates ./tillclub-server.toml with
+    new secrets and serves ./tillclub-server.db. For production (gunicorn on PostgreSQL) see
+    server/README.md.
+    """
+    import os
+
+    from server.config import DEFAULTS, ENV_PREFIX, write_new_config
+    from server.migrate import upgrade
+
+    if ctx.obj.get("config_path") is None and f"{ENV_PREFIX}SECRET_KEY" not in os.environ:
+        # No configuration at all: a single shop or the demo. Keep a local config with
+        # generated secrets next to the SQLite file, made once and reused.
+        local = Path(DEFAULT_LOCAL_CONFIG)
+        if not local.exists():
+            write_new_config(local, DEFAULTS["DATABASE_URL"])
+            click.echo(
+                f"created {local} with new secrets (SQLite: {DEFAULTS['DATABASE_URL']})", err=True
+            )
+        ctx.obj["config_path"] = local
+    config = _load(ctx)
+    if config["DATABASE_URL"].startswith("sqlite"):
+        upgrade(config["DATABASE_URL"])  # a single shop: migrate on start, nothing to forget
+    app = _app(ctx)
+    app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
+
+
+def _attach_area_commands() -> None:
+    # Other areas (head-office UI, portal) ship their server subcommands in their own modules;
+    # they join this group here so they read the same --config and environment.
+    try:
+        from .server_admin import create_admin
+    except (ImportError, AttributeError):
+        return
+    command.add_command(create_admin)
+
+
+_attach_area_commands()
