@@ -1,0 +1,139 @@
+"""Publishing a campaign draft: its simulation, the copy into ``campaigns`` that agents pull,
+and pausing or resuming a published campaign.
+
+Publishing requires a simulation run after the draft's last edit. The campaign gets a new
+version and, through the ORM flush hook, a new change number, so every agent of its stores
+pulls it at the next sync; the draft is closed. Pause and resume bump the version the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Campaign
+from ..models.admin_ui import CampaignDraft, CampaignSimulation
+from . import audit
+from .campaigns import CampaignFormError, validate
+from .simulation import simulate
+
+
+def run_simulation(
+    session: Session,
+    draft: CampaignDraft,
+    period_from: dt.datetime,
+    period_until: dt.datetime,
+    *,
+    actor: str,
+    now: dt.datetime,
+    point_value: Decimal,
+    max_sales: int,
+) -> CampaignSimulation:
+    """Simulate the draft on ``[period_from, period_until)`` and save the result."""
+    validate(draft.document)
+    result = simulate(
+        session,
+        draft.campaign_id,
+        draft.document,
+        draft.store_ids,
+        period_from,
+        period_until,
+        max_sales=max_sales,
+    )
+    row = CampaignSimulation(
+        campaign_id=draft.campaign_id,
+        created_at=now,
+        created_by=actor,
+        period_from=period_from,
+        period_until=period_until,
+        result=result.to_json(point_value),
+    )
+    session.add(row)
+    draft.simulated_at = now
+    audit.record(
+        session,
+        actor,
+        "campaign.simulate",
+        "campaign",
+        draft.campaign_id,
+        after=row.result["total_cost"],
+    )
+    return row
+
+
+def latest_simulation(session: Session, campaign_id: str) -> CampaignSimulation | None:
+    stmt = select(CampaignSimulation).where(CampaignSimulation.campaign_id == campaign_id)
+    return session.scalars(stmt.order_by(CampaignSimulation.id.desc()).limit(1)).one_or_none()
+
+
+def publish(session: Session, campaign_id: str, *, actor: str, now: dt.datetime) -> Campaign:
+    """Copy the draft into ``campaigns`` as a new, active version; the draft is closed.
+
+    :raises CampaignFormError: no draft, no simulation since the last edit, or invalid rules.
+    """
+    draft = session.get(CampaignDraft, campaign_id)
+    if draft is None:
+        raise CampaignFormError("there is no draft to publish", "não há rascunho para publicar")
+    if draft.simulated_at is None or draft.simulated_at < draft.updated_at:
+        raise CampaignFormError(
+            "simulate the campaign after its last change before publishing",
+            "simule a campanha depois da última alteração antes de publicar",
+        )
+    validate(draft.document)
+    row = session.get(Campaign, campaign_id)
+    before = None
+    if row is None:
+        row = Campaign(id=campaign_id, version=0, created_at=now, active=True)
+        session.add(row)
+    else:
+        before = {"version": row.version, "active": row.active, "document": row.document}
+    row.name = draft.name
+    row.document = draft.document
+    row.store_ids = draft.store_ids
+    row.valid_from = draft.valid_from
+    row.valid_until = draft.valid_until
+    row.active = True
+    row.version += 1
+    row.updated_at = now
+    session.delete(draft)
+    audit.record(
+        session,
+        actor,
+        "campaign.publish",
+        "campaign",
+        campaign_id,
+        before=before,
+        after={
+            "version": row.version,
+            "active": True,
+            "document": row.document,
+            "stores": row.store_ids,
+        },
+    )
+    return row
+
+
+def set_active(
+    session: Session, campaign_id: str, active: bool, *, actor: str, now: dt.datetime
+) -> Campaign:
+    """Pause (``active=False``) or resume a published campaign; agents pull the change."""
+    row = session.get(Campaign, campaign_id)
+    if row is None:
+        raise CampaignFormError("campaign not published", "campanha não publicada")
+    before = row.active
+    row.active = active
+    row.version += 1
+    row.updated_at = now
+    audit.record(
+        session,
+        actor,
+        "campaign.resume" if active else "campaign.pause",
+        "campaign",
+        campaign_id,
+        before={"active": before},
+        after={"active": active, "version": row.version},
+    )
+    return row

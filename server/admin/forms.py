@@ -1,0 +1,169 @@
+"""The admin UI's Flask-WTF forms (each carries the CSRF token); labels are English keys of
+the catalogue, translated when rendered."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import get_translations
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from .i18n import gettext, language
+
+
+def Required() -> DataRequired:  # noqa: N802  (reads like the other validators)
+    return DataRequired(message="This field is required.")
+
+
+class Form(FlaskForm):
+    """Base form: WTForms' own messages in the request's language (it ships pt_BR)."""
+
+    class Meta:
+        def get_translations(self, form: object) -> object:
+            return get_translations(["pt_BR"] if language() == "pt-BR" else ["en"])
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        for f in self:
+            choices = getattr(f, "choices", None)
+            if choices and all(isinstance(c, SelectChoice) for c in choices):
+                f.choices = [SelectChoice(c.value, gettext(c.label or c.value)) for c in choices]
+
+
+class LoginForm(Form):
+    email = EmailField("E-mail", validators=[Required(), Length(max=254)])
+    password = PasswordField("Password", validators=[Required()])
+
+
+class AdjustForm(Form):
+    currency = SelectField(
+        "Balance",
+        choices=[SelectChoice("points", "Points"), SelectChoice("cashback", "Cashback (R$)")],
+    )
+    amount = StringField("Amount (negative to remove)", validators=[Required(), Length(max=20)])
+    reason = TextAreaField(
+        "Reason (mandatory, kept in the audit log)", validators=[Required(), Length(min=5, max=200)]
+    )
+
+
+class ReplaceCardForm(Form):
+    new_number = StringField("New card number", validators=[Required(), Length(max=32)])
+
+
+class StoreForm(Form):
+    store_id = StringField(
+        "Store code",
+        validators=[
+            Required(),
+            Length(max=32),
+            Regexp(r"^[A-Za-z0-9_-]+$", message="Only A-Z, 0-9, '-' and '_'."),
+        ],
+    )
+    name = StringField("Store name", validators=[Required(), Length(max=200)])
+
+
+class TerminalForm(Form):
+    name = StringField("Terminal name", validators=[Required(), Length(max=100)])
+
+
+class VoucherBatchForm(Form):
+    name = StringField("Name shown to the shopper", validators=[Required(), Length(max=200)])
+    kind = SelectField(
+        "Discount",
+        choices=[SelectChoice("amount", "Amount (R$)"), SelectChoice("percent", "Percent (%)")],
+    )
+    value = DecimalField(
+        "Value", places=2, validators=[Required(), NumberRange(min=0.01, max=100000)]
+    )
+    min_subtotal = DecimalField(
+        "Minimum purchase (R$)", places=2, default=0, validators=[Optional(), NumberRange(min=0)]
+    )
+    valid_from = DateField("Valid from", validators=[Required()])
+    valid_until = DateField("Valid until (inclusive)", validators=[Required()])
+    max_uses = IntegerField(
+        "Uses per voucher", default=1, validators=[Required(), NumberRange(min=1, max=1000)]
+    )
+    audience = SelectField(
+        "Issue to",
+        choices=[
+            SelectChoice("segment", "A segment"),
+            SelectChoice("list", "A list of member ids"),
+        ],
+    )
+    segment = SelectField("Segment", choices=[], validate_choice=False)
+    member_ids = TextAreaField("Member ids (one per line)")
+    anonymous_count = IntegerField(
+        "Or: number of codes not tied to a member",
+        validators=[Optional(), NumberRange(min=1, max=10000)],
+    )
+
+
+class SimulateForm(Form):
+    period_from = DateField("From", validators=[Required()])
+    period_until = DateField("Until (inclusive)", validators=[Required()])
+
+
+class ScheduleForm(Form):
+    valid_from = DateField("Starts on", validators=[Optional()])
+    valid_until = DateField("Ends on (inclusive)", validators=[Optional()])
+    active = BooleanField("Active")
+
+
+class ImportForm(Form):
+    campaign_id = StringField(
+        "Campaign id",
+        validators=[
+            Required(),
+            Length(max=64),
+            Regexp(r"^[A-Za-z0-9_.-]+$", message="Only A-Z, 0-9, '.', '-' and '_'."),
+        ],
+    )
+    name = StringField("Campaign name", validators=[Required(), Length(max=200)])
+    document = TextAreaField("Campaign file (JSON)", validators=[Required()])
+
+
+class NewCampaignForm(Form):
+    campaign_id = StringField(
+        "Campaign id",
+        validators=[
+            Required(),
+            Length(max=64),
+            Regexp(r"^[A-Za-z0-9_.-]+$", message="Only A-Z, 0-9, '.', '-' and '_'."),
+        ],
+    )
+    name = StringField("Campaign name", validators=[Required(), Length(max=200)])
+    stores = StringField(
+        "Stores (comma separated; empty for all)", validators=[Optional(), Length(max=500)]
+    )
+
+
+class UserForm(Form):
+    email = EmailField("E-mail", validators=[Required(), Length(max=254)])
+    name = StringField("Name", validators=[Optional(), Length(max=200)])
+    role = SelectField(
+        "Role",
+        choices=[
+            SelectChoice("admin", "admin"),
+            SelectChoice("marketing", "marketing"),
+            SelectChoice("store_manager", "store_manager"),
+            SelectChoice("auditor", "auditor"),
+        ],
+    )
+    stores = StringField(
+        "Stores (store managers; comma separated)", validators=[Optional(), Length(max=500)]
+    )
+    password = PasswordField(
+        "Initial password (at least 12 characters)",
+        validators=[Required(), Length(min=12, max=200)],
+    )

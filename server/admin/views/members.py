@@ -1,0 +1,144 @@
+"""Member search, the member page, adjustments and card block/replace."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from loyalty.identification import mask_cpf
+from loyalty.identification.cpf import looks_like_cpf
+
+from ...db import new_session
+from ...models import Card
+from .. import adjustments, bp, cards, members
+from ..access import current, require, utcnow
+from ..forms import AdjustForm, ReplaceCardForm
+from ..i18n import gettext as _
+from ..roles import Perm
+
+
+def _cipher():  # type: ignore[no-untyped-def]
+    return current_app.extensions["tillclub.cpf"]
+
+
+@bp.get("/members", endpoint="members")
+@require(Perm.MEMBERS_READ)
+def members_list() -> str:
+    q = request.args.get("q", "")
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    per_page = int(current_app.config["ADMIN_PAGE_SIZE"])
+    error = None
+    result = None
+    with new_session() as s:
+        try:
+            result = members.search(
+                s, _cipher(), q, page=page, per_page=per_page, stores=current().stores
+            )
+        except members.MemberError as exc:
+            error = _(exc.message, **exc.values)
+    pages = max(1, -(-result.total // per_page)) if result else 1
+
+    def args(p: int) -> str:
+        return urlencode({"q": q, "page": p})
+
+    status = 200 if error is None else 400
+    # A CPF is never written back into the page whole, not even into the search box.
+    shown = mask_cpf(q) if looks_like_cpf(q.strip()) else q
+    return render_template(
+        "admin/members.html", q=shown, result=result, error=error, page=page, pages=pages, args=args
+    ), status  # type: ignore[return-value]
+
+
+def _page(
+    member_id: str,
+    adjust_form: AdjustForm | None = None,
+    replace_form: ReplaceCardForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    admin = current()
+    with new_session() as s:
+        if not members.visible_to(s, member_id, admin.stores):
+            abort(403)
+        page = members.member_page(s, _cipher(), member_id, at=utcnow(), stores=admin.stores)
+        if page is None:
+            abort(404)
+        html = render_template(
+            "admin/member.html",
+            p=page,
+            adjust_form=adjust_form or AdjustForm(formdata=None),
+            replace_form=replace_form or ReplaceCardForm(formdata=None),
+        )
+    return html, status
+
+
+@bp.get("/members/<member_id>")
+@require(Perm.MEMBERS_READ)
+def member(member_id: str) -> tuple[str, int]:
+    return _page(member_id)
+
+
+@bp.post("/members/<member_id>/adjust")
+@require(Perm.MEMBERS_WRITE)
+def member_adjust(member_id: str) -> Response | tuple[str, int]:
+    form = AdjustForm()
+    if not form.validate_on_submit():
+        return _page(member_id, adjust_form=form, status=400)
+    try:
+        with new_session() as s, s.begin():
+            entry = adjustments.adjust(
+                s,
+                member_id,
+                form.currency.data or "",
+                form.amount.data or "",
+                form.reason.data or "",
+                actor=current().email,
+                now=utcnow(),
+            )
+    except members.MemberError as exc:
+        target = getattr(form, exc.field or "", None)
+        message = _(exc.message, **exc.values)
+        if target is not None:
+            target.errors = [message]
+        else:
+            flash(message, "error")
+        return _page(member_id, adjust_form=form, status=400)
+    flash(_("Adjustment recorded: {entry}", entry=entry.entry_id), "ok")
+    return redirect(url_for("admin.member", member_id=member_id))
+
+
+@bp.post("/members/<member_id>/cards/<number>/block")
+@require(Perm.MEMBERS_WRITE)
+def card_block(member_id: str, number: str) -> Response | tuple[str, int]:
+    try:
+        with new_session() as s, s.begin():
+            card = cards.block_card(s, number, actor=current().email, now=utcnow())
+            if card.member_id != member_id:
+                abort(404)
+    except members.MemberError as exc:
+        flash(_(exc.message, **exc.values), "error")
+        return _page(member_id, status=400)
+    flash(_("Card blocked."), "ok")
+    return redirect(url_for("admin.member", member_id=member_id))
+
+
+@bp.post("/members/<member_id>/cards/<number>/replace")
+@require(Perm.MEMBERS_WRITE)
+def card_replace(member_id: str, number: str) -> Response | tuple[str, int]:
+    form = ReplaceCardForm()
+    if not form.validate_on_submit():
+        return _page(member_id, replace_form=form, status=400)
+    try:
+        with new_session() as s, s.begin():
+            old = s.get(Card, number)
+            if old is None or old.member_id != member_id:
+                abort(404)
+            cards.replace_card(
+                s, number, form.new_number.data or "", actor=current().email, now=utcnow()
+            )
+    except members.MemberError as exc:
+        form.new_number.errors = [_(exc.message, **exc.values)]
+        return _page(member_id, replace_form=form, status=400)
+    flash(_("Card replaced."), "ok")
+    return redirect(url_for("admin.member", member_id=member_id))

@@ -1,0 +1,74 @@
+"""Admin users (role ``admin`` only): list with lock state, create, deactivate, unlock."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from ...db import new_session
+from .. import accounts, bp
+from ..access import current, require, utcnow
+from ..forms import UserForm
+from ..i18n import gettext as _
+from ..roles import Perm
+
+
+def _page(form: UserForm | None = None, status: int = 200) -> tuple[str, int]:
+    with new_session() as s:
+        rows = accounts.list_users(s)
+        html = render_template(
+            "admin/users.html", rows=rows, form=form or UserForm(formdata=None), now=utcnow()
+        )
+    return html, status
+
+
+@bp.get("/users", endpoint="users")
+@require(Perm.USERS_WRITE)
+def users_page() -> tuple[str, int]:
+    return _page()
+
+
+@bp.post("/users")
+@require(Perm.USERS_WRITE)
+def user_create() -> Response | tuple[str, int]:
+    form = UserForm()
+    if not form.validate_on_submit():
+        return _page(form, 400)
+    stores = tuple(x.strip() for x in (form.stores.data or "").split(",") if x.strip())
+    try:
+        with new_session() as s, s.begin():
+            accounts.create_admin(
+                s,
+                form.email.data or "",
+                form.password.data or "",
+                role=form.role.data or "",
+                name=form.name.data or "",
+                store_ids=stores,
+                actor=current().email,
+                now=utcnow(),
+            )
+    except accounts.AccountError as exc:
+        text = str(exc)
+        field = (
+            form.password if "password" in text else form.stores if "store" in text else form.email
+        )
+        field.errors = [text]
+        return _page(form, 400)
+    flash(_("User created."), "ok")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/<any(activate, deactivate, unlock):action>")
+@require(Perm.USERS_WRITE)
+def user_action(user_id: int, action: str) -> Response:
+    try:
+        with new_session() as s, s.begin():
+            if action == "unlock":
+                accounts.unlock(s, user_id, actor=current().email)
+            else:
+                accounts.set_active(s, user_id, action == "activate", actor=current().email)
+    except accounts.AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("Done."), "ok")
+    return redirect(url_for("admin.users"))

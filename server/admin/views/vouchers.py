@@ -1,0 +1,109 @@
+"""Vouchers: issue a batch to a segment or a list, download the codes as CSV, see the uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from flask import Response, abort, flash, redirect, render_template, url_for
+from werkzeug.wrappers import Response as BaseResponse
+from wtforms.fields.choices import SelectChoice
+
+from ...db import new_session
+from ...models.admin_ui import VoucherBatch
+from .. import bp, voucher_batches
+from ..access import current, require, utcnow
+from ..forms import VoucherBatchForm
+from ..i18n import gettext as _
+from ..roles import Perm
+from ..segments import RFM_SEGMENTS, VALUE_CLASSES
+
+
+def _form(form: VoucherBatchForm | None = None) -> VoucherBatchForm:
+    form = form or VoucherBatchForm(formdata=None)
+    form.segment.choices = [SelectChoice(f"value:{c}", _(c)) for c in VALUE_CLASSES] + [
+        SelectChoice(f"rfm:{s}", "RFM: " + _(s)) for s in RFM_SEGMENTS
+    ]
+    return form
+
+
+def _page(form: VoucherBatchForm | None = None, status: int = 200) -> tuple[str, int]:
+    with new_session() as s:
+        batches = voucher_batches.list_batches(s)
+        return render_template("admin/vouchers.html", batches=batches, form=_form(form)), status
+
+
+@bp.get("/vouchers", endpoint="vouchers")
+@require(Perm.VOUCHERS_READ)
+def vouchers_page() -> tuple[str, int]:
+    return _page()
+
+
+@bp.post("/vouchers")
+@require(Perm.VOUCHERS_WRITE)
+def voucher_issue() -> BaseResponse | tuple[str, int]:
+    form = _form(VoucherBatchForm())
+    if not form.validate_on_submit():
+        return _page(form, 400)
+    assert form.valid_from.data is not None
+    assert form.valid_until.data is not None
+    assert form.value.data is not None
+    start = dt.datetime.combine(form.valid_from.data, dt.time(), dt.UTC)
+    end = dt.datetime.combine(form.valid_until.data, dt.time(), dt.UTC) + dt.timedelta(days=1)
+    value = Decimal(form.value.data).quantize(Decimal("0.01"))
+    spec = voucher_batches.BatchSpec(
+        name=form.name.data or "",
+        percent=value if form.kind.data == "percent" else None,
+        amount=value if form.kind.data == "amount" else None,
+        min_subtotal=Decimal(form.min_subtotal.data or 0).quantize(Decimal("0.01")),
+        valid_from=start,
+        valid_until=end,
+        max_uses=int(form.max_uses.data or 1),
+    )
+    try:
+        with new_session() as s, s.begin():
+            if form.anonymous_count.data:
+                members: list[str | None] = [None] * int(form.anonymous_count.data)
+            elif form.audience.data == "segment":
+                members = list(voucher_batches.audience_members(s, form.segment.data, ""))
+            else:
+                members = list(
+                    voucher_batches.audience_members(s, None, form.member_ids.data or "")
+                )
+            batch = voucher_batches.issue(s, spec, members, actor=current().email, now=utcnow())
+            batch_id, count = batch.id, batch.count
+    except voucher_batches.BatchError as exc:
+        target = getattr(form, exc.field or "", None) or form.audience
+        target.errors = [_(exc.message, **exc.values)]
+        return _page(form, 400)
+    flash(_("{n} vouchers issued in batch {id}.", n=count, id=batch_id), "ok")
+    return redirect(url_for("admin.voucher_batch", batch_id=batch_id))
+
+
+@bp.get("/vouchers/<batch_id>")
+@require(Perm.VOUCHERS_READ)
+def voucher_batch(batch_id: str) -> str:
+    with new_session() as s:
+        batch = s.get(VoucherBatch, batch_id)
+        if batch is None:
+            abort(404)
+        return render_template(
+            "admin/voucher_batch.html",
+            batch=batch,
+            vouchers=voucher_batches.batch_vouchers(s, batch_id)[:200],
+            uses=voucher_batches.batch_uses(s, batch_id),
+        )
+
+
+@bp.get("/vouchers/<batch_id>/codes.csv")
+@require(Perm.VOUCHERS_READ)
+def voucher_codes(batch_id: str) -> Response:
+    with new_session() as s:
+        if s.get(VoucherBatch, batch_id) is None:
+            abort(404)
+        text = voucher_batches.codes_csv(voucher_batches.batch_vouchers(s, batch_id))
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{batch_id}.csv"'},
+    )
