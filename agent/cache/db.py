@@ -1,0 +1,102 @@
+"""Open the cache file (server data only), check it, and rebuild it when it is damaged.
+
+The cache can always be refilled from the server, so a file that fails ``PRAGMA quick_check``
+(or is not a database at all) is moved aside as ``<name>.corrupt-<unix time>`` and a fresh,
+empty one is made with cursor 0: the next pull fills it again. The journal is another file
+and is never touched here.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from pathlib import Path
+
+log = logging.getLogger("tillclub.agent.cache")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS members (
+    id TEXT PRIMARY KEY,
+    cpf_hash TEXT,
+    name TEXT NOT NULL,
+    active INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS members_cpf ON members (cpf_hash) WHERE cpf_hash IS NOT NULL;
+CREATE TABLE IF NOT EXISTS cards (
+    number TEXT PRIMARY KEY,
+    member_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    replaced_by TEXT
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS campaigns (id TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS offers (
+    id TEXT PRIMARY KEY,
+    member_id TEXT NOT NULL,
+    data TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS offers_member ON offers (member_id);
+CREATE TABLE IF NOT EXISTS vouchers (
+    voucher_id TEXT PRIMARY KEY,
+    code TEXT NOT NULL,
+    data TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS vouchers_code ON vouchers (code);
+CREATE TABLE IF NOT EXISTS raffles (id TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS raffle_blocks (id TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ledger (
+    entry_id TEXT PRIMARY KEY,
+    member_id TEXT NOT NULL,
+    data TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS ledger_member ON ledger (member_id);
+"""
+
+
+class CacheCorrupt(Exception):
+    """The cache file failed its check (the message says how)."""
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        # Server data: a lost last page after power loss is pulled again, so NORMAL is enough.
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA busy_timeout=30000")
+        result = [r[0] for r in conn.execute("PRAGMA quick_check")]
+        if result != ["ok"]:
+            raise CacheCorrupt("; ".join(str(r) for r in result[:3]))
+        conn.executescript(SCHEMA)
+    except (sqlite3.DatabaseError, CacheCorrupt):
+        conn.close()
+        raise
+    return conn
+
+
+def connect_cache(path: str | Path) -> tuple[sqlite3.Connection, str | None]:
+    """The cache at ``path``, checked; rebuilt empty if damaged.
+
+    :returns: the connection and, if the file was rebuilt, why (for the status and the log).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return _open(path), None
+    except (sqlite3.DatabaseError, CacheCorrupt) as exc:
+        reason = f"cache file failed its check ({exc}); rebuilding it from the server"
+        log.error(reason)
+        stamp = int(time.time())
+        for suffix in ("", "-wal", "-shm"):
+            part = Path(f"{path}{suffix}")
+            if part.exists():
+                part.rename(f"{path}.corrupt-{stamp}{suffix}")
+        return _open(path), reason
+
+
+def connect_reader(path: str | Path) -> sqlite3.Connection:
+    """Another connection to an already checked cache (one per thread)."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn

@@ -1,0 +1,109 @@
+"""Apply pulled changes to the cache: upserts and deletes by record type, cursor included.
+
+A page of ``GET /api/v1/changes`` (or a slice of a snapshot) is written in one transaction
+together with the new cursor, so after a crash the agent resumes from the last page it kept.
+Records are stored as the server sent them (JSON), with the columns lookups need beside.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+_TABLES = {
+    "member": ("members", "id"),
+    "card": ("cards", "number"),
+    "campaign": ("campaigns", "id"),
+    "offer": ("offers", "id"),
+    "voucher": ("vouchers", "voucher_id"),
+    "raffle": ("raffles", "id"),
+    "raffle_block": ("raffle_blocks", "id"),
+    "ledger_entry": ("ledger", "entry_id"),
+}
+
+
+def _row(kind: str, key: str, data: Mapping[str, Any]) -> tuple[Any, ...]:
+    if kind == "member":
+        return (key, data.get("cpf_hash"), data.get("name") or "", 1 if data.get("active") else 0)
+    if kind == "card":
+        return (key, data["member_id"], data.get("status") or "active", data.get("replaced_by"))
+    if kind == "offer":
+        return (key, data["member_id"], json.dumps(data))
+    if kind == "voucher":
+        code = "".join(str(data["code"]).split()).replace("-", "").upper()
+        return (key, code, json.dumps(data))
+    if kind == "ledger_entry":
+        return (key, data["member_id"], json.dumps(data))
+    return (key, json.dumps(data))
+
+
+def apply_changes(
+    conn: sqlite3.Connection,
+    changes: Iterable[Mapping[str, Any]],
+    cursor: int,
+    *,
+    snapshot_done: bool | None = None,
+) -> set[str]:
+    """Write ``changes`` and ``cursor`` in one transaction; returns the record types touched.
+
+    Unknown record types are skipped (a newer server), so an old agent keeps working.
+    """
+    upserts: dict[str, list[tuple[Any, ...]]] = {}
+    deletes: dict[str, list[tuple[str]]] = {}
+    touched: set[str] = set()
+    for change in changes:
+        kind = change.get("type")
+        if kind not in _TABLES:
+            continue
+        touched.add(kind)
+        key = str(change["id"])
+        if change.get("deleted") or change.get("data") is None:
+            deletes.setdefault(kind, []).append((key,))
+        else:
+            upserts.setdefault(kind, []).append(_row(kind, key, change["data"]))
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for kind, rows in deletes.items():
+            table, key_col = _TABLES[kind]
+            conn.executemany(f"DELETE FROM {table} WHERE {key_col} = ?", rows)
+        for kind, rows in upserts.items():
+            table, _ = _TABLES[kind]
+            marks = ", ".join("?" * len(rows[0]))
+            conn.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", rows)
+        meta = [("cursor", str(cursor)), ("last_pull_at", str(time.time()))]
+        if snapshot_done is not None:
+            meta.append(("snapshot_done", "1" if snapshot_done else "0"))
+        if "campaign" in touched:
+            meta.append(("campaigns_changed_at", str(time.time())))
+        conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return touched
+
+
+def read_meta(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def cursor_of(conn: sqlite3.Connection) -> int:
+    value = read_meta(conn, "cursor")
+    return int(value) if value else 0
+
+
+def reset(conn: sqlite3.Connection) -> None:
+    """Empty the cache (the server said our cursor is ahead: take a new snapshot)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for table, _ in _TABLES.values():
+            conn.execute(f"DELETE FROM {table}")
+        conn.execute("DELETE FROM meta")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise

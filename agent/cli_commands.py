@@ -1,0 +1,147 @@
+"""Click commands ``register``, ``run`` and ``status`` for the ``tillclub agent`` group.
+
+The lead attaches them with ``command.add_command(...)`` (``COMMANDS`` lists them). Every
+command reads the agent's TOML file: ``--config`` or ``$TILLCLUB_AGENT_CONFIG``. Nothing
+here prints a credential, card number or CPF.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import click
+
+from loyalty.errors import LoyaltyError
+
+DEFAULT_CONFIG = "/etc/tillclub/agent.toml"
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="TILLCLUB_AGENT_CONFIG",
+    default=DEFAULT_CONFIG,
+    show_default=True,
+    help="The agent's TOML file (or $TILLCLUB_AGENT_CONFIG).",
+)
+
+
+def _config(path: Path) -> Any:
+    from agent.config import load_config
+
+    try:
+        return load_config(path)
+    except LoyaltyError as exc:
+        raise click.ClickException(exc.message_en) from None
+
+
+@click.command("register")
+@config_option
+@click.option("--server", "server_url", required=True, help="The central server's base URL.")
+@click.option("--code", required=True, help="One-time enrolment code from head office.")
+def register(config_path: Path, server_url: str, code: str) -> None:
+    """Enrol this terminal: trade the one-time code for its credential (written mode 0600)."""
+    from agent.service import Credential, write_credential
+    from agent.sync import SyncFailed, enrol
+
+    config = _config(config_path)
+    try:
+        body = enrol(server_url, code, timeout=config.server.timeout_seconds)
+    except SyncFailed as exc:
+        raise click.ClickException(str(exc)) from None
+    if body["store_id"] != config.terminal.store:
+        raise click.ClickException(
+            f"the code is for store {body['store_id']!r} but terminal.store is "
+            f"{config.terminal.store!r}: fix the config or ask for a code of this store"
+        )
+    path = config.server.credential_file
+    write_credential(path, Credential(body["credential"], body["terminal_id"], body["store_id"]))
+    click.echo(
+        f"terminal {body['terminal_id']} of store {body['store_id']} enrolled; "
+        f"credential written to {path}"
+    )
+
+
+@click.command("run")
+@config_option
+@click.option("--log-level", default="INFO", show_default=True)
+def run(config_path: Path, log_level: str) -> None:
+    """Run the agent: sync, scanner, printer, POS plugin, local status API.
+
+    Stops cleanly on SIGTERM or Ctrl-C.
+    """
+    from agent.service import Agent
+
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    config = _config(config_path)
+    try:
+        agent = Agent(config)
+    except LoyaltyError as exc:
+        raise click.ClickException(exc.message_en) from None
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        agent.start(plugin=True)
+    except LoyaltyError as exc:
+        agent.close()
+        raise click.ClickException(exc.message_en) from None
+    port = config.status.local_api_port
+    pos = agent.plugin.describe() if agent.plugin is not None else "none"
+    click.echo(
+        f"agent running for store {config.terminal.store}, terminal {agent.terminal_id}; "
+        f"POS plugin {pos}" + (f"; status on http://127.0.0.1:{port}/status" if port else ""),
+        err=True,
+    )
+    stop.wait()
+    agent.close()
+
+
+@click.command("status")
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+def status(config_path: Path, as_json: bool) -> None:
+    """Queue depth, oldest unsent event, last contact, cache age and size, devices."""
+    from agent.cache import connect_reader
+    from agent.journal import connect_journal
+    from agent.status import build_status, format_status
+
+    config = _config(config_path)
+    report = _live(config.status.local_api_port)
+    if report is None:
+        if not Path(config.storage.journal_path).exists():
+            raise click.ClickException(f"no journal at {config.storage.journal_path}: never run?")
+        journal = connect_journal(config.storage.journal_path)
+        cache = (
+            connect_reader(config.storage.cache_path)
+            if Path(config.storage.cache_path).exists()
+            else None
+        )
+        try:
+            report = build_status(config, journal, cache)
+        finally:
+            journal.close()
+            if cache is not None:
+                cache.close()
+    click.echo(json.dumps(report, indent=2) if as_json else format_status(report))
+
+
+def _live(port: int) -> dict[str, Any] | None:
+    if not port:
+        return None
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/status", timeout=2) as r:
+            data: dict[str, Any] = json.loads(r.read())
+            return data
+    except (OSError, ValueError):
+        return None
+
+
+COMMANDS = (register, run, status)

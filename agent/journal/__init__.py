@@ -1,0 +1,10 @@
+"""The journal SQLite file: sales, local ledger entries, the outbox, counters, print queue."""
+
+from __future__ import annotations
+
+from .db import connect_journal as connect_journal
+from .store import Counters as Counters
+from .store import Journal as Journal
+from .store import Outbox as Outbox
+from .store import PendingEvent as PendingEvent
+from .store import Write as Write

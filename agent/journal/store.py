@@ -1,0 +1,221 @@
+"""The journal's writes and reads: one transaction per finalised sale, and the outbox.
+
+:meth:`Journal.record` writes everything a sale (or refund) produced, plus the counters the
+ids came from, in one ``BEGIN IMMEDIATE`` … ``COMMIT``; if any row fails, nothing is written
+and the counters roll back. The outbox is read and trimmed by the sync worker through its own
+connection (:class:`Outbox`).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from loyalty.rewards import LedgerEntry
+
+
+def pack(text: str) -> bytes:
+    """Stored form of an event or answer: zlib level 1 (JSON shrinks about 4x, in ~20 µs).
+
+    Fewer bytes per sale means fewer WAL pages to write and fsync at each finalise.
+    """
+    return zlib.compress(text.encode("utf-8"), 1)
+
+
+def unpack(blob: bytes) -> str:
+    return zlib.decompress(blob).decode("utf-8")
+
+
+@dataclass
+class Write:
+    """The rows of one sale or refund, made in memory, written by :meth:`Journal.record`."""
+
+    sale: tuple[str, str, str | None, str, int, str] | None = (
+        None  # pos, sale, member, at, ¢, answer
+    )
+    refund: tuple[str, str, str, str] | None = None  # pos, refund, sale, answer
+    refund_state: tuple[str, str] | None = None
+    entries: list[LedgerEntry] = field(default_factory=list)
+    events: list[tuple[str, str, str]] = field(default_factory=list)  # event_id, type, payload
+    voucher_uses: list[tuple[str, str, str | None, str]] = field(default_factory=list)
+
+
+class Counters:
+    """The terminal's id sequences (sale, entry, event, refund), persisted with each write."""
+
+    NAMES = ("sale", "entry", "event", "refund")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        rows = dict(conn.execute("SELECT name, value FROM counters").fetchall())
+        self.values = {name: int(rows.get(name, 1)) for name in self.NAMES}
+
+    def take(self, name: str) -> int:
+        value = self.values[name]
+        self.values[name] = value + 1
+        return value
+
+    def snapshot(self) -> dict[str, int]:
+        return dict(self.values)
+
+    def restore(self, saved: dict[str, int]) -> None:
+        self.values = dict(saved)
+
+
+class Journal:
+    """The sale side of the journal; one instance per process, used under its lock."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.lock = threading.RLock()
+        self.counters = Counters(conn)
+
+    def record(self, write: Write, now: float | None = None) -> None:
+        """Write ``write`` in one durable transaction (``synchronous=FULL``)."""
+        created = time.time() if now is None else now
+        c = self.conn
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            if write.sale is not None:
+                c.execute(
+                    "INSERT INTO sales VALUES (?, ?, ?, ?, ?, ?)",
+                    (*write.sale[:5], pack(write.sale[5])),
+                )
+            if write.refund is not None:
+                c.execute(
+                    "INSERT INTO refunds VALUES (?, ?, ?, ?)",
+                    (*write.refund[:3], pack(write.refund[3])),
+                )
+            if write.refund_state is not None:
+                c.execute("INSERT OR REPLACE INTO refund_state VALUES (?, ?)", write.refund_state)
+            if write.entries:
+                c.executemany(
+                    "INSERT INTO ledger VALUES (?, ?, ?, ?)",
+                    [
+                        (e.entry_id, e.member_id, e.sale_id, json.dumps(e.to_dict()))
+                        for e in write.entries
+                    ],
+                )
+            if write.voucher_uses:
+                c.executemany("INSERT INTO voucher_uses VALUES (?, ?, ?, ?)", write.voucher_uses)
+            c.executemany(
+                "INSERT INTO outbox (event_id, type, payload, created_at) VALUES (?, ?, ?, ?)",
+                [(eid, kind, pack(payload), created) for eid, kind, payload in write.events],
+            )
+            c.executemany(
+                "INSERT OR REPLACE INTO counters VALUES (?, ?)", self.counters.values.items()
+            )
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+
+    def sale_answer(self, pos_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT answer FROM sales WHERE pos_id = ?", (pos_id,)).fetchone()
+        return None if row is None else json.loads(unpack(row[0]))
+
+    def refund_answer(self, pos_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT answer FROM refunds WHERE pos_id = ?", (pos_id,)).fetchone()
+        return None if row is None else json.loads(unpack(row[0]))
+
+    def sale_row(self, sale_id: str) -> tuple[str, str | None, int, str] | None:
+        """``(pos_id, member_id, total_cents, answer)`` of a sale made here, by sale id."""
+        row = self.conn.execute(
+            "SELECT pos_id, member_id, total_cents, answer FROM sales WHERE sale_id = ?",
+            (sale_id,),
+        ).fetchone()
+        return None if row is None else (row[0], row[1], row[2], unpack(row[3]))
+
+    def sale_id_for_pos(self, pos_id: str) -> str | None:
+        row = self.conn.execute("SELECT sale_id FROM sales WHERE pos_id = ?", (pos_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def refund_state(self, sale_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            "SELECT state FROM refund_state WHERE sale_id = ?", (sale_id,)
+        ).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def entries_for_member(self, member_id: str) -> list[LedgerEntry]:
+        rows = self.conn.execute("SELECT data FROM ledger WHERE member_id = ?", (member_id,))
+        return [LedgerEntry.from_dict(json.loads(r[0])) for r in rows]
+
+    def entries_for_sale(self, sale_id: str) -> list[LedgerEntry]:
+        rows = self.conn.execute("SELECT data FROM ledger WHERE sale_id = ?", (sale_id,))
+        return [LedgerEntry.from_dict(json.loads(r[0])) for r in rows]
+
+    def voucher_uses(self, voucher_id: str) -> list[tuple[str, str | None, str]]:
+        """``(sale_id, member_id, used_at)`` of this till's uses of ``voucher_id``."""
+        return [
+            (r[0], r[1], r[2])
+            for r in self.conn.execute(
+                "SELECT sale_id, member_id, used_at FROM voucher_uses WHERE voucher_id = ?",
+                (voucher_id,),
+            )
+        ]
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    seq: int
+    event_id: str
+    payload: str
+
+
+class Outbox:
+    """The sync worker's view of the outbox, on its own connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def batch(self, limit: int) -> list[PendingEvent]:
+        rows = self.conn.execute(
+            "SELECT seq, event_id, payload FROM outbox WHERE state = 0 ORDER BY seq LIMIT ?",
+            (limit,),
+        )
+        return [PendingEvent(r[0], r[1], unpack(r[2])) for r in rows]
+
+    def settle(
+        self,
+        applied: Iterable[str],
+        rejected: Sequence[tuple[str, str]],
+        retry: Iterable[str],
+    ) -> None:
+        """Drop what the server applied, park what it rejected for good, count retries."""
+        c = self.conn
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            c.executemany("DELETE FROM outbox WHERE event_id = ?", [(i,) for i in applied])
+            c.executemany(
+                "UPDATE outbox SET state = 2, error = ?, attempts = attempts + 1 "
+                "WHERE event_id = ?",
+                [(why, i) for i, why in rejected],
+            )
+            c.executemany(
+                "UPDATE outbox SET attempts = attempts + 1 WHERE event_id = ?",
+                [(i,) for i in retry],
+            )
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+
+    def depth(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM outbox WHERE state = 0").fetchone()[0])
+
+    def rejected(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM outbox WHERE state = 2").fetchone()[0])
+
+    def oldest_created_at(self) -> float | None:
+        row = self.conn.execute(
+            "SELECT created_at FROM outbox WHERE state = 0 ORDER BY seq LIMIT 1"
+        ).fetchone()
+        return None if row is None else float(row[0])
+
+    def unacked_ids(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT event_id FROM outbox WHERE state = 0")}

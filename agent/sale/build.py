@@ -1,0 +1,131 @@
+"""Turn a priced sale into what the journal stores: the ``SaleRecorded`` event and the answer.
+
+Pure functions over the pricing result; the service gives ids and time. Amounts go out as
+decimal strings (never floats), as on the wire.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from loyalty.events import AppliedRule, EventHeader, SaleLine, SaleRecorded
+from loyalty.money import Money
+from loyalty.pricing import BasketLine, PricingResult, RuleKind
+from loyalty.rewards import LedgerEntry, RuleReward
+
+POINT_KINDS = {RuleKind.POINTS, RuleKind.POINTS_MULTIPLIER, RuleKind.POINTS_BONUS}
+
+
+def _dec(cents: int) -> Decimal:
+    # The result keeps integer cents; going through Money for each of them costs more than
+    # the whole durable commit at the till.
+    return Decimal(cents).scaleb(-2)
+
+
+def _txt(cents: int) -> str:
+    return f"{Decimal(cents).scaleb(-2):f}"
+
+
+def rule_rewards(result: PricingResult) -> list[RuleReward]:
+    """The engine's per-rule rewards as the ledger books them (one entry per rule and currency)."""
+    per_rule: dict[str, dict[str, Any]] = {}
+    for d in result.rewards.details:
+        slot = per_rule.setdefault(d.rule, {"points": 0, "cents": 0, "raffle": {}})
+        if d.kind in POINT_KINDS:
+            slot["points"] += d.amount
+        elif d.kind is RuleKind.CASHBACK:
+            slot["cents"] += d.amount
+        elif d.kind is RuleKind.RAFFLE and d.campaign:
+            slot["raffle"][d.campaign] = slot["raffle"].get(d.campaign, 0) + d.amount
+    return [
+        RuleReward(rule, s["points"], Money.from_cents(s["cents"]), s["raffle"])
+        for rule, s in per_rule.items()
+    ]
+
+
+def sale_event(
+    header: EventHeader,
+    sale_id: str,
+    member_id: str | None,
+    basket: Sequence[BasketLine],
+    result: PricingResult,
+    voucher_codes: Sequence[str],
+    entries: Sequence[LedgerEntry],
+    member_context: Mapping[str, Any] | None,
+) -> SaleRecorded:
+    lines = []
+    for line in result.lines:
+        source = basket[line.position]
+        lines.append(
+            SaleLine(
+                line_no=line.position + 1,
+                sku=line.sku,
+                quantity=line.qty,
+                unit_price=line.unit_price.amount,
+                gross=_dec(line.gross_cents),
+                discount=_dec(line.gross_cents - line.net_cents),
+                net=_dec(line.net_cents),
+                category_id=source.category or None,
+                brand=source.brand or None,
+                tags=tuple(sorted(source.tags)),
+            )
+        )
+    applied = tuple(
+        AppliedRule(rule_id=a.id, kind=a.kind, amount=_dec(a.amount_cents), description=a.name)
+        for a in result.applied
+    )
+    return SaleRecorded(
+        header=header,
+        sale_id=sale_id,
+        member_id=member_id,
+        currency="BRL",
+        subtotal=_dec(result.subtotal_cents),
+        discount_total=_dec(result.subtotal_cents - result.total_cents),
+        total=_dec(result.total_cents),
+        lines=tuple(lines),
+        applied_rules=applied,
+        voucher_codes=tuple(voucher_codes),
+        ledger_entries=tuple(entries),
+        member_context=member_context,
+    )
+
+
+def quote(
+    result: PricingResult, points: int, points_value: Money, cashback: Money
+) -> dict[str, Any]:
+    """What the POS shows before payment: totals, every discount explained, tenders, due."""
+    due = result.total_cents - points_value.cents - cashback.cents
+    return {
+        "subtotal": _txt(result.subtotal_cents),
+        "discount": _txt(result.subtotal_cents - result.total_cents),
+        "total": _txt(result.total_cents),
+        "lines": [
+            {
+                "line_no": line.position + 1,
+                "sku": line.sku,
+                "gross": _txt(line.gross_cents),
+                "net": _txt(line.net_cents),
+                "discounts": [
+                    {"id": e.id, "name": e.name, "amount": _txt(e.amount_cents)}
+                    for e in line.discounts
+                ],
+            }
+            for line in result.lines
+        ],
+        "applied": [
+            {"id": a.id, "name": a.name, "kind": a.kind, "amount": _txt(a.amount_cents)}
+            for a in result.applied
+        ],
+        "vouchers": [
+            {"code": v.code, "applied": v.applied, "reason": v.reason} for v in result.vouchers
+        ],
+        "points_redeemed": points,
+        "points_value": _txt(points_value.cents),
+        "cashback_redeemed": _txt(cashback.cents),
+        "amount_due": _txt(due),
+        "points_earned": result.rewards.points,
+        "cashback_earned": _txt(result.rewards.cashback_cents),
+        "raffle_tickets": dict(result.rewards.raffle_tickets),
+    }

@@ -1,0 +1,144 @@
+"""What one finalised sale writes: its ledger entries, events, voucher uses and the answer.
+
+Built in memory from the priced sale, with ids taken from the terminal's counters; the
+service writes it all in one journal transaction (:meth:`agent.journal.Journal.record`).
+Redemptions draw on the member's lots first-expiring-first-out (``loyalty.rewards``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from loyalty.events import EventHeader, VoucherUsed
+from loyalty.money import Money
+from loyalty.rewards import (
+    LedgerEntry,
+    make_entry_id,
+    make_sale_id,
+    redeem_cashback,
+    redeem_points,
+    sale_earn_entries,
+)
+
+from ..journal import Counters, Write
+from . import build
+from .state import OpenSale, SaleSettings
+
+BalanceView = Callable[[str, Sequence[LedgerEntry]], dict[str, Any]]
+
+
+def sale_write(
+    settings: SaleSettings,
+    counters: Counters,
+    sale: OpenSale,
+    ledger: list[LedgerEntry],
+    quote: dict[str, Any],
+    balance_view: BalanceView,
+) -> tuple[dict[str, Any], Write]:
+    """The answer to the POS and the rows to write for ``sale``.
+
+    :param ledger: the member's entries (server's and this till's), for redemptions.
+    :raises RedemptionError, InsufficientBalance: a tender the balance no longer covers.
+    """
+    assert sale.result is not None
+    assert sale.at is not None
+    s, c, at, result = settings, counters, sale.at, sale.result
+    sale_id = make_sale_id(s.store_id, s.terminal_id, c.take("sale"))
+
+    def new_entry_id() -> str:
+        return make_entry_id(s.store_id, s.terminal_id, c.take("entry"))
+
+    def new_header() -> EventHeader:
+        return EventHeader(
+            f"V:{s.store_id}:{s.terminal_id}:{c.take('event'):012d}",
+            s.store_id,
+            s.terminal_id,
+            at,
+        )
+
+    entries: list[LedgerEntry] = []
+    member_id = sale.member.member_id if sale.member else None
+    points_value = Money.zero()
+    raffle: Mapping[str, int] = {}
+    if member_id is not None:
+        due = result.total
+        if sale.points:
+            redemption = redeem_points(
+                ledger,
+                points=sale.points,
+                amount_due=due,
+                config=s.points,
+                member_id=member_id,
+                at=at,
+                new_id=new_entry_id,
+                sale_id=sale_id,
+                store_id=s.store_id,
+                terminal_id=s.terminal_id,
+            )
+            entries += redemption.entries
+            points_value = redemption.value
+            due = due - points_value
+        if sale.cashback.amount:
+            entries += redeem_cashback(
+                ledger,
+                amount=sale.cashback,
+                amount_due=due,
+                config=s.cashback,
+                member_id=member_id,
+                at=at,
+                new_id=new_entry_id,
+                sale_id=sale_id,
+                store_id=s.store_id,
+                terminal_id=s.terminal_id,
+            )
+        earned = sale_earn_entries(
+            sale_id=sale_id,
+            member_id=member_id,
+            at=at,
+            rewards=build.rule_rewards(result),
+            new_id=new_entry_id,
+            points_config=s.points,
+            cashback_config=s.cashback,
+            store_id=s.store_id,
+            terminal_id=s.terminal_id,
+        )
+        entries += earned.entries
+        raffle = earned.raffle_tickets
+    context = None
+    if sale.context is not None:
+        context = {"activated_offers": sorted(sale.context.activated_offers)}
+    codes = [v.code for v in sale.vouchers]
+    event = build.sale_event(
+        new_header(), sale_id, member_id, sale.basket, result, codes, entries, context
+    )
+    events = [(event.header.event_id, event.TYPE, json.dumps(event.to_dict()))]
+    uses = []
+    for v in sale.vouchers:
+        use = VoucherUsed(new_header(), v.code, sale_id, member_id)
+        events.append((use.header.event_id, use.TYPE, json.dumps(use.to_dict())))
+        uses.append((v.voucher_id, sale_id, member_id, at.isoformat()))
+    answer = {
+        "status": "recorded",
+        "sale_id": sale_id,
+        "occurred_at": at.isoformat(),
+        "member_id": member_id,
+    } | quote
+    answer["raffle_tickets"] = dict(raffle)
+    if member_id is not None:
+        answer["balance"] = balance_view(member_id, ledger + entries)
+    write = Write(
+        sale=(
+            sale.pos_id,
+            sale_id,
+            member_id,
+            at.isoformat(),
+            result.total.cents,
+            json.dumps(answer),
+        ),
+        entries=entries,
+        events=events,
+        voucher_uses=uses,
+    )
+    return answer, write

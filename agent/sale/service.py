@@ -1,0 +1,414 @@
+"""The per-terminal sale state machine, as a plain Python API for the POS plugins.
+
+States per POS sale id: *open* (identified and/or priced) → *recorded* (finalised), or gone
+(cancelled). Every call is idempotent by the POS's ids: identifying or pricing again replaces
+what was there; a tender call sets the tender (it does not add); finalising a sale already
+recorded returns the first answer, read back from the journal, even after a restart.
+
+Nothing here touches the network (DESIGN.md invariant 3): members, rules, vouchers and
+balances come from the cache; the sale, its ledger entries and its outbox events go to the
+journal in one durable transaction before :meth:`SaleService.finalise` answers.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from loyalty.errors import LoyaltyError
+from loyalty.identification import Identification
+from loyalty.money import Money
+from loyalty.pricing import (
+    BasketLine,
+    MemberContext,
+    VoucherApplication,
+    parse_basket,
+    price,
+)
+from loyalty.rewards import (
+    Currency,
+    LedgerEntry,
+    Voucher,
+    VoucherUse,
+    balance,
+    normalize_code,
+    redeem_voucher,
+)
+
+from ..cache import CachedMember, CacheLookups, Rules
+from ..journal import Journal, Write
+from . import build
+from .errors import BadRequest, NoSuchSale, SaleStateError, TenderRefused
+from .ledger import LedgerMemo
+from .lookup import find_member
+from .record import sale_write
+from .refund import refund_sale_write
+from .state import OpenSale, SaleSettings
+from .tenders import allowance
+
+Clock = Callable[[], datetime]
+Recorded = Callable[[dict[str, Any]], None]
+
+
+class SaleService:
+    """The sale flow of one terminal. Thread-safe: one lock around each call.
+
+    :param clock: the till's clock (timezone-aware).
+    :param on_recorded: called after a sale is durably recorded (e.g. queue its slip); its
+        failures are logged by the caller, never undo the sale.
+    """
+
+    def __init__(
+        self,
+        settings: SaleSettings,
+        lookups: CacheLookups,
+        rules: Rules,
+        journal: Journal,
+        clock: Clock,
+        on_recorded: Recorded | None = None,
+    ) -> None:
+        self.s = settings
+        self.lookups = lookups
+        self.rules = rules
+        self.journal = journal
+        self.clock = clock
+        self.on_recorded = on_recorded
+        self.zone = ZoneInfo(settings.timezone)
+        self.open: dict[str, OpenSale] = {}
+        self.lock = threading.RLock()
+        self.ledger = LedgerMemo(lookups.entries_for_member, journal.entries_for_member)
+
+    # -- identify ------------------------------------------------------------------------
+
+    def identify(self, pos_id: str, raw: str | Identification | None) -> dict[str, Any]:
+        """Identify the shopper from a scan or a typed CPF; ``None`` for an anonymous sale.
+
+        ``raw`` may also be a read the agent's own scanner already identified.
+
+        :raises IdentificationError: garbage, a wrong check digit, a forged or expired QR.
+        :raises MemberNotFound: a valid code that is no member here, or a blocked card.
+        """
+        with self.lock:
+            sale = self._sale(pos_id, create=True)
+            if raw is None:
+                member, card = None, None
+            else:
+                member, card = find_member(raw, self.s, self.lookups, self.clock())
+            sale.member, sale.card = member, card
+            sale.points, sale.cashback = 0, Money.zero()
+            if sale.basket:
+                self._reprice(sale)
+            if member is None:
+                return {"pos_sale_id": pos_id, "member": None}
+            return {
+                "pos_sale_id": pos_id,
+                "member": {"id": member.member_id, "name": member.name},
+                "balance": self._balance_view(member.member_id),
+            }
+
+    # -- price ---------------------------------------------------------------------------
+
+    def price(
+        self, pos_id: str, lines: Sequence[Mapping[str, Any]] | Sequence[BasketLine]
+    ) -> dict[str, Any]:
+        """Price the basket (replacing any earlier one); tenders are cleared, vouchers kept.
+
+        :raises BasketError: naming the line and field (a negative quantity, a bad price, …).
+        """
+        with self.lock:
+            basket = self._basket(lines)
+            sale = self._sale(pos_id, create=True)
+            sale.basket = basket
+            sale.points, sale.cashback = 0, Money.zero()
+            return self._reprice(sale)
+
+    def _basket(self, lines: Sequence[Any]) -> tuple[BasketLine, ...]:
+        if not lines:
+            raise BadRequest(
+                "a sale needs at least one line", "a venda precisa de ao menos um item"
+            )
+        if all(isinstance(x, BasketLine) for x in lines):
+            return tuple(lines)
+        return parse_basket({"lines": list(lines)})
+
+    def _reprice(self, sale: OpenSale) -> dict[str, Any]:
+        sale.at = self.clock()
+        sale.context = self._context(sale.member)
+        apps = [VoucherApplication(**v.pricing_fields()) for v in sale.vouchers]  # type: ignore[arg-type]
+        sale.result = price(
+            self.rules.ruleset,
+            sale.basket,
+            sale.context,
+            self.s.store_id,
+            sale.at,
+            vouchers=apps,
+        )
+        return self._quote(sale)
+
+    def _context(self, member: CachedMember | None) -> MemberContext | None:
+        if member is None:
+            return None
+        offers = self.lookups.offers_for_member(member.member_id)
+        return MemberContext(
+            id=member.member_id,
+            activated_offers=frozenset(o.offer_id for o in offers if o.activated),
+        )
+
+    def _quote(self, sale: OpenSale) -> dict[str, Any]:
+        assert sale.result is not None
+        value = self.s.points.value_of(sale.points) if sale.points else Money.zero()
+        return {"pos_sale_id": sale.pos_id} | build.quote(
+            sale.result, sale.points, value, sale.cashback
+        )
+
+    # -- tenders -------------------------------------------------------------------------
+
+    def apply_voucher(self, pos_id: str, code: str) -> dict[str, Any]:
+        """Use a voucher on the sale (again: no change).
+
+        :raises InvalidVoucherCode: a typo; :raises VoucherRefused: with the reason.
+        """
+        with self.lock:
+            sale = self._priced(pos_id)
+            canonical = normalize_code(code)
+            if any(v.code == canonical for v in sale.vouchers):
+                return self._quote(sale)
+            found = self.lookups.voucher_by_code(canonical)
+            voucher, accepted = found if found is not None else (None, [])
+            uses = self._voucher_uses(voucher, accepted) if voucher is not None else []
+            assert sale.result is not None
+            assert sale.at is not None
+            redeem_voucher(
+                voucher,
+                code=canonical,
+                sale_id=f"pending:{pos_id}",
+                store_id=self.s.store_id,
+                terminal_id=self.s.terminal_id,
+                at=sale.at,
+                member_id=sale.member.member_id if sale.member else None,
+                subtotal=sale.result.subtotal,
+                uses=uses,
+            )
+            assert voucher is not None
+            sale.vouchers.append(voucher)
+            sale.points, sale.cashback = 0, Money.zero()
+            return self._reprice(sale)
+
+    def _voucher_uses(self, voucher: Voucher, accepted: list[str]) -> list[VoucherUse]:
+        at = self.clock()
+        uses = [VoucherUse(voucher.voucher_id, sid, "", "", at) for sid in accepted]
+        for sale_id, member_id, used_at in self.journal.voucher_uses(voucher.voucher_id):
+            if sale_id not in accepted:
+                uses.append(
+                    VoucherUse(
+                        voucher.voucher_id,
+                        sale_id,
+                        self.s.store_id,
+                        self.s.terminal_id,
+                        datetime.fromisoformat(used_at),
+                        member_id,
+                    )
+                )
+        return uses
+
+    def apply_points(self, pos_id: str, points: int) -> dict[str, Any]:
+        """Pay part of the sale with ``points`` (0 removes the tender), within the caps.
+
+        :raises TenderRefused: no member, or beyond balance, the caps or the amount due.
+        """
+        with self.lock:
+            sale = self._priced(pos_id)
+            if isinstance(points, bool) or not isinstance(points, int) or points < 0:
+                raise BadRequest(
+                    f"points must be a whole number >= 0: {points!r}",
+                    f"pontos devem ser um inteiro >= 0: {points!r}",
+                )
+            if points:
+                due = self._due(sale, points=0, cashback=sale.cashback)
+                allowed = self._allowance(sale, Currency.POINTS, due)
+                if points > allowed[0]:
+                    raise TenderRefused(
+                        f"at most {int(allowed[0])} points may be redeemed now ({allowed[1]})",
+                        f"no máximo {int(allowed[0])} pontos podem ser resgatados agora "
+                        f"({allowed[1]})",
+                    )
+            sale.points = points
+            return self._quote(sale)
+
+    def apply_cashback(self, pos_id: str, amount: Decimal | str) -> dict[str, Any]:
+        """Pay part of the sale with matured cashback (``0`` removes the tender).
+
+        :raises TenderRefused: no member, or beyond balance, the caps or the amount due.
+        """
+        with self.lock:
+            sale = self._priced(pos_id)
+            try:
+                value = Money(Decimal(amount) if isinstance(amount, str) else amount)
+            except (InvalidOperation, TypeError):
+                raise BadRequest(
+                    f"cashback amount must be a decimal such as '5.00': {amount!r}",
+                    f"valor de cashback deve ser decimal como '5.00': {amount!r}",
+                ) from None
+            if value.amount < 0 or value.amount != value.amount.quantize(Decimal("0.01")):
+                raise BadRequest(
+                    f"cashback amount must be >= 0 in whole cents: {amount!r}",
+                    f"valor de cashback deve ser >= 0 em centavos: {amount!r}",
+                )
+            if value.amount:
+                due = self._due(sale, points=sale.points, cashback=Money.zero())
+                allowed = self._allowance(sale, Currency.CASHBACK, due)
+                if value.amount > allowed[0]:
+                    raise TenderRefused(
+                        f"at most R$ {allowed[0]:f} of cashback may be redeemed now ({allowed[1]})",
+                        f"no máximo R$ {allowed[0]:f} de cashback agora ({allowed[1]})",
+                    )
+            sale.cashback = value
+            return self._quote(sale)
+
+    def _due(self, sale: OpenSale, *, points: int, cashback: Money) -> Money:
+        assert sale.result is not None
+        value = self.s.points.value_of(points) if points else Money.zero()
+        return sale.result.total - value - cashback
+
+    def _allowance(self, sale: OpenSale, currency: Currency, due: Money) -> tuple[Decimal, str]:
+        if sale.member is None:
+            raise TenderRefused(
+                "identify the member before redeeming", "identifique o cliente antes de resgatar"
+            )
+        server, local = self._entries(sale.member.member_id)
+        return allowance(self.s, sale, currency, due, server, local, self.clock(), self.zone)
+
+    def _entries(self, member_id: str) -> tuple[list[LedgerEntry], list[LedgerEntry]]:
+        """The server's entries (cache) and this till's entries the cache does not hold yet."""
+        return self.ledger.entries(member_id)
+
+    def _balance_view(
+        self, member_id: str, entries: Sequence[LedgerEntry] | None = None
+    ) -> dict[str, Any]:
+        if entries is None:
+            server, local = self._entries(member_id)
+            entries = server + local
+        at = self.clock()
+        points = balance(entries, Currency.POINTS, at)
+        cash = balance(entries, Currency.CASHBACK, at)
+        return {
+            "points": int(points.available),
+            "cashback": f"{cash.available.quantize(Decimal('0.01')):f}",
+            "cashback_pending": f"{cash.pending.quantize(Decimal('0.01')):f}",
+        }
+
+    # -- finalise, cancel, refund ----------------------------------------------------------
+
+    def finalise(self, pos_id: str) -> dict[str, Any]:
+        """The POS confirmed payment: record the sale durably, then answer.
+
+        Re-sending returns the first answer. :raises NoSuchSale: never priced here.
+        """
+        with self.lock, self.journal.lock:
+            done = self.journal.sale_answer(pos_id)
+            if done is not None:
+                self.open.pop(pos_id, None)
+                return done
+            sale = self._priced(pos_id)
+            saved = self.journal.counters.snapshot()
+            try:
+                answer, write = self._sale_write(sale)
+                self.journal.record(write)
+            except BaseException:
+                self.journal.counters.restore(saved)
+                raise
+            self.ledger.add_local(write.entries)
+            self.open.pop(pos_id, None)
+        if self.on_recorded is not None:
+            extra = {"member_name": sale.member.name, "card": sale.card} if sale.member else {}
+            self.on_recorded(answer | extra)
+        return answer
+
+    def _sale_write(self, sale: OpenSale) -> tuple[dict[str, Any], Write]:
+        ledger: list[LedgerEntry] = []
+        if sale.member is not None:
+            server, local = self._entries(sale.member.member_id)
+            ledger = server + local
+        return sale_write(
+            self.s, self.journal.counters, sale, ledger, self._quote(sale), self._balance_view
+        )
+
+    def cancel(self, pos_id: str) -> dict[str, Any]:
+        """Drop an open sale: nothing was written, nothing is. Unknown ids are fine (retries).
+
+        :raises SaleStateError: the sale was already recorded (refund it instead).
+        """
+        with self.lock:
+            if self.journal.sale_answer(pos_id) is not None:
+                raise SaleStateError(
+                    f"sale {pos_id!r} is already recorded: refund it instead of cancelling",
+                    f"venda {pos_id!r} já registrada: faça uma devolução em vez de cancelar",
+                )
+            self.open.pop(pos_id, None)
+            return {"pos_sale_id": pos_id, "status": "cancelled"}
+
+    def refund(
+        self, pos_refund_id: str, pos_sale_id: str, amount: Decimal | str, reason: str | None = None
+    ) -> dict[str, Any]:
+        """Refund ``amount`` of a sale recorded at this till: a new event reversing rewards.
+
+        Re-sending the same ``pos_refund_id`` returns the first answer.
+        :raises SaleStateError: unknown sale; :raises RefundError: beyond what is left.
+        """
+        with self.lock, self.journal.lock:
+            done = self.journal.refund_answer(pos_refund_id)
+            if done is not None:
+                return done
+            saved = self.journal.counters.snapshot()
+            try:
+                answer, write = refund_sale_write(
+                    self.journal,
+                    self.s.store_id,
+                    self.s.terminal_id,
+                    self.clock(),
+                    pos_refund_id,
+                    pos_sale_id,
+                    amount,
+                    reason,
+                )
+                self.journal.record(write)
+            except BaseException:
+                self.journal.counters.restore(saved)
+                raise
+            self.ledger.add_local(write.entries)
+            return answer
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _sale(self, pos_id: str, *, create: bool) -> OpenSale:
+        if not isinstance(pos_id, str) or not pos_id.strip() or len(pos_id) > 100:
+            raise BadRequest(
+                f"POS sale id must be 1-100 characters: {pos_id!r}",
+                f"id da venda no PDV deve ter 1-100 caracteres: {pos_id!r}",
+            )
+        sale = self.open.get(pos_id)
+        if sale is None:
+            if self.journal.sale_answer(pos_id) is not None:
+                raise SaleStateError(
+                    f"sale {pos_id!r} is already recorded", f"venda {pos_id!r} já registrada"
+                )
+            if not create:
+                raise NoSuchSale(pos_id)
+            sale = self.open[pos_id] = OpenSale(pos_id)
+        return sale
+
+    def _priced(self, pos_id: str) -> OpenSale:
+        sale = self._sale(pos_id, create=False)
+        if sale.result is None:
+            raise SaleStateError(
+                f"sale {pos_id!r} has no basket yet: price it first",
+                f"venda {pos_id!r} sem itens: registre os itens primeiro",
+            )
+        return sale
+
+
+__all__ = ["LoyaltyError", "SaleService", "SaleSettings"]

@@ -1,0 +1,352 @@
+"""The running agent: wires config, cache, rules, journal, sale flow, sync and the local API.
+
+:func:`build_agent` makes every part from an :class:`~agent.config.AgentConfig` (no I/O at
+import). :meth:`Agent.start` starts the sync worker, the print worker (if a printer is
+enabled) and the local JSON status API on 127.0.0.1; :meth:`Agent.stop` stops them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from loyalty.identification import IdentificationConfig, load_public_key
+from loyalty.money import Money
+from loyalty.rewards import CashbackConfig, PointsConfig
+
+from .cache import CacheLookups, Rules, connect_cache, connect_reader
+from .config import AgentConfig, ConfigError
+from .journal import Journal, connect_journal
+from .sale import SaleService, SaleSettings
+from .sale.slips import SlipQueue, slip_text
+from .scan_inbox import ScanInbox
+from .status import build_status
+from .sync import SyncClient, SyncState, SyncWorker
+
+if TYPE_CHECKING:
+    from agent.devices.serial_scanner import SerialScanner
+    from agent.printing.worker import PrintWorker
+    from plugins import PosPlugin
+
+log = logging.getLogger("tillclub.agent")
+
+
+@dataclass(frozen=True)
+class Credential:
+    credential: str = field(repr=False)
+    terminal_id: str
+    store_id: str
+
+
+def read_credential(path: Path) -> Credential:
+    """:raises ConfigError: missing or unreadable file (run ``tillclub agent register``)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return Credential(data["credential"], data["terminal_id"], data["store_id"])
+    except (OSError, ValueError, KeyError) as exc:
+        raise ConfigError(
+            f"no usable terminal credential at {path} ({type(exc).__name__}): "
+            "run 'tillclub agent register --server URL --code CODE' first",
+            f"credencial do terminal ausente em {path}: rode 'tillclub agent register'",
+        ) from None
+
+
+def write_credential(path: Path, cred: Credential) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(
+            {
+                "credential": cred.credential,
+                "terminal_id": cred.terminal_id,
+                "store_id": cred.store_id,
+            },
+            fh,
+        )
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _secret(path: Path | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        raw = Path(path).read_text(encoding="utf-8").strip()
+        secret = base64.b64decode(raw, validate=True)
+    except (OSError, ValueError, binascii.Error) as exc:
+        raise ConfigError(
+            f"identification.cpf_hash_secret_file: cannot read base64 secret from {path} "
+            f"({type(exc).__name__})",
+            f"identification.cpf_hash_secret_file: segredo base64 ilegível em {path}",
+        ) from None
+    if len(secret) < 16:
+        raise ConfigError("identification.cpf_hash_secret_file: secret shorter than 16 bytes")
+    return secret
+
+
+def sale_settings(config: AgentConfig, terminal_id: str) -> SaleSettings:
+    ident = config.identification
+    key = None
+    if ident.qr_public_key is not None:
+        try:
+            key = load_public_key(Path(ident.qr_public_key).read_bytes())
+        except (OSError, ValueError) as exc:
+            raise ConfigError(
+                f"identification.qr_public_key: cannot load {ident.qr_public_key} "
+                f"({type(exc).__name__})"
+            ) from None
+    p, cb = config.points, config.cashback
+    return SaleSettings(
+        store_id=config.terminal.store,
+        terminal_id=terminal_id,
+        timezone=config.terminal.timezone,
+        identification=IdentificationConfig(
+            ident.card_prefix, key, timedelta(seconds=ident.qr_clock_skew_seconds)
+        ),
+        cpf_secret=_secret(ident.cpf_hash_secret_file),
+        points=PointsConfig(p.per_unit, Money(p.unit_value_brl), p.expiry_months),
+        cashback=CashbackConfig(cb.maturation_days, cb.expiry_days, cb.max_share),
+        max_redeem_per_sale=Money(config.offline.max_redeem_per_sale_brl),
+        max_redeem_per_member_day=Money(config.offline.max_redeem_per_member_day_brl),
+    )
+
+
+class Agent:
+    """One till's agent. ``sales`` is the API the POS plugins call."""
+
+    def __init__(self, config: AgentConfig, clock: Callable[[], datetime] | None = None) -> None:
+        self.config = config
+        cred = read_credential(config.server.credential_file)
+        if cred.store_id != config.terminal.store:
+            raise ConfigError(
+                f"terminal.store is {config.terminal.store!r} but the credential is for store "
+                f"{cred.store_id!r}"
+            )
+        if config.terminal.terminal not in (None, cred.terminal_id):
+            raise ConfigError(
+                f"terminal.terminal is {config.terminal.terminal!r} but the credential is for "
+                f"{cred.terminal_id!r}"
+            )
+        self.terminal_id = cred.terminal_id
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.cache_conn, self.cache_rebuilt = connect_cache(config.storage.cache_path)
+        self.journal_conn = connect_journal(config.storage.journal_path)
+        self.journal = Journal(self.journal_conn)
+        self.lookups = CacheLookups(self.cache_conn)
+        self.rules = Rules(config.terminal.timezone)
+        self.rules.rebuild(self.lookups.campaigns())
+        self.sync_state = SyncState()
+        if self.cache_rebuilt:
+            self.sync_state.last_error = self.cache_rebuilt
+        self.sales = SaleService(
+            sale_settings(config, cred.terminal_id),
+            self.lookups,
+            self.rules,
+            self.journal,
+            self.clock,
+            on_recorded=self._recorded,
+        )
+        self._status_conn = connect_journal(config.storage.journal_path)
+        self._status_cache = connect_reader(config.storage.cache_path)
+        self._status_lock = threading.Lock()
+        self.client = SyncClient(
+            config.server.url, cred.credential, config.server.timeout_seconds, self._status_headers
+        )
+        self.worker = SyncWorker(
+            self.client,
+            lambda: connect_journal(config.storage.journal_path),
+            lambda: connect_reader(config.storage.cache_path),
+            interval=config.server.sync_interval_seconds,
+            max_backoff=config.server.max_backoff_seconds,
+            push_batch=config.server.push_batch,
+            pull_page=config.server.pull_page,
+            on_campaigns=lambda conn: self.rules.rebuild(CacheLookups(conn).campaigns()),
+            on_ledger=self.sales.ledger.invalidate,
+            state=self.sync_state,
+            snapshot_timeout=(
+                config.server.snapshot_timeout_seconds
+                if config.server.first_sync_snapshot
+                else None
+            ),
+        )
+        self.scans = ScanInbox()
+        self.scanner: SerialScanner | None = None
+        if config.scanner.url:
+            from agent.devices.serial_scanner import ScannerConfig, SerialScanner
+
+            self.scanner = SerialScanner(
+                ScannerConfig.from_mapping(config.scanner.model_dump()),
+                self.sales.s.identification,
+                self.scans.put,
+            )
+        self.plugin: PosPlugin | None = None
+        self.api: ThreadingHTTPServer | None = None
+        self.printer: PrintWorker | None = None
+        self.slips: SlipQueue | None = None
+        if config.printer.enabled:
+            from agent.printing.worker import PrinterTarget, PrintWorker
+
+            target = PrinterTarget.from_mapping(
+                {"connector": config.printer.connector, "profile": config.printer.profile}
+            )
+            self.printer = PrintWorker(
+                lambda: connect_journal(config.storage.journal_path), {"receipt": target}
+            )
+            self.slips = SlipQueue(
+                lambda: connect_journal(config.storage.journal_path),
+                config.terminal.store,
+                config.printer.language,
+                self.printer.notify,
+            )
+
+    def slip_text(self, pos_id: str) -> str | None:
+        """The loyalty slip of a recorded sale as text, for the POS plugins."""
+        with self._status_lock:
+            answer = Journal(self._status_conn).sale_answer(pos_id)
+        paper = int(self.config.printer.profile.get("paper_mm", 80))
+        return slip_text(answer, self.config.terminal.store, self.config.printer.language, paper)
+
+    def start_plugin(self) -> PosPlugin:
+        """Start the configured POS plugin on this agent's sale flow (``[pos]`` in the config).
+
+        :raises ConfigError: an unknown plugin, or options it refuses.
+        """
+        from plugins import load_plugin
+        from plugins.registry import PluginNotFound
+
+        try:
+            cls = load_plugin(self.config.pos.plugin)
+            self.plugin = cls(self.sales, self.config.pos.options, self.slip_text, self.scans.take)
+        except (PluginNotFound, ValueError) as exc:
+            raise ConfigError(f"pos: {exc}", f"pos: {exc}") from None
+        self.plugin.start()
+        log.info("POS plugin started", extra={"plugin": self.plugin.describe()})
+        return self.plugin
+
+    def _recorded(self, answer: dict[str, Any]) -> None:
+        self.worker.notify()
+        if self.slips is not None:
+            self.slips.submit(answer)
+
+    def _status_headers(self) -> dict[str, str]:
+        s = self.status()
+        error = (self.sync_state.last_error or "")[:200]
+        return {
+            "X-Tillclub-Agent-Version": s["version"],
+            "X-Tillclub-Queue-Depth": str(s["queue"]["depth"]),
+            "X-Tillclub-Oldest-Event-Age": str(s["queue"]["oldest_age_seconds"] or 0),
+            "X-Tillclub-Last-Error": error.encode("ascii", "replace").decode(),
+        }
+
+    def status(self) -> dict[str, Any]:
+        with self._status_lock:
+            report = build_status(
+                self.config,
+                self._status_conn,
+                self._status_cache,
+                self.sync_state,
+                self.devices(),
+                running=self.running,
+            )
+        report["terminal_id"] = self.terminal_id
+        if self.rules.error:
+            report["warnings"].append(self.rules.error)
+        return report
+
+    @property
+    def running(self) -> bool:
+        return self.worker._thread is not None and self.worker._thread.is_alive()
+
+    def devices(self) -> dict[str, Any]:
+        printer: Any = "not configured"
+        if self.printer is not None:
+            printer = [
+                {"name": h.name, "where": h.where, "online": h.online, "last_error": h.last_error}
+                for h in self.printer.health()
+            ]
+        scanner: Any = "keyboard wedge only"
+        if self.scanner is not None:
+            st = self.scanner.status()
+            scanner = {
+                "url": st.url,
+                "connected": st.connected,
+                "accepted": st.accepted,
+                "rejected": st.rejected,
+                "last_error": st.last_error,
+            }
+        return {"printer": printer, "scanner": scanner}
+
+    def start(self, *, sync: bool = True, plugin: bool = False) -> None:
+        if sync:
+            self.worker.start()
+        if self.scanner is not None:
+            self.scanner.start()
+        if plugin:
+            self.start_plugin()
+        if self.printer is not None and self.slips is not None:
+            self.printer.start()
+            self.slips.start()
+        port = self.config.status.local_api_port
+        if port:
+            self.api = serve_status(self, port)
+
+    def stop(self) -> None:
+        if self.plugin is not None:
+            self.plugin.stop()
+            self.plugin = None
+        if self.scanner is not None:
+            self.scanner.stop()
+        self.worker.stop()
+        if self.slips is not None:
+            self.slips.stop()
+        if self.printer is not None:
+            self.printer.stop()
+        if self.api is not None:
+            self.api.shutdown()
+            self.api.server_close()
+            self.api = None
+
+    def close(self) -> None:
+        """Stop, then close this agent's own connections (the worker closes its own)."""
+        self.stop()
+        self.client.close()
+        for conn in (self.cache_conn, self.journal_conn, self._status_conn, self._status_cache):
+            conn.close()
+
+
+def serve_status(agent: Agent, port: int) -> ThreadingHTTPServer:
+    """The local JSON API on 127.0.0.1 (never another interface): ``GET /status``."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            if self.path.rstrip("/") != "/status":
+                self._send(404, {"error": "not found"})
+                return
+            self._send(200, agent.status())
+
+        def _send(self, code: int, body: dict[str, Any]) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            log.debug("local api: " + format, *args)
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=server.serve_forever, name="tillclub-local-api", daemon=True).start()
+    return server

@@ -1,0 +1,108 @@
+"""The agent's status: queue depth and age, last contact, cache age and size, devices.
+
+One function builds a plain dict from the journal and cache files (so ``tillclub agent status``
+works whether or not the agent runs) plus, when given, the running agent's live sync state.
+The same dict is the local API's ``GET /status`` and the CLI's ``--json``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+from .cache.writer import read_meta
+from .config import AgentConfig
+from .journal import Outbox
+from .sync.client import AGENT_VERSION
+from .sync.worker import SyncState
+
+
+def _age(at: float | None, now: float) -> float | None:
+    return None if at is None else round(max(0.0, now - at), 1)
+
+
+def build_status(
+    config: AgentConfig,
+    journal: sqlite3.Connection,
+    cache: sqlite3.Connection | None,
+    sync: SyncState | None = None,
+    devices: dict[str, Any] | None = None,
+    now: float | None = None,
+    running: bool = False,
+) -> dict[str, Any]:
+    now = time.time() if now is None else now
+    outbox = Outbox(journal)
+    oldest = outbox.oldest_created_at()
+    oldest_age = _age(oldest, now)
+    warn_after = config.offline.queue_age_warning_hours * 3600
+    warnings = []
+    if oldest_age is not None and oldest_age > warn_after:
+        warnings.append(
+            f"oldest unsent event is {oldest_age / 3600:.1f} h old "
+            f"(warning after {config.offline.queue_age_warning_hours:g} h): check the link"
+        )
+    rejected = outbox.rejected()
+    if rejected:
+        warnings.append(f"{rejected} event(s) rejected by the server: see the agent log")
+    cache_info: dict[str, Any] = {"path": str(config.storage.cache_path)}
+    path = Path(config.storage.cache_path)
+    cache_info["size_bytes"] = path.stat().st_size if path.exists() else 0
+    if cache is not None:
+        last_pull = read_meta(cache, "last_pull_at")
+        cursor = read_meta(cache, "cursor")
+        cache_info["cursor"] = int(cursor) if cursor else 0
+        cache_info["age_seconds"] = _age(float(last_pull), now) if last_pull else None
+        cache_info["members"] = int(cache.execute("SELECT count(*) FROM members").fetchone()[0])
+    report: dict[str, Any] = {
+        "version": AGENT_VERSION,
+        "store_id": config.terminal.store,
+        "terminal_id": config.terminal.terminal,
+        "running": running,
+        "queue": {
+            "depth": outbox.depth(),
+            "rejected": rejected,
+            "oldest_age_seconds": oldest_age,
+        },
+        "sync": None,
+        "cache": cache_info,
+        "devices": devices or {},
+        "warnings": warnings,
+    }
+    if sync is not None:
+        report["sync"] = {
+            "last_contact_age_seconds": _age(sync.last_contact_at, now),
+            "last_error": sync.last_error,
+            "last_error_age_seconds": _age(sync.last_error_at, now),
+            "pushed": sync.pushed,
+            "failures": sync.failures,
+        }
+    return report
+
+
+def format_status(report: dict[str, Any]) -> str:
+    """The human form of :func:`build_status` for ``tillclub agent status``."""
+    q, c, s = report["queue"], report["cache"], report["sync"]
+
+    def secs(v: float | None) -> str:
+        return "never" if v is None else f"{v:.0f} s ago"
+
+    oldest = "-" if q["oldest_age_seconds"] is None else f"{q['oldest_age_seconds']:.0f} s"
+    state = "running" if report["running"] else "not running"
+    lines = [
+        f"tillclub agent {report['version']}  store {report['store_id']}  "
+        f"terminal {report['terminal_id'] or '-'}  {state}",
+        f"queue: {q['depth']} unsent event(s), oldest {oldest}, {q['rejected']} rejected",
+        f"cache: {c.get('members', '?')} members, {c['size_bytes'] / 1e6:.1f} MB, "
+        f"last pull {secs(c.get('age_seconds'))}",
+    ]
+    if s is not None:
+        lines.append(
+            f"server: last contact {secs(s['last_contact_age_seconds'])}; "
+            f"last error: {s['last_error'] or 'none'}"
+        )
+    for name, state in report["devices"].items():
+        lines.append(f"{name}: {state}")
+    lines += [f"WARNING: {w}" for w in report["warnings"]]
+    return "\n".join(lines)

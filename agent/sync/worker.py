@@ -1,0 +1,239 @@
+"""The background sync worker: push the outbox, pull changes, back off, resume after restart.
+
+One round: push outbox batches oldest first until it is empty, then pull change pages until
+the server has no more. An event leaves the outbox only when the server lists its id as
+applied; an id the server rejects for good (a malformed event, another till's sale id) is
+parked in the outbox as rejected and counted in the status, never silently dropped; a
+``conflict`` (a concurrent write at the server) is retried. The cursor is stored with each
+page in the cache, so after a restart both sides resume where they stood. Failures back off
+exponentially with full jitter; the till never waits for any of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..cache import apply_changes, cursor_of
+from ..cache.writer import reset
+from ..journal import Outbox
+from .backoff import Backoff
+from .client import CursorAhead, SyncClient, SyncFailed
+
+log = logging.getLogger("tillclub.agent.sync")
+RETRY_CODES = frozenset({"conflict"})
+
+
+@dataclass
+class SyncState:
+    """What the status shows about the link (read by other threads; plain attribute writes)."""
+
+    last_contact_at: float | None = None
+    last_push_at: float | None = None
+    last_pull_at: float | None = None
+    last_error: str | None = None
+    last_error_at: float | None = None
+    pushed: int = 0
+    rejected: int = 0
+    failures: int = 0
+
+
+class SyncWorker:
+    """Runs :meth:`run_round` in a daemon thread, waking early on :meth:`notify`.
+
+    :param open_journal: makes the worker's own journal connection (in its thread).
+    :param open_cache: makes the worker's own cache connection.
+    :param on_campaigns: called after a pull that touched campaigns (rebuild the rules).
+    """
+
+    def __init__(
+        self,
+        client: SyncClient,
+        open_journal: Callable[[], sqlite3.Connection],
+        open_cache: Callable[[], sqlite3.Connection],
+        *,
+        interval: float,
+        max_backoff: float,
+        push_batch: int = 200,
+        pull_page: int = 500,
+        on_campaigns: Callable[[sqlite3.Connection], None] | None = None,
+        on_ledger: Callable[[set[str] | None], None] | None = None,
+        state: SyncState | None = None,
+        snapshot_timeout: float | None = 600.0,
+    ) -> None:
+        self.client = client
+        self.open_journal = open_journal
+        self.open_cache = open_cache
+        self.interval = interval
+        self.backoff = Backoff(base=min(1.0, interval), cap=max_backoff)
+        self.push_batch = push_batch
+        self.pull_page = pull_page
+        self.on_campaigns = on_campaigns
+        self.on_ledger = on_ledger
+        self.snapshot_timeout = snapshot_timeout  # None: first sync pages /changes from 0
+        self.state = state or SyncState()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="tillclub-sync", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    def _run(self) -> None:
+        journal = self.open_journal()
+        cache = self.open_cache()
+        outbox = Outbox(journal)
+        try:
+            while not self._stop.is_set():
+                delay = self.interval
+                try:
+                    self.run_round(outbox, cache)
+                    self.backoff.reset()
+                    self.state.failures = 0
+                except SyncFailed as exc:
+                    self._failed(str(exc))
+                    delay = self.backoff.cap if not exc.retryable else self.backoff.next_delay()
+                    if exc.retry_after is not None:
+                        delay = max(delay, exc.retry_after)  # the server asked (429)
+                except Exception as exc:  # a bug must not kill the worker: log, back off
+                    log.exception("sync round failed")
+                    self._failed(f"{type(exc).__name__}: {str(exc)[:200]}")
+                    delay = self.backoff.next_delay()
+                self._wake.wait(delay)
+                self._wake.clear()
+        finally:
+            journal.close()
+            cache.close()
+            self.client.close()
+
+    def _failed(self, message: str) -> None:
+        self.state.last_error = message
+        self.state.last_error_at = time.time()
+        self.state.failures += 1
+        log.warning("sync failed: %s", message)
+
+    def run_round(self, outbox: Outbox, cache: sqlite3.Connection) -> None:
+        self.push_all(outbox)
+        self.pull_all(cache)
+
+    def push_all(self, outbox: Outbox) -> int:
+        sent = 0
+        while not self._stop.is_set():
+            batch = outbox.batch(self.push_batch)
+            if not batch:
+                break
+            answer = self.client.push([e.payload for e in batch])
+            now = time.time()
+            self.state.last_contact_at = self.state.last_push_at = now
+            ours = {e.event_id for e in batch}
+            applied = [i for i in answer["applied"] if i in ours]
+            rejected: list[tuple[str, str]] = []
+            retry: list[str] = []
+            for r in answer.get("rejected") or []:
+                event_id = r.get("event_id")
+                if event_id not in ours:
+                    continue
+                if r.get("code") in RETRY_CODES:
+                    retry.append(event_id)
+                else:
+                    rejected.append((event_id, f"{r.get('code')}: {str(r.get('message'))[:300]}"))
+            outbox.settle(applied, rejected, retry)
+            sent += len(applied)
+            self.state.pushed += len(applied)
+            self.state.rejected += len(rejected)
+            for event_id, why in rejected:
+                log.error("event %s rejected by the server: %s", event_id, why)
+            if not applied and not rejected:
+                raise SyncFailed("the server applied none of a pushed batch; will retry")
+        return sent
+
+    def snapshot(self, cache: sqlite3.Connection, timeout: float) -> int:
+        """First sync: an empty cache filled from ``GET /snapshot``; returns its cursor.
+
+        Records are written in slices of 5,000 with the cursor left at 0, so a snapshot cut
+        short is taken again from the start (the cache is emptied first: a record deleted at
+        the server meanwhile must not linger).
+        """
+        reset(cache)
+        header: dict[str, Any] | None = None
+        end: dict[str, Any] | None = None
+        batch: list[dict[str, Any]] = []
+        count = 0
+        for line in self.client.snapshot(timeout):
+            kind = line.get("type")
+            if kind == "snapshot" and header is None:
+                header = line
+            elif kind == "end":
+                end = line
+                break
+            else:
+                batch.append(line)
+                if len(batch) >= 5000:
+                    apply_changes(cache, batch, 0)
+                    count += len(batch)
+                    batch = []
+        count += len(batch)
+        if header is None or end is None or end.get("count") != count:
+            raise SyncFailed("snapshot ended early or incomplete; it will be taken again")
+        cursor = int(end["cursor"])
+        apply_changes(cache, batch, cursor, snapshot_done=True)
+        self.state.last_contact_at = self.state.last_pull_at = time.time()
+        if self.on_campaigns is not None:
+            self.on_campaigns(cache)
+        if self.on_ledger is not None:
+            self.on_ledger(None)
+        log.info("snapshot applied: %d records, cursor %d", count, cursor)
+        return count
+
+    def pull_all(self, cache: sqlite3.Connection) -> int:
+        cursor = cursor_of(cache)
+        pulled = 0
+        if cursor == 0 and self.snapshot_timeout is not None:
+            pulled += self.snapshot(cache, self.snapshot_timeout)
+            cursor = cursor_of(cache)
+        while not self._stop.is_set():
+            try:
+                page = self.client.changes(cursor, self.pull_page)
+            except CursorAhead:
+                log.error("server is behind our cache cursor %s: refilling the cache", cursor)
+                reset(cache)
+                if self.on_ledger is not None:
+                    self.on_ledger(None)
+                if self.snapshot_timeout is not None:
+                    pulled += self.snapshot(cache, self.snapshot_timeout)
+                cursor = cursor_of(cache)
+                continue
+            self.state.last_contact_at = self.state.last_pull_at = time.time()
+            cursor = int(page["next_cursor"])
+            touched = apply_changes(cache, page["changes"], cursor)
+            pulled += len(page["changes"])
+            if "campaign" in touched and self.on_campaigns is not None:
+                self.on_campaigns(cache)
+            if "ledger_entry" in touched and self.on_ledger is not None:
+                members = {
+                    c["data"].get("member_id")
+                    for c in page["changes"]
+                    if c.get("type") == "ledger_entry" and c.get("data")
+                }
+                gone = any(
+                    c.get("type") == "ledger_entry" and not c.get("data") for c in page["changes"]
+                )
+                self.on_ledger(None if gone else {m for m in members if m})
+            if not page.get("has_more"):
+                break
+        return pulled
