@@ -1,6 +1,8 @@
 """One request format for every transport: validate, call the port, answer or explain.
 
-A request is ``{"operation": ..., "sale_id": ..., "operation_id": ..., ...arguments}``. The
+A request is ``{"operation": ..., "sale_id": ..., "operation_id": ..., ...arguments}``;
+``identify`` takes ``"code"`` (what the POS read; ``null`` for an anonymous sale) or
+``"source": "scanner"`` (the read of the scanner wired to the agent). The
 answer is ``{"ok": true, "result": {...}}`` or ``{"ok": false, "error": {"code", "message",
 "message_en", "status"}}``, with an HTTP-like ``status`` the HTTP plugin uses as is.
 A repeated ``operation_id`` gets the first answer without calling the port again, so a POS
@@ -18,7 +20,7 @@ from typing import Any
 
 from loyalty.errors import LoyaltyError
 
-from .interface import Answer, LoyaltyPort, SlipSource
+from .interface import Answer, LoyaltyPort, ScanSource, SlipSource
 
 log = logging.getLogger("tillclub.plugins")
 
@@ -64,10 +66,15 @@ class Dispatcher:
     """
 
     def __init__(
-        self, port: LoyaltyPort, slip: SlipSource | None = None, remember: int = 2048
+        self,
+        port: LoyaltyPort,
+        slip: SlipSource | None = None,
+        scans: ScanSource | None = None,
+        remember: int = 2048,
     ) -> None:
         self.port = port
         self.slip = slip
+        self.scans = scans
         self._answers: OrderedDict[str, Answer] = OrderedDict()
         self._remember = remember
         self._lock = threading.Lock()
@@ -118,6 +125,14 @@ class Dispatcher:
             raise _unknown(op)
         sale = _text(r, "sale_id")
         port = self.port
+        if op == "identify" and r.get("source") == "scanner":
+            scans = self.scans
+            if scans is None:
+                raise RequestError(
+                    "this till has no scanner wired to the agent: send the code instead",
+                    "este caixa não tem leitor ligado ao fidelidade: envie o código",
+                )
+            return lambda: port.identify(sale, scans())
         if op == "identify":
             code = r.get("code")
             if code is not None and not isinstance(code, str):

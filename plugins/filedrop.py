@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .dispatch import Dispatcher, error_answer
-from .interface import LoyaltyPort, PosPlugin, SlipSource
+from .interface import LoyaltyPort, PosPlugin, ScanSource, SlipSource
 
 log = logging.getLogger("tillclub.plugins.filedrop")
 
@@ -61,15 +61,19 @@ class FiledropPlugin(PosPlugin):
     name = "filedrop"
 
     def __init__(
-        self, port: LoyaltyPort, options: Mapping[str, Any], slip: SlipSource | None = None
+        self,
+        port: LoyaltyPort,
+        options: Mapping[str, Any],
+        slip: SlipSource | None = None,
+        scans: ScanSource | None = None,
     ) -> None:
-        super().__init__(port, options, slip)
+        super().__init__(port, options, slip, scans)
         if "folder" not in self.options:
             raise ValueError("the filedrop plugin needs options.folder")
         self.folder = Path(self.options["folder"])
         self.poll = float(self.options.get("poll_ms", 50)) / 1000
         self.stale = float(self.options.get("stale_seconds", 5))
-        self.dispatcher = Dispatcher(port, slip)
+        self.dispatcher = Dispatcher(port, slip, scans)
         self.dirs = {n: self.folder / n for n in ("requests", "responses", "processed", "failed")}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

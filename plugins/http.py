@@ -33,7 +33,7 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from .dispatch import Dispatcher, error_answer
-from .interface import LoyaltyPort, PosPlugin, SlipSource
+from .interface import LoyaltyPort, PosPlugin, ScanSource, SlipSource
 
 log = logging.getLogger("tillclub.plugins.http")
 
@@ -129,13 +129,17 @@ class HttpPlugin(PosPlugin):
     name = "http"
 
     def __init__(
-        self, port: LoyaltyPort, options: Mapping[str, Any], slip: SlipSource | None = None
+        self,
+        port: LoyaltyPort,
+        options: Mapping[str, Any],
+        slip: SlipSource | None = None,
+        scans: ScanSource | None = None,
     ) -> None:
-        super().__init__(port, options, slip)
+        super().__init__(port, options, slip, scans)
         secret = self.options.get("secret")
         if not isinstance(secret, str):
             raise ValueError("the http plugin needs options.secret (a shared secret string)")
-        self.app = create_pos_app(Dispatcher(port, slip), secret)
+        self.app = create_pos_app(Dispatcher(port, slip, scans), secret)
         self.host = str(self.options.get("host", "127.0.0.1"))
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None

@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol
 
+from loyalty.identification import Identification
+
 Answer = dict[str, Any]
 
 
@@ -23,7 +25,7 @@ class LoyaltyPort(Protocol):
     finalising a recorded sale returns the first answer; a refund id is applied once.
     """
 
-    def identify(self, pos_id: str, raw: str | None) -> Answer: ...
+    def identify(self, pos_id: str, raw: str | Identification | None) -> Answer: ...
 
     def price(self, pos_id: str, lines: Sequence[Mapping[str, Any]]) -> Answer: ...
 
@@ -45,6 +47,9 @@ class LoyaltyPort(Protocol):
 SlipSource = Callable[[str], str | None]
 """Given a POS sale id, the loyalty slip as plain text (``None``: no such recorded sale)."""
 
+ScanSource = Callable[[], Identification]
+"""The read the agent's own scanner made for this till (raises a ``LoyaltyError`` if none)."""
+
 
 class PosPlugin(ABC):
     """A POS integration: started by the agent with the port, stopped on shutdown.
@@ -56,11 +61,16 @@ class PosPlugin(ABC):
     name: ClassVar[str]
 
     def __init__(
-        self, port: LoyaltyPort, options: Mapping[str, Any], slip: SlipSource | None = None
+        self,
+        port: LoyaltyPort,
+        options: Mapping[str, Any],
+        slip: SlipSource | None = None,
+        scans: ScanSource | None = None,
     ) -> None:
         self.port = port
         self.options = dict(options)
         self.slip = slip
+        self.scans = scans
 
     @classmethod
     def is_usable(cls) -> bool:

@@ -10,7 +10,7 @@ the shopper is asked for a CPF.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -19,7 +19,7 @@ from loyalty.l10n import format_brl
 from loyalty.money import Money
 
 from .dispatch import Dispatcher
-from .interface import Answer, LoyaltyPort, PosPlugin, SlipSource
+from .interface import Answer, LoyaltyPort, PosPlugin, ScanSource, SlipSource
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,50 @@ class Product:
     price: Decimal
     category: str = ""
     brand: str = ""
+
+
+Transport = Callable[[Mapping[str, Any]], Answer]
+"""Sends one request of the plugin contract and returns the answer."""
+
+_ROUTES = {
+    "identify": ("POST", "/v1/sales/{sale}/identify"),
+    "price": ("PUT", "/v1/sales/{sale}/basket"),
+    "apply_voucher": ("POST", "/v1/sales/{sale}/vouchers"),
+    "apply_points": ("PUT", "/v1/sales/{sale}/tenders/points"),
+    "apply_cashback": ("PUT", "/v1/sales/{sale}/tenders/cashback"),
+    "finalise": ("POST", "/v1/sales/{sale}/finalise"),
+    "cancel": ("DELETE", "/v1/sales/{sale}"),
+    "refund": ("POST", "/v1/sales/{sale}/refunds"),
+    "slip": ("GET", "/v1/sales/{sale}/slip"),
+}
+
+
+class HttpTransport:
+    """Talks to an agent's ``http`` plugin, as a POS in another process would."""
+
+    def __init__(self, url: str, secret: str, timeout: float = 10.0) -> None:
+        import requests
+
+        self.url = url.rstrip("/")
+        self.session = requests.Session()
+        self.session.headers["X-Tillclub-Secret"] = secret
+        self.timeout = timeout
+
+    def __call__(self, request: Mapping[str, Any]) -> Answer:
+        method, path = _ROUTES[str(request["operation"])]
+        body = {k: v for k, v in request.items() if k not in ("operation", "sale_id")}
+        headers = {}
+        if "operation_id" in body:
+            headers["Idempotency-Key"] = str(body.pop("operation_id"))
+        response = self.session.request(
+            method,
+            self.url + path.format(sale=request["sale_id"]),
+            json=body if method in ("POST", "PUT") else None,
+            headers=headers,
+            timeout=self.timeout,
+        )
+        answer: Answer = response.json()
+        return answer
 
 
 class PosRefused(Exception):
@@ -44,8 +88,8 @@ class SimulatedPos:
 
     _counter = itertools.count(1)
 
-    def __init__(self, dispatcher: Dispatcher, catalogue: Mapping[str, Product]) -> None:
-        self.dispatcher = dispatcher
+    def __init__(self, send: Transport, catalogue: Mapping[str, Product]) -> None:
+        self.send = send
         self.catalogue = dict(catalogue)
         self.sale_id = ""
         self.items: dict[str, Decimal] = {}
@@ -59,7 +103,7 @@ class SimulatedPos:
         return self.sale_id
 
     def call(self, operation: str, **args: Any) -> Answer:
-        answer = self.dispatcher.handle({"operation": operation, "sale_id": self.sale_id, **args})
+        answer = self.send({"operation": operation, "sale_id": self.sale_id, **args})
         if not answer["ok"]:
             raise PosRefused(answer["error"])
         result: Answer = answer["result"]
@@ -133,10 +177,15 @@ class SimulatedPlugin(PosPlugin):
     name = "simulated"
 
     def __init__(
-        self, port: LoyaltyPort, options: Mapping[str, Any], slip: SlipSource | None = None
+        self,
+        port: LoyaltyPort,
+        options: Mapping[str, Any],
+        slip: SlipSource | None = None,
+        scans: ScanSource | None = None,
     ) -> None:
-        super().__init__(port, options, slip)
-        self.pos = SimulatedPos(Dispatcher(port, slip), self.options.get("catalogue", {}))
+        super().__init__(port, options, slip, scans)
+        dispatcher = Dispatcher(port, slip, scans)
+        self.pos = SimulatedPos(dispatcher.handle, self.options.get("catalogue", {}))
 
     def start(self) -> None:
         """Nothing runs in the background: the driver calls ``pos`` directly."""

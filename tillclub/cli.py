@@ -56,3 +56,7 @@ def _not_yet(name: str) -> click.Command:
 @click.version_option(package_name="tillclub")
 def main() -> None:
     """tillclub: loyalty for physical shops, at the till and at head office."""
+
+
+if __name__ == "__main__":
+    main()

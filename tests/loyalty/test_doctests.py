@@ -10,9 +10,7 @@ import pytest
 
 import loyalty
 
-MODULES = sorted(
-    info.name for info in pkgutil.walk_packages(loyalty.__path__, prefix="loyalty.")
-)
+MODULES = sorted(info.name for info in pkgutil.walk_packages(loyalty.__path__, prefix="loyalty."))
 
 
 @pytest.mark.parametrize("name", MODULES)

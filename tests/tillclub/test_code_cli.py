@@ -89,9 +89,3 @@ def test_bad_at_is_a_usage_error(at: str) -> None:
     result = run("code", "check", "TC42", "--at", at)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-
-
-def test_demo_not_built_yet_says_so_and_fails() -> None:
-    result = run("demo")
-    assert result.returncode == 1
-    assert "not built yet" in result.stderr

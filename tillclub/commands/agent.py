@@ -147,3 +147,13 @@ def _load_data(arg: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise click.ClickException("--data must be a JSON object")
     return data
+
+
+def _attach_agent_commands() -> None:
+    from agent.cli_commands import COMMANDS
+
+    for cmd in COMMANDS:
+        command.add_command(cmd)
+
+
+_attach_agent_commands()

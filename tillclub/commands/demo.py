@@ -1,29 +1,27 @@
-"""``tillclub demo``: the one-command demo (server, agent, simulated POS, scanner, printer).
-
-Not built yet: it needs the edge agent and the POS plugins. Until then it says what it will do
-and exits non-zero, so nobody mistakes the plan for the demo.
-"""
+"""``tillclub demo``: the one-command demo (server, agent, simulated POS, scanner, printer)."""
 
 from __future__ import annotations
 
-import click
+from pathlib import Path
 
-PLAN = """\
-tillclub demo is not built yet. When it is, this command will, on SQLite:
-  1. start the central server and seed a small chain (2 stores, a few hundred products,
-     1,000 members, club prices, "leve 3 pague 2", a basket threshold, a personalised offer,
-     points, cashback and a raffle campaign);
-  2. enrol a terminal and start an agent with a socket printer and a virtual serial scanner;
-  3. run a scripted shift through the simulated POS: card, phone QR and CPF identification,
-     an anonymous sale, a voucher, a points redemption, a refund, the server going down and
-     sales going on offline, then the queue draining when it returns;
-  4. print where the receipts are and the admin UI and portal URLs.
-What works today: `tillclub code`, `tillclub keys` (see README)."""
+import click
 
 
 @click.command(name="demo")
+@click.option(
+    "--dir", "folder", type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-output"), show_default=True,
+    help="Where the demo keeps its databases, logs and receipts (emptied first).",
+)  # fmt: skip
 @click.option("--exit", "exit_at_end", is_flag=True, help="Stop at the end instead of serving.")
-def command(exit_at_end: bool) -> None:
-    """Run the demo (not built yet: prints the plan and exits 1)."""
-    click.echo(PLAN, err=True)
-    raise SystemExit(1)
+def command(folder: Path, exit_at_end: bool) -> None:
+    """Run the demo on SQLite: a small chain, a till with a scanner and a printer, a shift.
+
+    Starts the server, seeds 2 stores, 300 products and 1,000 members with campaigns, enrols a
+    terminal, starts an agent with a virtual serial scanner and a socket printer, then runs a
+    scripted shift through the simulated POS (card, phone QR, CPF, anonymous, voucher, points,
+    refund, the server going down and coming back). Keeps everything running until Ctrl-C.
+    """
+    from tillclub.demo.runner import run_demo
+
+    raise SystemExit(run_demo(folder.resolve(), exit_at_end, click.echo))
