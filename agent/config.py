@@ -53,8 +53,14 @@ class ServerSettings(_Section):
 
 class TerminalSettings(_Section):
     store: str = Field(pattern=_ID)
+    # The store's name as printed on slips; the store id when empty.
+    store_name: str = Field(default="", max_length=60)
     terminal: str | None = Field(default=None, pattern=_ID)
     timezone: str = "America/Sao_Paulo"
+
+    @property
+    def store_label(self) -> str:
+        return self.store_name or self.store
 
     @field_validator("timezone")
     @classmethod

@@ -206,7 +206,7 @@ class Agent:
             )
             self.slips = SlipQueue(
                 lambda: connect_journal(config.storage.journal_path),
-                config.terminal.store,
+                config.terminal.store_label,
                 config.printer.language,
                 self.printer.notify,
             )
@@ -216,7 +216,9 @@ class Agent:
         with self._status_lock:
             answer = Journal(self._status_conn).sale_answer(pos_id)
         paper = int(self.config.printer.profile.get("paper_mm", 80))
-        return slip_text(answer, self.config.terminal.store, self.config.printer.language, paper)
+        return slip_text(
+            answer, self.config.terminal.store_label, self.config.printer.language, paper
+        )
 
     def start_plugin(self) -> PosPlugin:
         """Start the configured POS plugin on this agent's sale flow (``[pos]`` in the config).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -26,7 +27,9 @@ def test_demo_runs_a_whole_shift_and_exits(tmp_path: Path) -> None:
     out = result.stdout
     assert "[12/12]" in out
     assert "9 sales at the till, 9 at the server, none twice" in out
-    assert "outbox: 5 events waiting; server unreachable" in out
+    waiting = re.search(r"outbox: (\d+) events waiting; server unreachable", out)
+    assert waiting, out[-3000:]
+    assert int(waiting.group(1)) >= 3  # the three offline sales, at least
     assert "Leve 3 Pague 2" in out
     assert "Sua oferta" in out  # the personalised offer activated in the portal applied
     receipts = sorted((folder / "receipts").glob("receipt-*.txt"))

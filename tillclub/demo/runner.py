@@ -149,6 +149,7 @@ max_backoff_seconds = 2
 
 [terminal]
 store = "loja-centro"
+store_name = "Supermercado Centro"
 
 [storage]
 cache_path = "{f / "agent-cache.sqlite3"}"
