@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import logging
 import os
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from plugins import PosPlugin
 
 log = logging.getLogger("tillclub.agent")
+
+SCAN_WAIT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -230,7 +233,9 @@ class Agent:
 
         try:
             cls = load_plugin(self.config.pos.plugin)
-            self.plugin = cls(self.sales, self.config.pos.options, self.slip_text, self.scans.take)
+            # A scan and the POS's identify race each other by milliseconds: wait briefly.
+            scans = functools.partial(self.scans.take, wait=SCAN_WAIT_SECONDS)
+            self.plugin = cls(self.sales, self.config.pos.options, self.slip_text, scans)
         except (PluginNotFound, ValueError) as exc:
             raise ConfigError(f"pos: {exc}", f"pos: {exc}") from None
         self.plugin.start()

@@ -1,10 +1,12 @@
-"""The cache SQLite file: server data (members, cards, rules, vouchers, ledger), rebuildable."""
+"""The cache SQLite file: server data (members, cards, rules, vouchers, ledger, products),
+rebuildable."""
 
 from __future__ import annotations
 
 from .db import connect_cache as connect_cache
 from .db import connect_reader as connect_reader
 from .lookups import CachedMember as CachedMember
+from .lookups import CachedProduct as CachedProduct
 from .lookups import CacheLookups as CacheLookups
 from .rules import Rules as Rules
 from .writer import apply_changes as apply_changes

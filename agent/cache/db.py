@@ -51,6 +51,11 @@ CREATE TABLE IF NOT EXISTS ledger (
     data TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ledger_member ON ledger (member_id);
+CREATE TABLE IF NOT EXISTS products (
+    sku TEXT PRIMARY KEY,
+    active INTEGER NOT NULL,
+    data TEXT NOT NULL
+) WITHOUT ROWID;
 """
 
 
@@ -68,11 +73,29 @@ def _open(path: Path) -> sqlite3.Connection:
         result = [r[0] for r in conn.execute("PRAGMA quick_check")]
         if result != ["ok"]:
             raise CacheCorrupt("; ".join(str(r) for r in result[:3]))
+        had_products = _has_table(conn, "products")
         conn.executescript(SCHEMA)
+        if not had_products:
+            _pull_catalogue_again(conn)
     except (sqlite3.DatabaseError, CacheCorrupt):
         conn.close()
         raise
     return conn
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+    return conn.execute(query, (name,)).fetchone() is not None
+
+
+def _pull_catalogue_again(conn: sqlite3.Connection) -> None:
+    # A cache made by an agent that did not know products skipped them while its cursor moved
+    # past them. Start the cursor over (keeping every row, so the till still sells offline):
+    # the next pull takes a snapshot, which upserts the catalogue with everything else.
+    row = conn.execute("SELECT value FROM meta WHERE key = 'cursor'").fetchone()
+    if row is not None and row[0] not in ("", "0"):
+        log.warning("cache predates the product catalogue; pulling everything again")
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('cursor', '0')")
 
 
 def connect_cache(path: str | Path) -> tuple[sqlite3.Connection, str | None]:

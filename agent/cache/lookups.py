@@ -1,4 +1,5 @@
-"""Lookups the till makes in the cache: members by card, keyed CPF hash or id; vouchers; ledger.
+"""Lookups the till makes in the cache: members by card, keyed CPF hash or id; vouchers; ledger;
+products by SKU.
 
 Each lookup is one indexed query (primary key or a covering index), so it stays well under a
 millisecond with a million members cached. The cache connection is used by one thread (the
@@ -31,6 +32,15 @@ class CachedOffer:
     offer_id: str
     activated: bool
     data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CachedProduct:
+    sku: str
+    name: str
+    category: str
+    brand: str
+    active: bool
 
 
 class CacheLookups:
@@ -101,11 +111,28 @@ class CacheLookups:
         )
         return voucher, list(d.get("accepted_sale_ids") or [])
 
+    def product_by_sku(self, sku: str) -> CachedProduct | None:
+        row = self.conn.execute("SELECT data FROM products WHERE sku = ?", (sku,)).fetchone()
+        if row is None:
+            return None
+        d = json.loads(row[0])
+        return CachedProduct(
+            sku=sku,
+            name=d.get("name") or sku,
+            category=d.get("category") or "",
+            brand=d.get("brand") or "",
+            active=bool(d.get("active", True)),
+        )
+
+    def has_catalogue(self) -> bool:
+        """Whether the chain syncs its catalogue (any product cached, active or not)."""
+        return self.conn.execute("SELECT 1 FROM products LIMIT 1").fetchone() is not None
+
     def campaigns(self) -> list[dict[str, Any]]:
         return [json.loads(r[0]) for r in self.conn.execute("SELECT data FROM campaigns")]
 
     def counts(self) -> dict[str, int]:
-        tables = ("members", "cards", "campaigns", "offers", "vouchers", "ledger")
+        tables = ("members", "cards", "campaigns", "offers", "vouchers", "ledger", "products")
         return {
             t: int(self.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in tables
         }

@@ -22,6 +22,7 @@ _TABLES = {
     "raffle": ("raffles", "id"),
     "raffle_block": ("raffle_blocks", "id"),
     "ledger_entry": ("ledger", "entry_id"),
+    "product": ("products", "sku"),
 }
 
 
@@ -37,6 +38,8 @@ def _row(kind: str, key: str, data: Mapping[str, Any]) -> tuple[Any, ...]:
         return (key, code, json.dumps(data))
     if kind == "ledger_entry":
         return (key, data["member_id"], json.dumps(data))
+    if kind == "product":
+        return (key, 1 if data.get("active", True) else 0, json.dumps(data))
     return (key, json.dumps(data))
 
 

@@ -8,5 +8,6 @@ from .errors import NoSuchSale as NoSuchSale
 from .errors import SaleError as SaleError
 from .errors import SaleStateError as SaleStateError
 from .errors import TenderRefused as TenderRefused
+from .errors import UnknownSku as UnknownSku
 from .service import SaleService as SaleService
 from .service import SaleSettings as SaleSettings

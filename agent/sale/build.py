@@ -93,9 +93,16 @@ def sale_event(
 
 
 def quote(
-    result: PricingResult, points: int, points_value: Money, cashback: Money
+    result: PricingResult,
+    points: int,
+    points_value: Money,
+    cashback: Money,
+    names: Sequence[str | None] = (),
 ) -> dict[str, Any]:
-    """What the POS shows before payment: totals, every discount explained, tenders, due."""
+    """What the POS shows before payment: totals, every discount explained, tenders, due.
+
+    ``names`` are the catalogue's product names per basket line (``None``: not synced).
+    """
     due = result.total_cents - points_value.cents - cashback.cents
     return {
         "subtotal": _txt(result.subtotal_cents),
@@ -105,6 +112,7 @@ def quote(
             {
                 "line_no": line.position + 1,
                 "sku": line.sku,
+                "name": names[line.position] if line.position < len(names) else None,
                 "gross": _txt(line.gross_cents),
                 "net": _txt(line.net_cents),
                 "discounts": [

@@ -39,3 +39,24 @@ class TenderRefused(SaleError):
 
 class BadRequest(SaleError):
     code = "bad_request"
+
+
+class UnknownSku(SaleError):
+    """A basket line whose SKU the synced catalogue does not hold, or holds as inactive."""
+
+    code = "unknown_sku"
+
+    def __init__(self, line_no: int, sku: str, *, inactive: bool = False) -> None:
+        self.line_no = line_no
+        self.sku = sku
+        self.inactive = inactive
+        if inactive:
+            en = f"line {line_no}: product {sku!r} is inactive in the catalogue"
+            pt = f"linha {line_no}: produto {sku!r} está inativo no catálogo"
+        else:
+            en = f"line {line_no}: product {sku!r} is not in the catalogue"
+            pt = f"linha {line_no}: produto {sku!r} não está no catálogo"
+        super().__init__(
+            f"{en}; check the code or update the catalogue at head office",
+            f"{pt}; confira o código ou atualize o catálogo na central",
+        )

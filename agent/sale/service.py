@@ -42,6 +42,7 @@ from loyalty.rewards import (
 from ..cache import CachedMember, CacheLookups, Rules
 from ..journal import Journal, Write
 from . import build
+from .catalogue import check_basket
 from .errors import BadRequest, NoSuchSale, SaleStateError, TenderRefused
 from .ledger import LedgerMemo
 from .lookup import find_member
@@ -118,11 +119,13 @@ class SaleService:
         """Price the basket (replacing any earlier one); tenders are cleared, vouchers kept.
 
         :raises BasketError: naming the line and field (a negative quantity, a bad price, …).
+        :raises UnknownSku: a line whose SKU the synced catalogue lacks (or has inactive); the
+            open sale keeps its previous basket.
         """
         with self.lock:
-            basket = self._basket(lines)
+            checked = check_basket(self.lookups, self._basket(lines))
             sale = self._sale(pos_id, create=True)
-            sale.basket = basket
+            sale.basket, sale.names = checked.lines, checked.names
             sale.points, sale.cashback = 0, Money.zero()
             return self._reprice(sale)
 
@@ -162,7 +165,7 @@ class SaleService:
         assert sale.result is not None
         value = self.s.points.value_of(sale.points) if sale.points else Money.zero()
         return {"pos_sale_id": sale.pos_id} | build.quote(
-            sale.result, sale.points, value, sale.cashback
+            sale.result, sale.points, value, sale.cashback, sale.names
         )
 
     # -- tenders -------------------------------------------------------------------------

@@ -86,7 +86,8 @@ def slip_fields(answer: dict[str, Any], store_name: str) -> dict[str, Any]:
         member={"name": answer.get("member_name", ""), "card": answer.get("card")},
         lines=[
             {
-                "description": line["sku"],
+                # Answers recorded before names were synced have none: the SKU it is.
+                "description": line.get("name") or line["sku"],
                 "discounts": [
                     {"rule": d["id"], "name": d["name"], "amount": d["amount"]}
                     for d in line["discounts"]

@@ -33,6 +33,7 @@ class OpenSale:
     member: CachedMember | None = None
     card: str | None = None
     basket: tuple[BasketLine, ...] = ()
+    names: tuple[str | None, ...] = ()  # per basket line, from the synced catalogue
     vouchers: list[Voucher] = field(default_factory=list)
     points: int = 0
     cashback: Money = field(default_factory=Money.zero)

@@ -47,7 +47,15 @@ class ChangesQuery(Strict):
 
 
 ChangeType = Literal[
-    "member", "card", "campaign", "offer", "voucher", "raffle", "raffle_block", "ledger_entry"
+    "member",
+    "card",
+    "campaign",
+    "offer",
+    "voucher",
+    "raffle",
+    "raffle_block",
+    "ledger_entry",
+    "product",
 ]
 
 

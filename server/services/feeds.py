@@ -22,6 +22,7 @@ from ..models import (
     Member,
     MemberOffer,
     OfferActivation,
+    Product,
     RaffleCampaign,
     RaffleNumberBlock,
     Voucher,
@@ -218,6 +219,17 @@ def _ledger(r: Row) -> dict[str, Any]:
     }
 
 
+def _product(r: Row) -> dict[str, Any]:
+    # No price: the POS owns shelf prices; the till needs the SKU list, names and grouping.
+    return {
+        "sku": r.sku,
+        "name": r.name,
+        "category": r.category_id,
+        "brand": r.brand,
+        "active": r.active,
+    }
+
+
 FEEDS: tuple[Feed, ...] = (
     Feed(
         "member",
@@ -247,4 +259,11 @@ FEEDS: tuple[Feed, ...] = (
     Feed("raffle", RaffleCampaign.__table__, "id", _raffle),
     Feed("raffle_block", RaffleNumberBlock.__table__, "id", _block, _block_visible),
     Feed("ledger_entry", LedgerEntryRow.__table__, "entry_id", _ledger),
+    Feed(
+        "product",
+        Product.__table__,
+        "sku",
+        _product,
+        columns=("sku", "name", "category_id", "brand", "active", "change_seq"),
+    ),
 )

@@ -187,6 +187,30 @@ def import_campaign(
     click.echo(f"campaign {campaign_id} version {version} stored")
 
 
+@command.command("import-products")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def import_products(ctx: click.Context, path: Path) -> None:
+    """Import the product catalogue (UTF-8 CSV: sku,name,category,brand[,active]).
+
+    A file with any bad row is rejected whole (each bad line listed); products sync to the
+    agents, which then refuse unknown SKUs and print product names.
+    """
+    from server.services.products import ProductImportError, import_products, parse_products_csv
+
+    try:
+        rows = parse_products_csv(path.read_bytes())
+        result = import_products(_uow(ctx), rows)
+    except OSError as exc:
+        raise click.ClickException(f"cannot read product file {path}: {exc}") from None
+    except ProductImportError as exc:
+        raise click.ClickException(f"{path}: {exc.message_en}") from None
+    click.echo(
+        f"{len(rows)} products: {result.created} new, {result.updated} changed, "
+        f"{result.unchanged} unchanged"
+    )
+
+
 @command.command("openapi")
 def openapi() -> None:
     """Print the sync API's OpenAPI document."""

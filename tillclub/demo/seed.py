@@ -29,7 +29,8 @@ class DemoChain:
 
 
 def seed(app: Flask, now: dt.datetime) -> DemoChain:
-    """Stores, 1,000 members with cards, campaigns, a voucher, an offer, points, logins."""
+    """Stores, the catalogue, 1,000 members with cards, campaigns, a voucher, an offer, points,
+    logins."""
     from server.admin.accounts import create_admin
     from server.admin.adjustments import adjust
     from server.services.admin import (
@@ -40,6 +41,7 @@ def seed(app: Flask, now: dt.datetime) -> DemoChain:
         add_voucher,
         put_campaign,
     )
+    from server.services.products import ProductRow, import_products
     from server.services.terminals import add_store
     from server.services.uow import SqlUnitOfWork
 
@@ -51,6 +53,9 @@ def seed(app: Flask, now: dt.datetime) -> DemoChain:
     offer_member, points_member, portal_member = people[6], people[1], people[2]
     for store_id, name in STORES:
         add_store(uow(), store_id, name, actor="demo")
+    # The catalogue syncs to the tills: they refuse unknown SKUs and print product names.
+    rows = [ProductRow(p.sku, p.name, p.category, p.brand) for p in products]
+    import_products(uow(), rows, actor="demo")
     for person in people:
         add_member(
             uow(), cipher, person.member_id, person.name, cpf=person.cpf, card_number=person.card,
