@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS members (
     id TEXT PRIMARY KEY,
     cpf_hash TEXT,
     name TEXT NOT NULL,
-    active INTEGER NOT NULL
+    active INTEGER NOT NULL,
+    segments TEXT NOT NULL DEFAULT ''
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS members_cpf ON members (cpf_hash) WHERE cpf_hash IS NOT NULL;
 CREATE TABLE IF NOT EXISTS cards (
@@ -75,7 +76,10 @@ def _open(path: Path) -> sqlite3.Connection:
             raise CacheCorrupt("; ".join(str(r) for r in result[:3]))
         had_products = _has_table(conn, "products")
         conn.executescript(SCHEMA)
-        if not had_products:
+        had_segments = _has_column(conn, "members", "segments")
+        if not had_segments:
+            conn.execute("ALTER TABLE members ADD COLUMN segments TEXT NOT NULL DEFAULT ''")
+        if not (had_products and had_segments):
             _pull_catalogue_again(conn)
     except (sqlite3.DatabaseError, CacheCorrupt):
         conn.close()
@@ -88,10 +92,14 @@ def _has_table(conn: sqlite3.Connection, name: str) -> bool:
     return conn.execute(query, (name,)).fetchone() is not None
 
 
+def _has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
+    return any(row[1] == column for row in conn.execute(f"PRAGMA table_info({table})"))
+
+
 def _pull_catalogue_again(conn: sqlite3.Connection) -> None:
-    # A cache made by an agent that did not know products skipped them while its cursor moved
-    # past them. Start the cursor over (keeping every row, so the till still sells offline):
-    # the next pull takes a snapshot, which upserts the catalogue with everything else.
+    # A cache made by an agent that did not know products (or member segments) skipped them
+    # while its cursor moved past them. Start the cursor over, keeping every row so the till
+    # still sells offline: the next pull takes a snapshot, which upserts everything.
     row = conn.execute("SELECT value FROM meta WHERE key = 'cursor'").fetchone()
     if row is not None and row[0] not in ("", "0"):
         log.warning("cache predates the product catalogue; pulling everything again")

@@ -25,6 +25,7 @@ class CachedMember:
     name: str
     active: bool
     card_status: str | None = None  # when found by card: "active", "blocked", "replaced", ...
+    segments: tuple[str, ...] = ()  # "rfm:<segment>", "value:<class>" from head office
 
 
 @dataclass(frozen=True)
@@ -43,29 +44,37 @@ class CachedProduct:
     active: bool
 
 
+def _member(
+    member_id: str, name: str, active: int, card_status: str | None, segments: str
+) -> CachedMember:
+    return CachedMember(
+        member_id, name, bool(active), card_status, tuple(x for x in segments.split(",") if x)
+    )
+
+
 class CacheLookups:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
     def member_by_card(self, number: str) -> CachedMember | None:
         row = self.conn.execute(
-            "SELECT m.id, m.name, m.active, c.status FROM cards c "
+            "SELECT m.id, m.name, m.active, c.status, m.segments FROM cards c "
             "JOIN members m ON m.id = c.member_id WHERE c.number = ?",
             (number,),
         ).fetchone()
-        return None if row is None else CachedMember(row[0], row[1], bool(row[2]), row[3])
+        return None if row is None else _member(row[0], row[1], row[2], row[3], row[4])
 
     def member_by_cpf_hash(self, cpf_hash: str) -> CachedMember | None:
         row = self.conn.execute(
-            "SELECT id, name, active FROM members WHERE cpf_hash = ?", (cpf_hash,)
+            "SELECT id, name, active, segments FROM members WHERE cpf_hash = ?", (cpf_hash,)
         ).fetchone()
-        return None if row is None else CachedMember(row[0], row[1], bool(row[2]))
+        return None if row is None else _member(row[0], row[1], row[2], None, row[3])
 
     def member_by_id(self, member_id: str) -> CachedMember | None:
         row = self.conn.execute(
-            "SELECT id, name, active FROM members WHERE id = ?", (member_id,)
+            "SELECT id, name, active, segments FROM members WHERE id = ?", (member_id,)
         ).fetchone()
-        return None if row is None else CachedMember(row[0], row[1], bool(row[2]))
+        return None if row is None else _member(row[0], row[1], row[2], None, row[3])
 
     def card_of(self, member_id: str) -> str | None:
         row = self.conn.execute(

@@ -28,7 +28,9 @@ _TABLES = {
 
 def _row(kind: str, key: str, data: Mapping[str, Any]) -> tuple[Any, ...]:
     if kind == "member":
-        return (key, data.get("cpf_hash"), data.get("name") or "", 1 if data.get("active") else 0)
+        segments = ",".join(str(x) for x in data.get("segments") or ())
+        active = 1 if data.get("active") else 0
+        return (key, data.get("cpf_hash"), data.get("name") or "", active, segments)
     if kind == "card":
         return (key, data["member_id"], data.get("status") or "active", data.get("replaced_by"))
     if kind == "offer":

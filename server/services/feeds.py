@@ -27,6 +27,7 @@ from ..models import (
     RaffleNumberBlock,
     Voucher,
 )
+from ..models.admin_ui import MemberSegment
 from .terminals import TerminalIdentity
 
 Row = Any
@@ -97,7 +98,16 @@ def _member(r: Row) -> dict[str, Any]:
         "birth_date": None if birth is None else birth.isoformat(),
         "active": r.active,
         "consent_marketing": r.consent_marketing,
+        # Head office's segments, for rules with audience.segments (see server/admin/segments).
+        "segments": [f"rfm:{r.rfm_segment}", f"value:{r.value_class}"] if r.rfm_segment else [],
     }
+
+
+def _member_join(stmt: Select[Any]) -> Select[Any]:
+    seg = MemberSegment.__table__
+    return stmt.add_columns(seg.c.rfm_segment, seg.c.value_class).outerjoin(
+        seg, seg.c.member_id == Member.__table__.c.id
+    )
 
 
 def _card(r: Row) -> dict[str, Any]:
@@ -245,6 +255,7 @@ FEEDS: tuple[Feed, ...] = (
             "consent_marketing",
             "change_seq",
         ),
+        join=_member_join,
     ),
     Feed(
         "card",

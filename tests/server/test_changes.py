@@ -98,7 +98,27 @@ def test_members_carry_the_cpf_hash_never_the_cpf(app: Flask, till: Till) -> Non
         "birth_date": "1990-05-17",
         "active": True,
         "consent_marketing": False,
+        "segments": [],
     }
+
+
+def test_members_carry_head_office_segments(app: Flask, till: Till) -> None:
+    """A segmented member goes out with ``rfm:``/``value:`` segments for audience.segments."""
+    from server.models.admin_ui import MemberSegment
+
+    add_member(SqlUnitOfWork.for_app(app), _cipher(app), "M2", "Bia")
+    with app.extensions["tillclub.sessions"]() as session, session.begin():
+        session.add(
+            MemberSegment(
+                member_id="M2", recency_days=3, frequency=12, monetary=Decimal("900.00"),
+                contribution=Decimal("200.00"), r_score=5, f_score=5, m_score=5,
+                rfm_segment="champions", value_class="most_valuable",
+                computed_at=dt.datetime.now(dt.UTC),
+            )
+        )  # fmt: skip
+    body = till.client.get("/api/v1/changes", headers=till.headers).get_json()
+    member = next(c for c in body["changes"] if c["type"] == "member")
+    assert member["data"]["segments"] == ["rfm:champions", "value:most_valuable"]
 
 
 def test_scope_other_stores_campaigns_and_raffle_blocks_are_deleted(
