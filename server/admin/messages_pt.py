@@ -194,4 +194,25 @@ PT: dict[str, str] = {
     "below_zero": "abaixo de zero", "champions": "campeões", "at_risk": "em risco", "loyal": "fiéis",
     "new_customers": "novos clientes", "potential_loyalists": "potenciais fiéis", "lost": "perdidos",
     "hibernating": "hibernando", "need_attention": "precisam de atenção",
+    # sync issues
+    "Sync issues": "Ocorrências de sincronização",
+    "Problems found when the tills sent their sales. Times are when the server found each issue (UTC).":
+        "Problemas encontrados quando os caixas enviaram suas vendas. Os horários são de quando o servidor encontrou cada ocorrência (UTC).",
+    "Download CSV": "Baixar CSV", "{n} in the period.": "{n} no período.", "not on the server": "não está no servidor",
+    "Voucher conflicts": "Conflitos de vales",
+    "A voucher used more times than allowed by tills that were offline. The earliest uses stand; the later sales kept their discount and are listed here for follow-up.":
+        "Um vale usado mais vezes do que o permitido por caixas que estavam offline. Valem os usos mais antigos; as vendas posteriores mantiveram o desconto e aparecem aqui para acompanhamento.",
+    "Detected (UTC)": "Detectado (UTC)", "Accepted use": "Uso aceito", "Refused use": "Uso recusado",
+    "Single-use voucher already used": "Vale de uso único já utilizado", "No uses left on the voucher": "Vale sem usos restantes",
+    "No voucher conflicts.": "Nenhum conflito de vales.", "Rejected events": "Eventos recusados",
+    "Events the server refused, with the last refusal of each. The till keeps them; fix the cause and they are applied at its next sync.":
+        "Eventos que o servidor recusou, com a última recusa de cada um. O caixa os guarda; corrija a causa e eles são aplicados na próxima sincronização.",
+    "Last refused (UTC)": "Última recusa (UTC)", "Event": "Evento", "Message": "Mensagem", "Attempts": "Tentativas",
+    "Applied later": "Aplicado depois", "No rejected events.": "Nenhum evento recusado.",
+    "Re-price differences": "Diferenças de recálculo",
+    "Sales the server re-priced with the rules in force to other figures than the till's. The sale stands as the till recorded it.":
+        "Vendas que o servidor recalculou com as regras em vigor e chegou a valores diferentes dos do caixa. A venda fica como o caixa registrou.",
+    "Received (UTC)": "Recebido (UTC)", "Sale time (UTC)": "Hora da venda (UTC)", "Till total": "Total do caixa",
+    "Server total": "Total do servidor", "Differs in": "Diverge em", "subtotal": "subtotal", "total": "total", "lines": "itens",
+    "No re-price differences.": "Nenhuma diferença de recálculo.",
 }  # fmt: skip

@@ -9,6 +9,17 @@ def load() -> None:
     global _loaded
     if _loaded:
         return
-    from . import audit_log, auth, campaigns, members, reports, segments, stores, users, vouchers  # noqa: F401
+    from . import (  # noqa: F401
+        audit_log,
+        auth,
+        campaigns,
+        members,
+        reports,
+        segments,
+        stores,
+        sync_issues,
+        users,
+        vouchers,
+    )
 
     _loaded = True

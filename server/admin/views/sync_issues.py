@@ -1,0 +1,111 @@
+"""Sync issues: voucher conflicts, rejected events and re-price mismatches, read-only, with CSV.
+
+Readable by every role holding ``reports.read``; a store manager's lists are limited to their
+stores, and asking for another store's filter is a 403, as on the reports page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from urllib.parse import urlencode
+
+from flask import Response, abort, current_app, render_template, request
+from sqlalchemy import select
+
+from ...db import new_session
+from ...models import Store
+from .. import bp, sync_issues
+from ..access import current, require, utcnow
+from ..roles import Perm
+
+_MAX_DAYS = 366
+
+
+def _scope() -> tuple[sync_issues.Scope, dict[str, str]]:
+    """The period (default: the last 30 days, UTC) and store from the query string, checked."""
+    today = utcnow().date()
+    args = {
+        "from": request.args.get("from", ""),
+        "until": request.args.get("until", ""),
+        "store": request.args.get("store", ""),
+    }
+    try:
+        start = (
+            dt.date.fromisoformat(args["from"]) if args["from"] else today - dt.timedelta(days=29)
+        )
+        until = dt.date.fromisoformat(args["until"]) if args["until"] else today
+    except ValueError:
+        abort(400)
+    if until < start or (until - start).days > _MAX_DAYS:
+        abort(400)
+    args["from"], args["until"] = start.isoformat(), until.isoformat()
+    admin = current()
+    store = args["store"] or None
+    if store is not None:
+        if not admin.sees_store(store):
+            abort(403)
+        stores: frozenset[str] | None = frozenset({store})
+    else:
+        stores = admin.stores
+    begin = dt.datetime.combine(start, dt.time(), dt.UTC)
+    end = dt.datetime.combine(until, dt.time(), dt.UTC) + dt.timedelta(days=1)
+    return sync_issues.Scope(begin, end, stores), args
+
+
+def _page_arg(name: str) -> int:
+    return max(1, request.args.get(name, 1, type=int) or 1)
+
+
+@bp.get("/sync-issues", endpoint="sync_issues")
+@require(Perm.REPORTS_READ)
+def sync_issues_page() -> str:
+    scope, args = _scope()
+    per_page = int(current_app.config["ADMIN_PAGE_SIZE"])
+    pages = {name: _page_arg(f"{name}_page") for name in sync_issues.LISTS}
+    with new_session() as s:
+        lists = {
+            "conflicts": sync_issues.conflicts(s, scope, pages["conflicts"], per_page),
+            "rejected": sync_issues.rejected(s, scope, pages["rejected"], per_page),
+            "reprice": sync_issues.reprice(s, scope, pages["reprice"], per_page),
+        }
+        store_stmt = select(Store.id, Store.name).order_by(Store.id)
+        mine = current().stores
+        if mine is not None:
+            store_stmt = store_stmt.where(Store.id.in_(mine))
+        stores = list(s.execute(store_stmt))
+
+    def pager_args(name: str) -> object:
+        # One pager per list: keep the filter and the other lists' pages, jump to the list.
+        def args_for(p: int) -> str:
+            current_pages = {f"{n}_page": lists[n].page for n in sync_issues.LISTS}
+            query = {**args, **current_pages, f"{name}_page": p}
+            return urlencode(query) + f"#{name}"
+
+        return args_for
+
+    return render_template(
+        "admin/sync_issues.html",
+        args=args,
+        stores=stores,
+        lists=lists,
+        pager_args=pager_args,
+    )
+
+
+@bp.get("/sync-issues/<name>.csv", endpoint="sync_issues_csv")
+@require(Perm.REPORTS_READ)
+def sync_issues_csv(name: str) -> Response:
+    if name not in sync_issues.LISTS:
+        abort(404)
+    scope, args = _scope()
+    with new_session() as s:
+        text = sync_issues.to_csv(s, scope, name)
+    # the store id is only echoed into the file name in a safe form
+    store = "-" + re.sub(r"[^A-Za-z0-9_.-]", "_", args["store"]) if args["store"] else ""
+    filename = f"sync-{name}-{args['from']}-{args['until']}{store}.csv"
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
