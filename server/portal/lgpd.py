@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..models import Card, CardStatus, Member, MemberOffer, OfferActivation, Sale, SaleLine, Voucher
+from ..models.admin_ui import MemberSegment
 from ..models.portal import ConsentRecord, PasswordResetToken, PortalAccount, PortalSession
 from ..security import CpfCipher
 from ..services.uow import SqlUnitOfWork
@@ -260,5 +261,7 @@ def delete_account(uow: SqlUnitOfWork, member_id: str, password: str, *, now: dt
         account.session_version += 1
         revoke_all(s, member_id, now)
         s.execute(delete(PasswordResetToken).where(PasswordResetToken.member_id == member_id))
+        # Segments are profiling of a person (LGPD): they go with the rest of the profile.
+        s.execute(delete(MemberSegment).where(MemberSegment.member_id == member_id))
         uow.audit("member", member_id, "portal.delete", "member", member_id)
         uow.commit()

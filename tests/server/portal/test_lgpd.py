@@ -110,6 +110,17 @@ def test_deletion_anonymises_blocks_the_card_and_keeps_the_ledger(
     app: Flask, shopper: Shopper
 ) -> None:
     member_id, till = _setup(app, shopper)
+    from server.models.admin_ui import MemberSegment
+
+    with app.app_context(), new_session() as s, s.begin():
+        s.add(
+            MemberSegment(
+                member_id=member_id, recency_days=1, frequency=3, monetary=Decimal("90.00"),
+                contribution=Decimal("20.00"), r_score=5, f_score=3, m_score=3,
+                rfm_segment="loyal", value_class="intermediate",
+                computed_at=dt.datetime.now(dt.UTC),
+            )
+        )  # fmt: skip
     _, cursor = till.pull_all()
     r = shopper.post_form(
         "/portal/privacy",
@@ -165,6 +176,7 @@ def test_deletion_anonymises_blocks_the_card_and_keeps_the_ledger(
         "birth_date": None,
         "active": False,
         "consent_marketing": False,
+        "segments": [],
     }
     assert by_type["card"]["data"]["status"] == "blocked"
     assert by_type["offer"]["data"]["active"] is False
