@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 import secrets
 import shutil
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +18,7 @@ import requests
 from plugins.simulated import HttpTransport, Product, SimulatedPos
 
 from .processes import Child, DemoError, free_port, serial_pair, tillclub, wait_until
-from .seed import ADMIN_EMAIL, ADMIN_PASSWORD, PORTAL_PASSWORD, DemoChain, seed
+from .seed import ADMIN_EMAIL, ADMIN_PASSWORD, DEMO_RAFFLE, PORTAL_PASSWORD, DemoChain, seed
 from .shift import Shift, agent_status
 from .virtual_printer import VirtualPrinter
 
@@ -120,6 +122,10 @@ class Demo:
         agent_toml.write_text(self._agent_config(agent_end), encoding="utf-8")
         tillclub("agent", "register", "--config", str(agent_toml), "--server", self.server_url,
                  "--code", code)  # fmt: skip
+        # The till numbers raffle tickets only from blocks reserved for it: one before it starts.
+        credential = json.loads((self.folder / "credential.json").read_text(encoding="utf-8"))
+        tillclub("server", "--config", str(self.config), "assign-raffle-block", DEMO_RAFFLE,
+                 credential["terminal_id"], "--size", "1000")  # fmt: skip
         agent = Child(
             "agent", [*_tillclub(), "agent", "run", "--config", str(agent_toml)],
             self.folder / "agent.log",
@@ -185,6 +191,9 @@ local_api_port = {self.status_port}
 
     def run(self, exit_at_end: bool) -> int:
         p = self.progress
+        # Ctrl-C or a plain kill stop every child too (a background shell ignores SIGINT).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             p.step("Preparing keys, server config and database (SQLite)", self.prepare)
             chain = p.step("Seeding the demo chain", self.seed)
@@ -276,6 +285,10 @@ local_api_port = {self.status_port}
             child.stop()
         if self.printer is not None:
             self.printer.stop()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _both(first: Callable[[], object], second: Callable[[], object]) -> None:
