@@ -272,6 +272,35 @@ class AppliedRule:
 
 
 @dataclass(frozen=True, slots=True)
+class TicketLine:
+    """A raffle ticket as the till issued (or voided) it; ``number`` is ``None`` while owed."""
+
+    ticket_id: str
+    campaign_id: str
+    number: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ticket_id": self.ticket_id, "campaign_id": self.campaign_id, "number": self.number}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> TicketLine:
+        _check_keys(d, frozenset({"ticket_id", "campaign_id", "number"}), "raffle_tickets.")
+        number = d.get("number")
+        if number is not None and (
+            not isinstance(number, int) or isinstance(number, bool) or number < 0
+        ):
+            raise InvalidEvent("number", number, "must be a non-negative integer or null")
+        return cls(_get(d, "ticket_id", _text), _get(d, "campaign_id", _text), number)
+
+
+def _tickets(name: str, value: Any) -> tuple[TicketLine, ...]:
+    tickets = tuple(TicketLine.from_dict(x) for x in _items(name, value))
+    if len({t.ticket_id for t in tickets}) != len(tickets):
+        raise InvalidEvent(name, value, "ticket ids must be unique")
+    return tickets
+
+
+@dataclass(frozen=True, slots=True)
 class SaleRecorded:
     """A sale rung up at the till, as priced there, with the ledger entries it produced."""
 
@@ -290,21 +319,31 @@ class SaleRecorded:
     # What the till priced the member with (tier, segments, activated_offers, coupons), in
     # ``loyalty.pricing.parse_member`` form, so the server re-prices with the same inputs.
     member_context: Mapping[str, Any] | None = None
+    # Raffle numbers ("números da sorte") issued for the sale; owed ones carry no number.
+    raffle_tickets: tuple[TicketLine, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return self.header.header_dict(self.TYPE) | {
-            "member_context": None if self.member_context is None else dict(self.member_context),
-            "sale_id": self.sale_id,
-            "member_id": self.member_id,
-            "currency": self.currency,
-            "subtotal": f"{self.subtotal:f}",
-            "discount_total": f"{self.discount_total:f}",
-            "total": f"{self.total:f}",
-            "lines": [line.to_dict() for line in self.lines],
-            "applied_rules": [rule.to_dict() for rule in self.applied_rules],
-            "voucher_codes": list(self.voucher_codes),
-            "ledger_entries": [e.to_dict() for e in self.ledger_entries],
-        }
+        # raffle_tickets only when there are some: older servers refuse unknown keys.
+        extra = {"raffle_tickets": [t.to_dict() for t in self.raffle_tickets]}
+        return (
+            self.header.header_dict(self.TYPE)
+            | (extra if self.raffle_tickets else {})
+            | {
+                "member_context": None
+                if self.member_context is None
+                else dict(self.member_context),
+                "sale_id": self.sale_id,
+                "member_id": self.member_id,
+                "currency": self.currency,
+                "subtotal": f"{self.subtotal:f}",
+                "discount_total": f"{self.discount_total:f}",
+                "total": f"{self.total:f}",
+                "lines": [line.to_dict() for line in self.lines],
+                "applied_rules": [rule.to_dict() for rule in self.applied_rules],
+                "voucher_codes": list(self.voucher_codes),
+                "ledger_entries": [e.to_dict() for e in self.ledger_entries],
+            }
+        )
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> SaleRecorded:
@@ -335,6 +374,7 @@ class SaleRecorded:
             voucher_codes=tuple(codes),
             ledger_entries=_opt(d, "ledger_entries", _entries) or (),
             member_context=_opt(d, "member_context", _object),
+            raffle_tickets=_opt(d, "raffle_tickets", _tickets) or (),
         )
         if event.subtotal != sum((line.gross for line in lines), Decimal(0)):
             raise InvalidEvent("subtotal", d["subtotal"], "must be the sum of the lines' gross")
@@ -358,6 +398,7 @@ _SALE_KEYS = frozenset(
         "voucher_codes",
         "ledger_entries",
         "member_context",
+        "raffle_tickets",
     }
 )
 
@@ -374,21 +415,31 @@ class RefundRecorded:
     lines: tuple[Mapping[str, Any], ...] = ()
     reason: str | None = None
     ledger_entries: tuple[LedgerEntry, ...] = ()
+    voided_tickets: tuple[TicketLine, ...] = ()  # raffle tickets the refund takes back
 
     def to_dict(self) -> dict[str, Any]:
-        return self.header.header_dict(self.TYPE) | {
-            "refund_id": self.refund_id,
-            "sale_id": self.sale_id,
-            "amount": f"{self.amount:f}",
-            "lines": [dict(x) for x in self.lines],
-            "reason": self.reason,
-            "ledger_entries": [e.to_dict() for e in self.ledger_entries],
-        }
+        extra = {"voided_tickets": [t.to_dict() for t in self.voided_tickets]}
+        return (
+            self.header.header_dict(self.TYPE)
+            | (extra if self.voided_tickets else {})
+            | {
+                "refund_id": self.refund_id,
+                "sale_id": self.sale_id,
+                "amount": f"{self.amount:f}",
+                "lines": [dict(x) for x in self.lines],
+                "reason": self.reason,
+                "ledger_entries": [e.to_dict() for e in self.ledger_entries],
+            }
+        )
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> RefundRecorded:
         _check_keys(
-            d, _HEADER | {"refund_id", "sale_id", "amount", "lines", "reason", "ledger_entries"}, ""
+            d,
+            _HEADER
+            | {"refund_id", "sale_id", "amount", "lines", "reason", "ledger_entries"}
+            | {"voided_tickets"},
+            "",
         )
         amount = _get(d, "amount", _money)
         if amount < 0:
@@ -401,6 +452,7 @@ class RefundRecorded:
             lines=tuple(_opt(d, "lines", _items) or []),
             reason=_opt(d, "reason", _text),
             ledger_entries=_opt(d, "ledger_entries", _entries) or (),
+            voided_tickets=_opt(d, "voided_tickets", _tickets) or (),
         )
 
 

@@ -49,6 +49,17 @@ CREATE TABLE IF NOT EXISTS voucher_uses (
     used_at TEXT NOT NULL,
     PRIMARY KEY (voucher_id, sale_id)
 ) WITHOUT ROWID;
+-- Raffle numbers given out here; UNIQUE refuses a number twice even if a counter went wrong.
+CREATE TABLE IF NOT EXISTS raffle_tickets (
+    ticket_id TEXT PRIMARY KEY,
+    sale_id TEXT NOT NULL,
+    campaign_id TEXT NOT NULL,
+    number INTEGER,                   -- NULL: owed, the server numbers it
+    member_id TEXT NOT NULL,
+    issued_at TEXT NOT NULL,
+    UNIQUE (campaign_id, number)
+);
+CREATE INDEX IF NOT EXISTS raffle_tickets_sale ON raffle_tickets (sale_id);
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY,          -- push order
     event_id TEXT NOT NULL UNIQUE,

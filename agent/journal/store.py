@@ -44,21 +44,31 @@ class Write:
     entries: list[LedgerEntry] = field(default_factory=list)
     events: list[tuple[str, str, str]] = field(default_factory=list)  # event_id, type, payload
     voucher_uses: list[tuple[str, str, str | None, str]] = field(default_factory=list)
+    # raffle tickets: ticket_id, sale, campaign, number (None: owed), member, issued_at
+    tickets: list[tuple[str, str, str, int | None, str, str]] = field(default_factory=list)
 
 
 class Counters:
-    """The terminal's id sequences (sale, entry, event, refund), persisted with each write."""
+    """The terminal's id sequences (sale, entry, event, refund), persisted with each write,
+    and the positions used of each raffle block (``raffle_block:<id>``, from 0)."""
 
     NAMES = ("sale", "entry", "event", "refund")
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         rows = dict(conn.execute("SELECT name, value FROM counters").fetchall())
         self.values = {name: int(rows.get(name, 1)) for name in self.NAMES}
+        self.values |= {k: int(v) for k, v in rows.items() if k.startswith("raffle_block:")}
 
     def take(self, name: str) -> int:
         value = self.values[name]
         self.values[name] = value + 1
         return value
+
+    def used(self, name: str) -> int:
+        return self.values.get(name, 0)
+
+    def advance(self, name: str, count: int) -> None:
+        self.values[name] = self.used(name) + count
 
     def snapshot(self) -> dict[str, int]:
         return dict(self.values)
@@ -103,6 +113,8 @@ class Journal:
                 )
             if write.voucher_uses:
                 c.executemany("INSERT INTO voucher_uses VALUES (?, ?, ?, ?)", write.voucher_uses)
+            if write.tickets:
+                c.executemany("INSERT INTO raffle_tickets VALUES (?, ?, ?, ?, ?, ?)", write.tickets)
             c.executemany(
                 "INSERT INTO outbox (event_id, type, payload, created_at) VALUES (?, ?, ?, ?)",
                 [(eid, kind, pack(payload), created) for eid, kind, payload in write.events],
@@ -148,6 +160,17 @@ class Journal:
     def entries_for_sale(self, sale_id: str) -> list[LedgerEntry]:
         rows = self.conn.execute("SELECT data FROM ledger WHERE sale_id = ?", (sale_id,))
         return [LedgerEntry.from_dict(json.loads(r[0])) for r in rows]
+
+    def tickets_for_sale(self, sale_id: str) -> list[tuple[str, str, int | None, str, str]]:
+        """``(ticket_id, campaign_id, number, member_id, issued_at)`` in issue order."""
+        return [
+            (r[0], r[1], r[2], r[3], r[4])
+            for r in self.conn.execute(
+                "SELECT ticket_id, campaign_id, number, member_id, issued_at "
+                "FROM raffle_tickets WHERE sale_id = ? ORDER BY rowid",
+                (sale_id,),
+            )
+        ]
 
     def voucher_uses(self, voucher_id: str) -> list[tuple[str, str | None, str]]:
         """``(sale_id, member_id, used_at)`` of this till's uses of ``voucher_id``."""

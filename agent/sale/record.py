@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
-from loyalty.events import EventHeader, VoucherUsed
+from loyalty.events import EventHeader, TicketLine, VoucherUsed
 from loyalty.money import Money
 from loyalty.rewards import (
     LedgerEntry,
+    RaffleTicket,
     make_entry_id,
     make_sale_id,
     redeem_cashback,
@@ -24,6 +26,7 @@ from loyalty.rewards import (
 
 from ..journal import Counters, Write
 from . import build
+from .raffle import RaffleSource, format_tickets, issue_for_sale
 from .state import OpenSale, SaleSettings
 
 BalanceView = Callable[[str, Sequence[LedgerEntry]], dict[str, Any]]
@@ -36,10 +39,12 @@ def sale_write(
     ledger: list[LedgerEntry],
     quote: dict[str, Any],
     balance_view: BalanceView,
+    raffles: RaffleSource | None = None,
 ) -> tuple[dict[str, Any], Write]:
     """The answer to the POS and the rows to write for ``sale``.
 
     :param ledger: the member's entries (server's and this till's), for redemptions.
+    :param raffles: campaigns and this till's number blocks; ``None``: tickets are not numbered.
     :raises RedemptionError, InsufficientBalance: a tender the balance no longer covers.
     """
     assert sale.result is not None
@@ -62,6 +67,7 @@ def sale_write(
     member_id = sale.member.member_id if sale.member else None
     points_value = Money.zero()
     raffle: Mapping[str, int] = {}
+    tickets: list[RaffleTicket] = []
     if member_id is not None:
         due = result.total
         if sale.points:
@@ -106,6 +112,10 @@ def sale_write(
         )
         entries += earned.entries
         raffle = earned.raffle_tickets
+        if raffles is not None:
+            tickets = issue_for_sale(
+                raffles, c, sale_id=sale_id, member_id=member_id, at=at, counts=raffle
+            )
     context = None
     if sale.context is not None:
         context = {"activated_offers": sorted(sale.context.activated_offers)}
@@ -113,6 +123,9 @@ def sale_write(
     event = build.sale_event(
         new_header(), sale_id, member_id, sale.basket, result, codes, entries, context
     )
+    if tickets:
+        lines = tuple(TicketLine(t.ticket_id, t.campaign_id, t.number) for t in tickets)
+        event = replace(event, raffle_tickets=lines)
     events = [(event.header.event_id, event.TYPE, json.dumps(event.to_dict()))]
     uses = []
     for v in sale.vouchers:
@@ -126,6 +139,9 @@ def sale_write(
         "member_id": member_id,
     } | quote
     answer["raffle_tickets"] = dict(raffle)
+    if raffles is not None and tickets:
+        # As printed; None: owed, head office sends the number later.
+        answer["raffle_numbers"] = format_tickets(raffles, tickets)
     if member_id is not None:
         answer["balance"] = balance_view(member_id, ledger + entries)
     write = Write(
@@ -140,5 +156,9 @@ def sale_write(
         entries=entries,
         events=events,
         voucher_uses=uses,
+        tickets=[
+            (t.ticket_id, sale_id, t.campaign_id, t.number, t.member_id, at.isoformat())
+            for t in tickets
+        ],
     )
     return answer, write

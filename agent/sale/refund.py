@@ -12,9 +12,9 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from loyalty.events import EventHeader, RefundRecorded
+from loyalty.events import EventHeader, RefundRecorded, TicketLine
 from loyalty.money import Money
-from loyalty.rewards import RefundState, SaleRecord, make_entry_id, refund_sale
+from loyalty.rewards import RaffleTicket, RefundState, SaleRecord, make_entry_id, refund_sale
 
 from ..journal import Journal, Write
 from .errors import BadRequest, SaleStateError
@@ -79,7 +79,13 @@ def refund_sale_write(
 
     made: tuple[Any, ...] = ()
     new_state: RefundState
-    record = SaleRecord(sale_id, member_id or "-", Money.from_cents(total_cents), tuple(entries))
+    tickets = tuple(
+        RaffleTicket(tid, cid, sale_id, mid, datetime.fromisoformat(when), number)
+        for tid, cid, number, mid, when in journal.tickets_for_sale(sale_id)
+    )
+    record = SaleRecord(
+        sale_id, member_id or "-", Money.from_cents(total_cents), tuple(entries), tickets
+    )
     ledger = journal.entries_for_member(member_id) if member_id else []
     result = refund_sale(
         record,
@@ -96,8 +102,18 @@ def refund_sale_write(
     header = EventHeader(
         f"V:{store_id}:{terminal_id}:{c.take('event'):012d}", store_id, terminal_id, at
     )
+    by_id = {t.ticket_id: t for t in tickets}
+    voided = tuple(
+        TicketLine(i, by_id[i].campaign_id, by_id[i].number) for i in result.void_tickets
+    )
     event = RefundRecorded(
-        header, refund_id, sale_id, value.amount, reason=reason, ledger_entries=tuple(made)
+        header,
+        refund_id,
+        sale_id,
+        value.amount,
+        reason=reason,
+        ledger_entries=tuple(made),
+        voided_tickets=voided,
     )
     answer = {
         "status": "recorded",
@@ -105,6 +121,9 @@ def refund_sale_write(
         "sale_id": sale_id,
         "amount": f"{value.amount:f}",
         "refunded_total": f"{new_state.refunded.amount:f}",
+        "raffle_tickets_voided": [
+            {"campaign_id": t.campaign_id, "number": t.number} for t in voided
+        ],
         "points_reversed": int(
             sum((e.amount for e in made if e.currency.value == "points"), Decimal(0))
         ),

@@ -46,6 +46,7 @@ from .catalogue import check_basket
 from .errors import BadRequest, NoSuchSale, SaleStateError, TenderRefused
 from .ledger import LedgerMemo
 from .lookup import find_member
+from .raffle import RaffleSource
 from .record import sale_write
 from .refund import refund_sale_write
 from .state import OpenSale, SaleSettings
@@ -338,7 +339,13 @@ class SaleService:
             server, local = self._entries(sale.member.member_id)
             ledger = server + local
         return sale_write(
-            self.s, self.journal.counters, sale, ledger, self._quote(sale), self._balance_view
+            self.s,
+            self.journal.counters,
+            sale,
+            ledger,
+            self._quote(sale),
+            self._balance_view,
+            RaffleSource(self.lookups.conn, self.s.terminal_id),
         )
 
     def cancel(self, pos_id: str) -> dict[str, Any]:

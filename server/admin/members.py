@@ -25,6 +25,7 @@ from loyalty.rewards import Currency, EntryKind, LedgerEntry, balance
 from ..models import Card, LedgerEntryRow, Member, Sale, SaleAppliedRule, Voucher
 from ..models.admin_ui import MemberSegment
 from ..security import CpfCipher
+from ..services.raffle import numbers_for_member
 from . import tier_status
 
 SERVER_STORE = "HQ"
@@ -158,6 +159,8 @@ class MemberPage:
     vouchers: list[Voucher]
     segment: MemberSegment | None
     tier: Any  # loyalty.rewards.tiers.TierStatus, or None without a tier ladder
+    # server.services.raffle.MemberNumbers per campaign: not personal data, shown in full.
+    raffles: list[Any] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -220,4 +223,5 @@ def member_page(
         vouchers=vouchers,
         segment=session.get(MemberSegment, member_id),
         tier=tier_status.status(session, member_id, at),
+        raffles=numbers_for_member(session, member_id),
     )

@@ -64,8 +64,8 @@ PT: dict[str, str] = {
     "cashback": "cashback", "Sales": "Vendas", "discounts": "descontos", "Rule": "Regra", "Description": "Descrição",
     "No rule changed this sale.": "Nenhuma regra alterou esta venda.", "No sales.": "Sem vendas.", "Code": "Código",
     "Valid until": "Válido até", "Uses": "Usos", "No vouchers.": "Sem vales.", "Raffle numbers": "Números da sorte",
-    "The server does not receive printed raffle numbers yet; they are on the member's receipts.":
-        "O servidor ainda não recebe os números da sorte impressos; eles estão nos cupons do membro.",
+    "Raffle": "Sorteio", "Numbers": "Números", "Owed": "A receber", "Voided": "Cancelados",
+    "No raffle numbers.": "Sem números da sorte.",
     "Adjustment recorded: {entry}": "Ajuste registrado: {entry}", "Card blocked.": "Cartão bloqueado.",
     "Card replaced.": "Cartão substituído.", "Choose points or cashback.": "Escolha pontos ou cashback.",
     "Not a number: {value}": "Não é um número: {value}",

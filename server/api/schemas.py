@@ -154,6 +154,12 @@ class AppliedRule(Strict):
     description: str | None = None
 
 
+class TicketLine(Strict):
+    ticket_id: str
+    campaign_id: str
+    number: int | None = Field(default=None, ge=0, description="null while owed by the server")
+
+
 class SaleEvent(_Header):
     type: Literal["sale"]
     sale_id: str
@@ -169,6 +175,7 @@ class SaleEvent(_Header):
     member_context: dict[str, Any] | None = Field(
         default=None, description="tier, segments, activated_offers, coupons as priced at the till."
     )
+    raffle_tickets: list[TicketLine] = []
 
 
 class RefundEvent(_Header):
@@ -179,6 +186,7 @@ class RefundEvent(_Header):
     lines: list[dict[str, Any]] = []
     reason: str | None = None
     ledger_entries: list[LedgerEntry] = []
+    voided_tickets: list[TicketLine] = []
 
 
 class VoucherUseEvent(_Header):

@@ -25,6 +25,9 @@ from .members import CardStatus as CardStatus
 from .members import Member as Member
 from .raffle import RaffleCampaign as RaffleCampaign
 from .raffle import RaffleNumberBlock as RaffleNumberBlock
+from .raffle import RaffleTicketRow as RaffleTicketRow
+from .raffle import RaffleVoid as RaffleVoid
+from .raffle import TicketStatus as TicketStatus
 from .sales import Refund as Refund
 from .sales import RepriceStatus as RepriceStatus
 from .sales import Sale as Sale

@@ -23,7 +23,9 @@ from ..models import (
     MemberOffer,
     OfferActivation,
     RaffleCampaign,
+    RaffleTicketRow,
     Store,
+    TicketStatus,
     Voucher,
 )
 
@@ -214,8 +216,8 @@ class RaffleView:
 def raffles(s: Session, member_id: str, now: dt.datetime) -> list[RaffleView]:
     """Active raffle campaigns with the member's numbers ("série-elemento").
 
-    The server does not yet store the numbers tills hand out (sale events carry no raffle
-    tickets), so ``numbers`` is read from :func:`raffle_numbers`, empty until it does.
+    Numbers as printed on the receipt (``82791``, or ``1-82791`` with several series), from
+    the tickets the tills sent (:func:`raffle_numbers`); voided ones (refunds) are left out.
     """
     rows = s.scalars(
         select(RaffleCampaign)
@@ -230,7 +232,7 @@ def raffles(s: Session, member_id: str, now: dt.datetime) -> list[RaffleView]:
             r.authorisation_number,
             r.ends_at,
             r.spend_per_number,
-            tuple(format_raffle_number(n) for n in mine.get(r.id, ())),
+            tuple(_campaign_format(r, n) for n in mine.get(r.id, ())),
         )
         for r in rows
         if r.ends_at > now or mine.get(r.id)
@@ -238,8 +240,31 @@ def raffles(s: Session, member_id: str, now: dt.datetime) -> list[RaffleView]:
 
 
 def raffle_numbers(s: Session, member_id: str) -> dict[str, list[int]]:
-    """Campaign id → the member's numbers. No server table holds them yet: see the docstring."""
-    return {}
+    """Campaign id → the member's issued numbers, in the order the tills gave them out.
+
+    Owed tickets (numbered on the next sync) and voided ones (refunded sales) are not listed.
+    """
+    rows = s.execute(
+        select(RaffleTicketRow.raffle_id, RaffleTicketRow.number)
+        .where(
+            RaffleTicketRow.member_id == member_id,
+            RaffleTicketRow.status == TicketStatus.ISSUED,
+            RaffleTicketRow.number.is_not(None),
+        )
+        .order_by(RaffleTicketRow.raffle_id, RaffleTicketRow.issued_at, RaffleTicketRow.id)
+    )
+    out: dict[str, list[int]] = {}
+    for raffle_id, number in rows:
+        out.setdefault(raffle_id, []).append(int(number))
+    return out
+
+
+def _campaign_format(row: RaffleCampaign, number: int) -> str:
+    series_count = int((row.rules or {}).get("series_count", 1))
+    series, element = divmod(number, 100_000)
+    if series_count == 1:
+        return f"{element:05d}"
+    return f"{series:0{len(str(series_count - 1))}d}-{element:05d}"
 
 
 def format_raffle_number(number: int) -> str:

@@ -4,6 +4,7 @@ cards, vouchers, offers and raffle blocks. Each change is audited and stamped fo
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from decimal import Decimal
 from typing import Any
 
@@ -235,7 +236,8 @@ def add_raffle(
                 spend_per_number=spend_per_number,
                 starts_at=starts_at,
                 ends_at=ends_at,
-                rules=rules or {},
+                # The permutation key is drawn once, here: it spreads the campaign's numbers.
+                rules={"permutation_key": secrets.token_hex(16)} | dict(rules or {}),
                 active=True,
             )
         )

@@ -201,6 +201,8 @@ def _block(r: Row) -> dict[str, Any]:
         "series": r.series,
         "first_element": r.first_element,
         "last_element": r.last_element,
+        "first_position": r.first_position,
+        "size": r.size,
     }
 
 

@@ -26,6 +26,7 @@ from ..models import (
     Voucher,
 )
 from .ingest_types import BatchResult, Pending, Reject, Rejection, entries_of
+from .raffle import terminal_numbers
 from .terminals import TerminalIdentity
 
 
@@ -116,6 +117,7 @@ def check_against_db(s: Session, todo: list[Pending], result: BatchResult) -> li
 
     keep: list[Pending] = []
     batch_entries: dict[str, LedgerEntry] = {}
+    numbers: dict[tuple[str, str], frozenset[int] | None] = {}
     for p in todo:
         e = p.event
         try:
@@ -124,6 +126,7 @@ def check_against_db(s: Session, todo: list[Pending], result: BatchResult) -> li
                     raise Reject(
                         "duplicate_sale", f"sale {e.sale_id!r} was already pushed by another event"
                     )
+                _check_tickets(s, e, numbers)
                 taken_sales.add(e.sale_id)
             elif isinstance(e, RefundRecorded):
                 if e.refund_id in taken_refunds:
@@ -165,6 +168,26 @@ def check_against_db(s: Session, todo: list[Pending], result: BatchResult) -> li
             continue
         keep.append(p)
     return keep
+
+
+def _check_tickets(
+    s: Session, e: SaleRecorded, numbers: dict[tuple[str, str], frozenset[int] | None]
+) -> None:
+    """Tickets name a known raffle, belong to this sale, and use the till's own numbers."""
+    for t in e.raffle_tickets:
+        if not t.ticket_id.startswith(f"{e.sale_id}/"):
+            raise Reject("raffle_ticket", f"ticket {t.ticket_id!r} is not of sale {e.sale_id!r}")
+        key = (t.campaign_id, e.header.terminal_id)
+        if key not in numbers:
+            numbers[key] = terminal_numbers(s, *key)
+        own = numbers[key]
+        if own is None:
+            raise Reject("unknown_raffle", f"no raffle {t.campaign_id!r}")
+        if t.number is not None and t.number not in own:
+            raise Reject(
+                "raffle_number",
+                f"number {t.number} of raffle {t.campaign_id!r} is not in this terminal's blocks",
+            )
 
 
 def _same(row: LedgerEntryRow, entry: LedgerEntry) -> bool:

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from loyalty.events import (
@@ -21,6 +21,8 @@ from ..models import (
     Card,
     LedgerEntryRow,
     Member,
+    RaffleTicketRow,
+    RaffleVoid,
     Refund,
     Sale,
     SaleAppliedRule,
@@ -28,11 +30,13 @@ from ..models import (
     VoucherUseRow,
 )
 from ..models.members import CardStatus
+from ..models.raffle import TicketStatus
 from ..models.sales import RepriceStatus
 from ..models.sync import reserve_seqs
 from ..security import CpfCipher
 from .bulk import claim_ids, insert_rows
 from .ingest_types import Pending, entries_of
+from .raffle import assign_owed_tickets
 from .terminals import TerminalIdentity
 
 
@@ -69,6 +73,29 @@ def write(
     for name in _TABLE_ORDER:
         insert_rows(s, _TABLES[name], rows[name], ignore=name == "ledger_entries")
     vouchers.update(r["voucher_id"] for r in rows["voucher_uses"])
+    # Voids go to raffle_voids first: a refund may arrive before its sale (reordered pushes).
+    voids = [
+        {"ticket_id": t.ticket_id, "refund_id": p.event.refund_id, "sale_id": p.event.sale_id}
+        for p in mine
+        if isinstance(p.event, RefundRecorded)
+        for t in p.event.voided_tickets
+    ]
+    insert_rows(s, RaffleVoid.__table__, voids, ignore=True)  # type: ignore[arg-type]
+    sales = {r["sale_id"] for r in rows["raffle_tickets"]} | {v["sale_id"] for v in voids}
+    if sales:
+        s.execute(
+            update(RaffleTicketRow)
+            .where(
+                RaffleTicketRow.sale_id.in_(sales),
+                RaffleTicketRow.id.in_(
+                    select(RaffleVoid.ticket_id).where(RaffleVoid.sale_id.in_(sales))
+                ),
+            )
+            .values(status=TicketStatus.VOID)
+        )
+    owed = {r["raffle_id"] for r in rows["raffle_tickets"] if r["number"] is None}
+    if owed:
+        assign_owed_tickets(s, owed)
     return claimed
 
 
@@ -146,6 +173,21 @@ def rows_for(
             }
             for i, r in enumerate(e.applied_rules)
         )
+        if e.member_id is not None:  # tickets go to members; the till gives none otherwise
+            rows["raffle_tickets"].extend(
+                {
+                    "id": t.ticket_id,
+                    "raffle_id": t.campaign_id,
+                    "number": t.number,
+                    "member_id": e.member_id,
+                    "sale_id": e.sale_id,
+                    "terminal_id": who.terminal_id,
+                    "status": TicketStatus.OWED if t.number is None else TicketStatus.ISSUED,
+                    "by_server": False,
+                    "issued_at": e.header.occurred_at,
+                }
+                for t in e.raffle_tickets
+            )
     elif isinstance(e, RefundRecorded):
         rows["refunds"].append(
             {
@@ -216,6 +258,7 @@ _TABLE_ORDER = (
     "sales",
     "sale_lines",
     "sale_applied_rules",
+    "raffle_tickets",
     "refunds",
     "ledger_entries",
     "voucher_uses",
@@ -226,6 +269,7 @@ _TABLES: dict[str, Table] = {
     "sales": Sale.__table__,  # type: ignore[dict-item]
     "sale_lines": SaleLine.__table__,  # type: ignore[dict-item]
     "sale_applied_rules": SaleAppliedRule.__table__,  # type: ignore[dict-item]
+    "raffle_tickets": RaffleTicketRow.__table__,  # type: ignore[dict-item]
     "refunds": Refund.__table__,  # type: ignore[dict-item]
     "ledger_entries": LedgerEntryRow.__table__,  # type: ignore[dict-item]
     "voucher_uses": VoucherUseRow.__table__,  # type: ignore[dict-item]

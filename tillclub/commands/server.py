@@ -136,6 +136,23 @@ def revoke_terminal(ctx: click.Context, terminal_id: str) -> None:
     click.echo(f"terminal {terminal_id} revoked")
 
 
+@command.command("assign-raffle-block")
+@click.argument("raffle_id")
+@click.argument("terminal_id")
+@click.option("--size", default=1000, show_default=True, help="Positions in the block.")
+@click.pass_context
+def assign_raffle_block(ctx: click.Context, raffle_id: str, terminal_id: str, size: int) -> None:
+    """Reserve the next SIZE raffle numbers of RAFFLE_ID for TERMINAL_ID (synced to the till)."""
+    from loyalty.errors import LoyaltyError
+    from server.services.raffle import RaffleServiceError, assign_terminal_block
+
+    try:
+        block_id, start, got = assign_terminal_block(_uow(ctx), raffle_id, terminal_id, size)
+    except (RaffleServiceError, LoyaltyError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"block {block_id}: positions {start}-{start + got - 1} for {terminal_id}")
+
+
 @command.command("list-terminals")
 @click.pass_context
 def list_terminals(ctx: click.Context) -> None:

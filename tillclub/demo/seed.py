@@ -13,6 +13,7 @@ from loyalty.rewards import make_voucher_code
 
 from .seed_data import STORES, DemoMember, DemoProduct, campaign, catalogue, members
 
+DEMO_RAFFLE = "natal-2026"  # the raffle the demo till numbers tickets for
 ADMIN_EMAIL = "admin@demo.tillclub.local"
 ADMIN_PASSWORD = "demo-admin-2026"  # a demo database on loopback; never a real one
 PORTAL_PASSWORD = "demo-portal-2026"
@@ -77,7 +78,7 @@ def seed(app: Flask, now: dt.datetime) -> DemoChain:
         name="Vale R$ 10", actor="demo",
     )  # fmt: skip
     add_raffle(
-        uow(), "natal-2026", "Números da sorte de Natal", "SPA/MF 04.000123/2026",
+        uow(), DEMO_RAFFLE, "Números da sorte de Natal", "SPA/MF 04.000123/2026",
         Decimal("50.00"), now - dt.timedelta(days=1), now + dt.timedelta(days=40), actor="demo",
     )  # fmt: skip
     sessions = app.extensions["tillclub.sessions"]

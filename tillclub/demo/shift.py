@@ -40,6 +40,9 @@ class Shift:
         self.recorded.append(answer)
         earned = answer.get("points_earned", 0)
         self.say(f"recorded {answer['sale_id']}: total R$ {answer['total']}, +{earned} pontos")
+        for raffle, numbers in (answer.get("raffle_numbers") or {}).items():
+            shown = ", ".join(n or "(enviado depois)" for n in numbers)
+            self.say(f"números da sorte {raffle}: {shown}")
         return answer
 
     def card_scan(self) -> dict[str, Any]:
