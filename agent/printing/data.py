@@ -58,12 +58,15 @@ def slip_data(
     cashback_earned: Any = None,
     cashback_balance: Any = None,
     total_discount: Any = None,
+    raffle_numbers: Mapping[str, Sequence[str | None]] | None = None,
 ) -> dict[str, Any]:
     """Data for ``loyalty_slip``.
 
     :param member: ``{"name", "card", "cpf"}`` in full; masked here.
     :param lines: ``[{"description", "discounts": [{"rule", "name", "amount"}]}]``; only the
         lines that got a discount are kept.
+    :param raffle_numbers: ``{campaign: [number or None]}`` as the till issued them; ``None``
+        is a ticket the till ran out of numbers for (the server numbers it later).
     """
     return {
         "store": dict(store),
@@ -77,6 +80,15 @@ def slip_data(
             if cashback_earned is not None or cashback_balance is not None
             else None
         ),
+        "raffle": [
+            {
+                "campaign": campaign,
+                "numbers": ", ".join(n for n in numbers if n is not None),
+                "owed": sum(1 for n in numbers if n is None),
+            }
+            for campaign, numbers in sorted((raffle_numbers or {}).items())
+            if numbers
+        ],
     }
 
 

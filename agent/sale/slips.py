@@ -100,6 +100,7 @@ def slip_fields(answer: dict[str, Any], store_name: str) -> dict[str, Any]:
         cashback_earned=answer["cashback_earned"],
         cashback_balance=answer["balance"]["cashback"],
         total_discount=answer["discount"],
+        raffle_numbers=answer.get("raffle_numbers"),
     )
 
 
