@@ -2,49 +2,24 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
-from flask import Response, abort, current_app, render_template, request
+from flask import Response, abort, current_app, render_template
 from sqlalchemy import select
 
 from ...db import new_session
 from ...models import Store
 from .. import bp, reports
-from ..access import current, require, utcnow
+from ..access import current, require
 from ..i18n import gettext as _
+from ..period import period_from_request
 from ..roles import Perm
 
 
 def _filter() -> tuple[reports.Filter, dict[str, str]]:
-    """The period (default: the last 30 days) and store from the query string, checked."""
-    today = utcnow().date()
-    args = {
-        "from": request.args.get("from", ""),
-        "until": request.args.get("until", ""),
-        "store": request.args.get("store", ""),
-    }
-    try:
-        start = (
-            dt.date.fromisoformat(args["from"]) if args["from"] else today - dt.timedelta(days=29)
-        )
-        until = dt.date.fromisoformat(args["until"]) if args["until"] else today
-    except ValueError:
-        abort(400)
-    if until < start or (until - start).days > 366:
-        abort(400)
-    args["from"], args["until"] = start.isoformat(), until.isoformat()
-    admin = current()
-    store = args["store"] or None
-    if store is not None:
-        if not admin.sees_store(store):
-            abort(403)
-        stores: frozenset[str] | None = frozenset({store})
-    else:
-        stores = admin.stores
-    begin = dt.datetime.combine(start, dt.time(), dt.UTC)
-    end = dt.datetime.combine(until, dt.time(), dt.UTC) + dt.timedelta(days=1)
-    return reports.Filter(begin, end, stores), args
+    """The checked period and store of the query string (see ``period_from_request``)."""
+    period, args = period_from_request()
+    return reports.Filter(period.begin, period.end, period.stores), args
 
 
 def _series(rows: list[dict], key: str) -> list[float]:  # type: ignore[type-arg]

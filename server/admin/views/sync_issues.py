@@ -6,7 +6,6 @@ stores, and asking for another store's filter is a 403, as on the reports page.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from urllib.parse import urlencode
 
@@ -16,41 +15,15 @@ from sqlalchemy import select
 from ...db import new_session
 from ...models import Store
 from .. import bp, sync_issues
-from ..access import current, require, utcnow
+from ..access import current, require
+from ..period import period_from_request
 from ..roles import Perm
-
-_MAX_DAYS = 366
 
 
 def _scope() -> tuple[sync_issues.Scope, dict[str, str]]:
-    """The period (default: the last 30 days, UTC) and store from the query string, checked."""
-    today = utcnow().date()
-    args = {
-        "from": request.args.get("from", ""),
-        "until": request.args.get("until", ""),
-        "store": request.args.get("store", ""),
-    }
-    try:
-        start = (
-            dt.date.fromisoformat(args["from"]) if args["from"] else today - dt.timedelta(days=29)
-        )
-        until = dt.date.fromisoformat(args["until"]) if args["until"] else today
-    except ValueError:
-        abort(400)
-    if until < start or (until - start).days > _MAX_DAYS:
-        abort(400)
-    args["from"], args["until"] = start.isoformat(), until.isoformat()
-    admin = current()
-    store = args["store"] or None
-    if store is not None:
-        if not admin.sees_store(store):
-            abort(403)
-        stores: frozenset[str] | None = frozenset({store})
-    else:
-        stores = admin.stores
-    begin = dt.datetime.combine(start, dt.time(), dt.UTC)
-    end = dt.datetime.combine(until, dt.time(), dt.UTC) + dt.timedelta(days=1)
-    return sync_issues.Scope(begin, end, stores), args
+    """The checked period and store of the query string (see ``period_from_request``)."""
+    period, args = period_from_request()
+    return sync_issues.Scope(period.begin, period.end, period.stores), args
 
 
 def _page_arg(name: str) -> int:
