@@ -81,6 +81,7 @@ case "$cmd" in
     ;;
   demo)
     setup_venv
+    apt_install socat  # the demo's scanner is a virtual serial cable
     exec "$VENV/bin/tillclub" demo "$@"
     ;;
   test)
