@@ -300,6 +300,15 @@ def _tickets(name: str, value: Any) -> tuple[TicketLine, ...]:
     return tickets
 
 
+def _voucher_ids(name: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise InvalidEvent(name, value, "must be a list of voucher ids")
+    ids = tuple(_text(name, v) for v in value)
+    if len(set(ids)) != len(ids):
+        raise InvalidEvent(name, value, "voucher ids must be unique")
+    return ids
+
+
 @dataclass(frozen=True, slots=True)
 class SaleRecorded:
     """A sale rung up at the till, as priced there, with the ledger entries it produced."""
@@ -416,12 +425,19 @@ class RefundRecorded:
     reason: str | None = None
     ledger_entries: tuple[LedgerEntry, ...] = ()
     voided_tickets: tuple[TicketLine, ...] = ()  # raffle tickets the refund takes back
+    # Voucher ids whose use on the sale a full refund gives back (the uses are keyed by id).
+    restored_vouchers: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        extra = {"voided_tickets": [t.to_dict() for t in self.voided_tickets]}
+        # Optional keys only when set, so events without them stay as older agents sent them.
+        extra: dict[str, Any] = {}
+        if self.voided_tickets:
+            extra["voided_tickets"] = [t.to_dict() for t in self.voided_tickets]
+        if self.restored_vouchers:
+            extra["restored_vouchers"] = list(self.restored_vouchers)
         return (
             self.header.header_dict(self.TYPE)
-            | (extra if self.voided_tickets else {})
+            | extra
             | {
                 "refund_id": self.refund_id,
                 "sale_id": self.sale_id,
@@ -438,7 +454,7 @@ class RefundRecorded:
             d,
             _HEADER
             | {"refund_id", "sale_id", "amount", "lines", "reason", "ledger_entries"}
-            | {"voided_tickets"},
+            | {"voided_tickets", "restored_vouchers"},
             "",
         )
         amount = _get(d, "amount", _money)
@@ -453,6 +469,7 @@ class RefundRecorded:
             reason=_opt(d, "reason", _text),
             ledger_entries=_opt(d, "ledger_entries", _entries) or (),
             voided_tickets=_opt(d, "voided_tickets", _tickets) or (),
+            restored_vouchers=_opt(d, "restored_vouchers", _voucher_ids) or (),
         )
 
 

@@ -49,6 +49,15 @@ CREATE TABLE IF NOT EXISTS voucher_uses (
     used_at TEXT NOT NULL,
     PRIMARY KEY (voucher_id, sale_id)
 ) WITHOUT ROWID;
+-- Uses given back by a full refund of their sale: the till accepts the voucher again offline.
+-- A table of its own (not a column) so journals made before it need no migration.
+CREATE TABLE IF NOT EXISTS voucher_restores (
+    voucher_id TEXT NOT NULL,
+    sale_id TEXT NOT NULL,
+    refund_id TEXT NOT NULL,
+    restored_at TEXT NOT NULL,
+    PRIMARY KEY (voucher_id, sale_id)
+) WITHOUT ROWID;
 -- Raffle numbers given out here; UNIQUE refuses a number twice even if a counter went wrong.
 CREATE TABLE IF NOT EXISTS raffle_tickets (
     ticket_id TEXT PRIMARY KEY,

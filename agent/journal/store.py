@@ -44,6 +44,8 @@ class Write:
     entries: list[LedgerEntry] = field(default_factory=list)
     events: list[tuple[str, str, str]] = field(default_factory=list)  # event_id, type, payload
     voucher_uses: list[tuple[str, str, str | None, str]] = field(default_factory=list)
+    # uses a full refund gives back: voucher_id, sale, refund_id, restored_at
+    voucher_restores: list[tuple[str, str, str, str]] = field(default_factory=list)
     # raffle tickets: ticket_id, sale, campaign, number (None: owed), member, issued_at
     tickets: list[tuple[str, str, str, int | None, str, str]] = field(default_factory=list)
 
@@ -113,6 +115,10 @@ class Journal:
                 )
             if write.voucher_uses:
                 c.executemany("INSERT INTO voucher_uses VALUES (?, ?, ?, ?)", write.voucher_uses)
+            if write.voucher_restores:
+                c.executemany(
+                    "INSERT INTO voucher_restores VALUES (?, ?, ?, ?)", write.voucher_restores
+                )
             if write.tickets:
                 c.executemany("INSERT INTO raffle_tickets VALUES (?, ?, ?, ?, ?, ?)", write.tickets)
             c.executemany(
@@ -172,13 +178,30 @@ class Journal:
             )
         ]
 
-    def voucher_uses(self, voucher_id: str) -> list[tuple[str, str | None, str]]:
-        """``(sale_id, member_id, used_at)`` of this till's uses of ``voucher_id``."""
+    def voucher_uses(self, voucher_id: str) -> list[tuple[str, str | None, str, bool]]:
+        """``(sale_id, member_id, used_at, restored)`` of this till's uses of ``voucher_id``;
+        ``restored``: a full refund of the sale gave the use back."""
         return [
-            (r[0], r[1], r[2])
+            (r[0], r[1], r[2], bool(r[3]))
             for r in self.conn.execute(
-                "SELECT sale_id, member_id, used_at FROM voucher_uses WHERE voucher_id = ?",
+                "SELECT u.sale_id, u.member_id, u.used_at, r.sale_id IS NOT NULL "
+                "FROM voucher_uses u LEFT JOIN voucher_restores r "
+                "ON r.voucher_id = u.voucher_id AND r.sale_id = u.sale_id "
+                "WHERE u.voucher_id = ?",
                 (voucher_id,),
+            )
+        ]
+
+    def vouchers_of_sale(self, sale_id: str) -> list[str]:
+        """Voucher ids used on ``sale_id`` at this till and not yet given back by a refund."""
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT u.voucher_id FROM voucher_uses u WHERE u.sale_id = ? AND NOT EXISTS "
+                "(SELECT 1 FROM voucher_restores r "
+                "WHERE r.voucher_id = u.voucher_id AND r.sale_id = u.sale_id) "
+                "ORDER BY u.voucher_id",
+                (sale_id,),
             )
         ]
 

@@ -14,7 +14,14 @@ from typing import Any
 
 from loyalty.events import EventHeader, RefundRecorded, TicketLine
 from loyalty.money import Money
-from loyalty.rewards import RaffleTicket, RefundState, SaleRecord, make_entry_id, refund_sale
+from loyalty.rewards import (
+    RaffleTicket,
+    RefundState,
+    SaleRecord,
+    VoucherUse,
+    make_entry_id,
+    refund_sale,
+)
 
 from ..journal import Journal, Write
 from .errors import BadRequest, SaleStateError
@@ -83,8 +90,12 @@ def refund_sale_write(
         RaffleTicket(tid, cid, sale_id, mid, datetime.fromisoformat(when), number)
         for tid, cid, number, mid, when in journal.tickets_for_sale(sale_id)
     )
+    uses = tuple(
+        VoucherUse(vid, sale_id, store_id, terminal_id, at)
+        for vid in journal.vouchers_of_sale(sale_id)
+    )
     record = SaleRecord(
-        sale_id, member_id or "-", Money.from_cents(total_cents), tuple(entries), tickets
+        sale_id, member_id or "-", Money.from_cents(total_cents), tuple(entries), tickets, uses
     )
     ledger = journal.entries_for_member(member_id) if member_id else []
     result = refund_sale(
@@ -114,6 +125,7 @@ def refund_sale_write(
         reason=reason,
         ledger_entries=tuple(made),
         voided_tickets=voided,
+        restored_vouchers=tuple(u.voucher_id for u in result.restore_vouchers),
     )
     answer = {
         "status": "recorded",
@@ -124,6 +136,7 @@ def refund_sale_write(
         "raffle_tickets_voided": [
             {"campaign_id": t.campaign_id, "number": t.number} for t in voided
         ],
+        "vouchers_restored": [u.voucher_id for u in result.restore_vouchers],
         "points_reversed": int(
             sum((e.amount for e in made if e.currency.value == "points"), Decimal(0))
         ),
@@ -132,6 +145,10 @@ def refund_sale_write(
         refund=(pos_refund_id, refund_id, sale_id, json.dumps(answer)),
         refund_state=(sale_id, _state_to_json(new_state)),
         entries=list(made),
+        # Same transaction as the refund: the till takes the voucher again from this commit on.
+        voucher_restores=[
+            (u.voucher_id, sale_id, refund_id, at.isoformat()) for u in result.restore_vouchers
+        ],
         events=[(header.event_id, event.TYPE, json.dumps(event.to_dict()))],
     )
     return answer, write

@@ -205,8 +205,15 @@ class SaleService:
 
     def _voucher_uses(self, voucher: Voucher, accepted: list[str]) -> list[VoucherUse]:
         at = self.clock()
-        uses = [VoucherUse(voucher.voucher_id, sid, "", "", at) for sid in accepted]
-        for sale_id, member_id, used_at in self.journal.voucher_uses(voucher.voucher_id):
+        local = self.journal.voucher_uses(voucher.voucher_id)
+        # A use refunded here counts no more, even while the cache still lists it as accepted
+        # (the server learns of the refund, and the feed drops the sale, only after a push).
+        restored = {sale_id for sale_id, _, _, gone in local if gone}
+        uses = [
+            VoucherUse(voucher.voucher_id, sid, "", "", at, restored=sid in restored)
+            for sid in accepted
+        ]
+        for sale_id, member_id, used_at, gone in local:
             if sale_id not in accepted:
                 uses.append(
                     VoucherUse(
@@ -216,6 +223,7 @@ class SaleService:
                         self.s.terminal_id,
                         datetime.fromisoformat(used_at),
                         member_id,
+                        restored=gone,
                     )
                 )
         return uses

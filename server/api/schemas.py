@@ -187,6 +187,10 @@ class RefundEvent(_Header):
     reason: str | None = None
     ledger_entries: list[LedgerEntry] = []
     voided_tickets: list[TicketLine] = []
+    restored_vouchers: list[str] = Field(
+        default=[],
+        description="Voucher ids whose use on the sale this refund gives back (full refund).",
+    )
 
 
 class VoucherUseEvent(_Header):

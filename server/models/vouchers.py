@@ -51,6 +51,9 @@ class VoucherUseRow(Base):
     terminal_id: Mapped[str] = mapped_column(String(40))
     used_at: Mapped[dt.datetime]
     received_at: Mapped[dt.datetime]
+    # Set when a full refund of the sale gave the use back; settlement leaves it out.
+    restored_at: Mapped[dt.datetime | None]
+    restored_by: Mapped[str | None] = mapped_column(String(128))  # the refund's id
 
 
 class VoucherConflict(Base):

@@ -73,6 +73,7 @@ def write(
     for name in _TABLE_ORDER:
         insert_rows(s, _TABLES[name], rows[name], ignore=name == "ledger_entries")
     vouchers.update(r["voucher_id"] for r in rows["voucher_uses"])
+    vouchers.update(restore_voucher_uses(s, [p.event for p in mine], now))
     # Voids go to raffle_voids first: a refund may arrive before its sale (reordered pushes).
     voids = [
         {"ticket_id": t.ticket_id, "refund_id": p.event.refund_id, "sale_id": p.event.sale_id}
@@ -97,6 +98,30 @@ def write(
     if owed:
         assign_owed_tickets(s, owed)
     return claimed
+
+
+def restore_voucher_uses(s: Session, events: list[Any], now: dt.datetime) -> set[str]:
+    """Mark the uses that full refunds among ``events`` give back; the voucher ids touched.
+
+    Runs only for events this call claimed, so a replayed refund changes nothing; a use
+    already restored keeps its first refund. The caller re-settles the vouchers returned.
+    """
+    touched: set[str] = set()
+    for e in events:
+        if not isinstance(e, RefundRecorded) or not e.restored_vouchers:
+            continue
+        where = (
+            VoucherUseRow.sale_id == e.sale_id,
+            VoucherUseRow.voucher_id.in_(e.restored_vouchers),
+            VoucherUseRow.restored_at.is_(None),
+        )
+        hit = set(s.scalars(select(VoucherUseRow.voucher_id).where(*where)))
+        if hit:
+            s.execute(
+                update(VoucherUseRow).where(*where).values(restored_at=now, restored_by=e.refund_id)
+            )
+            touched |= hit
+    return touched
 
 
 def rows_for(

@@ -68,7 +68,15 @@ def settle_voucher(s: Session, voucher_id: str, now: dt.datetime) -> list[dict[s
     ).one()
     rows = s.scalars(select(VoucherUseRow).where(VoucherUseRow.voucher_id == voucher_id)).all()
     uses = [
-        VoucherUse(r.voucher_id, r.sale_id, r.store_id, r.terminal_id, r.used_at, r.member_id)
+        VoucherUse(
+            r.voucher_id,
+            r.sale_id,
+            r.store_id,
+            r.terminal_id,
+            r.used_at,
+            r.member_id,
+            restored=r.restored_at is not None,
+        )
         for r in rows
     ]
     result = settle(to_core(voucher), uses)
