@@ -140,6 +140,9 @@ def main() -> None:
         fake_credential(tmp)
         seed_cache(tmp / "cache.sqlite3", changes)
         agent = Agent(load_config(tmp / "agent.toml"))
+        # As at a real till, the sync worker runs beside the sales (here offline: its server
+        # refuses connections), backing off and checkpointing the journal between sales.
+        agent.start(sync=True)
         sales(agent, "warm", 200)
         base = [x * 1000 for x in floor(tmp, SALES)]
         timed_commits(agent)

@@ -43,6 +43,18 @@ class SyncState:
     failures: int = 0
 
 
+def checkpoint(journal: sqlite3.Connection) -> None:
+    """Copy the journal's WAL into the database without blocking the till's writes.
+
+    The agent turns SQLite's automatic checkpoint off on the sale connection while this worker
+    runs; PASSIVE never waits for a writer, so a busy till just leaves more for next time.
+    """
+    try:
+        journal.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    except sqlite3.Error as exc:
+        log.warning("journal checkpoint failed: %s", exc)
+
+
 class SyncWorker:
     """Runs :meth:`run_round` in a daemon thread, waking early on :meth:`notify`.
 
@@ -101,10 +113,12 @@ class SyncWorker:
         try:
             while not self._stop.is_set():
                 delay = self.interval
+                failed = True
                 try:
                     self.run_round(outbox, cache)
                     self.backoff.reset()
                     self.state.failures = 0
+                    failed = False
                 except SyncFailed as exc:
                     self._failed(str(exc))
                     delay = self.backoff.cap if not exc.retryable else self.backoff.next_delay()
@@ -114,7 +128,13 @@ class SyncWorker:
                     log.exception("sync round failed")
                     self._failed(f"{type(exc).__name__}: {str(exc)[:200]}")
                     delay = self.backoff.next_delay()
-                self._wake.wait(delay)
+                checkpoint(journal)
+                if failed:
+                    # Backing off: a sale must not cut the wait short, or an offline till
+                    # retries (and re-reads its outbox) on every sale, competing with it.
+                    self._stop.wait(delay)
+                else:
+                    self._wake.wait(delay)
                 self._wake.clear()
         finally:
             journal.close()
