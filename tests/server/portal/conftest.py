@@ -368,6 +368,23 @@ def form_post(
     )
 
 
+ANA_SIGN_UP = {
+    "cpf": "390.533.447-05",
+    "name": "Ana Souza",
+    "email": "ana@example.com",
+    "birth_date": "1990-05-17",
+    "password": "correct horse 1",
+    "password_confirm": "correct horse 1",
+    "consent_terms": "y",
+}
+
+
+def join_online(http: requests.Session, base_url: str) -> None:
+    """Ana joins through the real /portal/join form (CSRF token and all)."""
+    r = form_post(http, f"{base_url}/portal/join", f"{base_url}/portal/join", ANA_SIGN_UP)
+    assert r.status_code == 302, r.text
+
+
 def wait_for(cond: Callable[[], bool], timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -27,7 +27,16 @@ from server.models import Sale
 from server.services.admin import add_offer, put_campaign
 from server.services.uow import SqlUnitOfWork
 
-from .conftest import COFFEE, LiveServer, agent_for, build_app, empty, form_post, wait_for
+from .conftest import (
+    COFFEE,
+    LiveServer,
+    agent_for,
+    build_app,
+    empty,
+    form_post,
+    join_online,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -51,21 +60,7 @@ def test_portal_qr_and_activated_offer_at_a_running_agent(
 ) -> None:
     app, live = server
     http = requests.Session()
-    r = form_post(
-        http,
-        f"{live.url}/portal/join",
-        f"{live.url}/portal/join",
-        {
-            "cpf": "390.533.447-05",
-            "name": "Ana Souza",
-            "email": "ana@example.com",
-            "birth_date": "1990-05-17",
-            "password": "correct horse 1",
-            "password_confirm": "correct horse 1",
-            "consent_terms": "y",
-        },
-    )
-    assert r.status_code == 302, r.text
+    join_online(http, live.url)
     member_id = "9000000001"
     # Head office: the base campaign plus Ana's personal rule (it needs her activation), and
     # the offer that lets her switch it on.

@@ -30,6 +30,7 @@ from .conftest import (
     csrf_of,
     enrol_terminal_http,
     form_post,
+    join_online,
 )
 
 
@@ -37,21 +38,7 @@ def test_an_activation_reaches_the_till_and_the_offer_price_applies(
     app: Flask, live: LiveServer, qr_key: tuple[Path, Ed25519PrivateKey]
 ) -> None:
     http = requests.Session()
-    r = form_post(
-        http,
-        f"{live.url}/portal/join",
-        f"{live.url}/portal/join",
-        {
-            "cpf": "390.533.447-05",
-            "name": "Ana Souza",
-            "email": "ana@example.com",
-            "birth_date": "1990-05-17",
-            "password": "correct horse 1",
-            "password_confirm": "correct horse 1",
-            "consent_terms": "y",
-        },
-    )
-    assert r.status_code == 302, r.text
+    join_online(http, live.url)
     credential = enrol_terminal_http(app, live)
     put_campaign(SqlUnitOfWork.for_app(app), "base", "Base", CAMPAIGN)
     token = http.get(f"{live.url}/portal/card/tokens", timeout=10).json()["tokens"][0]["token"]
