@@ -75,7 +75,7 @@ def run(config_path: Path, log_level: str) -> None:
 
     Stops cleanly on SIGTERM or Ctrl-C.
     """
-    from agent.service import Agent
+    from agent.service import Agent, settle_heap
 
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -93,6 +93,7 @@ def run(config_path: Path, log_level: str) -> None:
     except LoyaltyError as exc:
         agent.close()
         raise click.ClickException(exc.message_en) from None
+    settle_heap()
     port = config.status.local_api_port
     pos = agent.plugin.describe() if agent.plugin is not None else "none"
     click.echo(

@@ -11,6 +11,7 @@ import base64
 import binascii
 import contextlib
 import functools
+import gc
 import json
 import logging
 import os
@@ -298,6 +299,7 @@ class Agent:
         return {"printer": printer, "scanner": scanner}
 
     def start(self, *, sync: bool = True, plugin: bool = False) -> None:
+        """Start the background parts: sync worker, scanner, POS plugin, printer, status API."""
         if sync:
             # The sync worker checkpoints the WAL after each round, on its own connection, so
             # a sale's commit never pays for copying the WAL into the database (that stall
@@ -365,3 +367,14 @@ def serve_status(agent: Agent, port: int) -> ThreadingHTTPServer:
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     threading.Thread(target=server.serve_forever, name="tillclub-local-api", daemon=True).start()
     return server
+
+
+def settle_heap() -> None:
+    """Move everything the agent made at start-up out of the garbage collector's reach.
+
+    The till process is long-lived and its start-up objects (modules, config, cached rules)
+    live as long as it does; a full collection walking them all took 25-30 ms here, landing
+    inside a finalise about once in two thousand sales. ``gc.freeze`` leaves them alone.
+    """
+    gc.collect()
+    gc.freeze()

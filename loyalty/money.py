@@ -38,6 +38,18 @@ def to_decimal(value: object, *, what: str = "amount") -> Decimal:
     return result
 
 
+def cents_text(cents: int) -> str:
+    """Whole cents as a decimal string with two places, as amounts go on the wire.
+
+    Integer arithmetic: quotes and events write dozens of amounts per sale.
+
+    >>> cents_text(1230), cents_text(-5), cents_text(0)
+    ('12.30', '-0.05', '0.00')
+    """
+    whole, part = divmod(-cents if cents < 0 else cents, 100)
+    return f"{'-' if cents < 0 else ''}{whole}.{part:02d}"
+
+
 class Money:
     """An amount of one currency. Immutable and hashable.
 
@@ -55,10 +67,17 @@ class Money:
     currency: str
 
     def __init__(self, amount: Decimal | int | str, currency: str = DEFAULT_CURRENCY) -> None:
-        object.__setattr__(self, "amount", to_decimal(amount))
-        if not (isinstance(currency, str) and len(currency) == 3 and currency.isalpha()):
-            raise ValueError(f"invalid currency code: {currency!r}")
-        object.__setattr__(self, "currency", currency.upper())
+        # Built tens of times per priced basket: a finite Decimal in the default currency
+        # skips the general coercion.
+        if type(amount) is Decimal and amount.is_finite():
+            object.__setattr__(self, "amount", amount)
+        else:
+            object.__setattr__(self, "amount", to_decimal(amount))
+        if currency is not DEFAULT_CURRENCY:
+            if not (isinstance(currency, str) and len(currency) == 3 and currency.isalpha()):
+                raise ValueError(f"invalid currency code: {currency!r}")
+            currency = currency.upper()
+        object.__setattr__(self, "currency", currency)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Money is immutable")
@@ -77,6 +96,14 @@ class Money:
     def cents(self) -> int:
         """The amount in whole cents (rounded half-up)."""
         return int(self.amount.quantize(CENT, rounding=ROUND_HALF_UP).scaleb(2))
+
+    def text(self) -> str:
+        """The amount rounded to cents as the wire writes it: ``'12.30'``, ``'-0.05'``.
+
+        >>> Money("12.3").text(), Money("-0.045").text()
+        ('12.30', '-0.05')
+        """
+        return cents_text(self.cents)
 
     def quantize(self, exp: Decimal = CENT, rounding: str = ROUND_HALF_UP) -> Money:
         return Money(self.amount.quantize(exp, rounding=rounding), self.currency)

@@ -8,12 +8,13 @@ sale flow); the sync worker writes through its own.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+
+import orjson
 
 from loyalty.money import Money
 from loyalty.rewards import LedgerEntry, Voucher
@@ -85,14 +86,14 @@ class CacheLookups:
 
     def entries_for_member(self, member_id: str) -> list[LedgerEntry]:
         rows = self.conn.execute("SELECT data FROM ledger WHERE member_id = ?", (member_id,))
-        return [LedgerEntry.from_dict(json.loads(r[0])) for r in rows]
+        return [LedgerEntry.from_dict(orjson.loads(r[0])) for r in rows]
 
     def offers_for_member(self, member_id: str) -> list[CachedOffer]:
         out = []
         for (raw,) in self.conn.execute(
             "SELECT data FROM offers WHERE member_id = ?", (member_id,)
         ):
-            data = json.loads(raw)
+            data = orjson.loads(raw)
             if data.get("active", True):
                 out.append(CachedOffer(data["id"], data.get("activated_at") is not None, data))
         return out
@@ -102,7 +103,7 @@ class CacheLookups:
         row = self.conn.execute("SELECT data FROM vouchers WHERE code = ?", (code,)).fetchone()
         if row is None:
             return None
-        d = json.loads(row[0])
+        d = orjson.loads(row[0])
         voucher = Voucher(
             voucher_id=d["voucher_id"],
             code=d["code"],
@@ -124,7 +125,7 @@ class CacheLookups:
         row = self.conn.execute("SELECT data FROM products WHERE sku = ?", (sku,)).fetchone()
         if row is None:
             return None
-        d = json.loads(row[0])
+        d = orjson.loads(row[0])
         return CachedProduct(
             sku=sku,
             name=d.get("name") or sku,
@@ -138,7 +139,7 @@ class CacheLookups:
         return self.conn.execute("SELECT 1 FROM products LIMIT 1").fetchone() is not None
 
     def campaigns(self) -> list[dict[str, Any]]:
-        return [json.loads(r[0]) for r in self.conn.execute("SELECT data FROM campaigns")]
+        return [orjson.loads(r[0]) for r in self.conn.execute("SELECT data FROM campaigns")]
 
     def counts(self) -> dict[str, int]:
         tables = ("members", "cards", "campaigns", "offers", "vouchers", "ledger", "products")

@@ -11,37 +11,52 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+# Version 1 of the journal (PRAGMA user_version). Every b-tree a sale touches is one more WAL
+# page to write and fsync before the POS hears "recorded", so a sale touches as few as it can:
+# a sale row and its pos_id index, the member's ledger rows (clustered by member, no other
+# index), one outbox row. The id counters ride in the sale (or refund) row itself.
 SCHEMA = """
+-- Counters a write without a sale or refund row advanced, and the positions used of each
+-- raffle block ("raffle_block:<id>"); the sale and entry/event/refund counters otherwise
+-- live in the newest sales / refunds row (next_ids), see journal.store.Counters.
 CREATE TABLE IF NOT EXISTS counters (
     name TEXT PRIMARY KEY,
     value INTEGER NOT NULL
 ) WITHOUT ROWID;
+-- seq is the sale's own number (sale_id = S:<store>:<terminal>:<seq>): rows append at the end
+-- of the table and a sale id finds its row without an index of its own. Rows are never
+-- deleted: the newest one holds the counters.
 CREATE TABLE IF NOT EXISTS sales (
-    pos_id TEXT PRIMARY KEY,          -- the POS's own sale id: re-finalising returns the answer
-    sale_id TEXT NOT NULL UNIQUE,
+    seq INTEGER PRIMARY KEY,
+    pos_id TEXT NOT NULL UNIQUE,      -- the POS's own sale id: re-finalising returns the answer
+    sale_id TEXT NOT NULL,
     member_id TEXT,
     occurred_at TEXT NOT NULL,
     total_cents INTEGER NOT NULL,
-    answer BLOB NOT NULL              -- zlib JSON (journal.store.pack)
-) WITHOUT ROWID;
+    answer BLOB NOT NULL,             -- zlib JSON (journal.store.pack)
+    next_ids TEXT NOT NULL            -- JSON: the id counters after this write
+);
 CREATE TABLE IF NOT EXISTS refunds (
-    pos_id TEXT PRIMARY KEY,
-    refund_id TEXT NOT NULL UNIQUE,
+    seq INTEGER PRIMARY KEY,          -- refund_id = R:<store>:<terminal>:<seq>
+    pos_id TEXT NOT NULL UNIQUE,
+    refund_id TEXT NOT NULL,
     sale_id TEXT NOT NULL,
-    answer BLOB NOT NULL
-) WITHOUT ROWID;
+    answer BLOB NOT NULL,
+    next_ids TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS refund_state (
     sale_id TEXT PRIMARY KEY,
     state TEXT NOT NULL
 ) WITHOUT ROWID;
+-- Clustered by member: the balance reads one member's rows, a refund one member's rows of
+-- one sale; no secondary index to update at each sale.
 CREATE TABLE IF NOT EXISTS ledger (
-    entry_id TEXT PRIMARY KEY,
     member_id TEXT NOT NULL,
+    entry_id TEXT NOT NULL,
     sale_id TEXT,
-    data TEXT NOT NULL
+    data TEXT NOT NULL,
+    PRIMARY KEY (member_id, entry_id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS ledger_member ON ledger (member_id);
-CREATE INDEX IF NOT EXISTS ledger_sale ON ledger (sale_id);
 CREATE TABLE IF NOT EXISTS voucher_uses (
     voucher_id TEXT NOT NULL,
     sale_id TEXT NOT NULL,
@@ -50,7 +65,6 @@ CREATE TABLE IF NOT EXISTS voucher_uses (
     PRIMARY KEY (voucher_id, sale_id)
 ) WITHOUT ROWID;
 -- Uses given back by a full refund of their sale: the till accepts the voucher again offline.
--- A table of its own (not a column) so journals made before it need no migration.
 CREATE TABLE IF NOT EXISTS voucher_restores (
     voucher_id TEXT NOT NULL,
     sale_id TEXT NOT NULL,
@@ -69,9 +83,12 @@ CREATE TABLE IF NOT EXISTS raffle_tickets (
     UNIQUE (campaign_id, number)
 );
 CREATE INDEX IF NOT EXISTS raffle_tickets_sale ON raffle_tickets (sale_id);
+-- The pusher reads in seq (rowid) order and settles by seq; event ids are unique by
+-- construction (the terminal's event counter) and the server deduplicates them anyway, so
+-- no index on event_id or state: one b-tree per event.
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY,          -- push order
-    event_id TEXT NOT NULL UNIQUE,
+    event_id TEXT NOT NULL,
     type TEXT NOT NULL,
     payload BLOB NOT NULL,            -- the event's wire JSON, serialised once, zlib
     created_at REAL NOT NULL,
@@ -79,8 +96,34 @@ CREATE TABLE IF NOT EXISTS outbox (
     attempts INTEGER NOT NULL DEFAULT 0,
     error TEXT
 );
--- No index on state: the pusher reads in seq (rowid) order and rejected rows are rare; one
--- b-tree less is one WAL page less per sale.
+"""
+
+VERSION = 1
+
+# From the first layout (user_version 0): sales and refunds keyed by the POS id, the ledger
+# with two secondary indexes, the outbox with a unique event id. One transaction: a till
+# killed mid-way reopens the old layout and migrates again.
+MIGRATE_0_TO_1 = """
+ALTER TABLE sales RENAME TO sales_v0;
+ALTER TABLE refunds RENAME TO refunds_v0;
+ALTER TABLE ledger RENAME TO ledger_v0;
+ALTER TABLE outbox RENAME TO outbox_v0;
+DROP INDEX IF EXISTS ledger_member;
+DROP INDEX IF EXISTS ledger_sale;
+{schema}
+INSERT INTO sales (seq, pos_id, sale_id, member_id, occurred_at, total_cents, answer, next_ids)
+    SELECT CAST(substr(sale_id, -12) AS INTEGER), pos_id, sale_id, member_id, occurred_at,
+           total_cents, answer, '{{}}' FROM sales_v0;
+INSERT INTO refunds (seq, pos_id, refund_id, sale_id, answer, next_ids)
+    SELECT CAST(substr(refund_id, -12) AS INTEGER), pos_id, refund_id, sale_id, answer, '{{}}'
+    FROM refunds_v0;
+INSERT INTO ledger (member_id, entry_id, sale_id, data)
+    SELECT member_id, entry_id, sale_id, data FROM ledger_v0;
+INSERT INTO outbox SELECT * FROM outbox_v0;
+DROP TABLE sales_v0;
+DROP TABLE refunds_v0;
+DROP TABLE ledger_v0;
+DROP TABLE outbox_v0;
 """
 
 
@@ -97,8 +140,40 @@ def connect_journal(path: str | Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA busy_timeout=30000")
     conn.execute("PRAGMA foreign_keys=ON")
-    conn.executescript(SCHEMA)
+    _migrate(conn)
     from agent.printing.queue import ensure_schema
 
     ensure_schema(conn)
     return conn
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring the file to :data:`VERSION` in one transaction (a new file: create it)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > VERSION:
+            raise RuntimeError(
+                f"journal layout {version} is newer than this agent knows ({VERSION}): "
+                "upgrade the agent, never downgrade it over a journal"
+            )
+        old = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sales'"
+        ).fetchone()
+        script = MIGRATE_0_TO_1.format(schema=SCHEMA) if version == 0 and old else SCHEMA
+        for statement in statements(script):
+            conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def statements(script: str) -> list[str]:
+    """The statements of ``script``, one by one (``executescript`` would commit our BEGIN).
+
+    Comments go first (they may hold semicolons); the scripts hold no ``--`` in literals.
+    """
+    text = "\n".join(line.split("--", 1)[0] for line in script.splitlines())
+    return [s.strip() for s in text.split(";") if s.strip()]

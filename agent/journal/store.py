@@ -17,32 +17,49 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from loyalty.rewards import LedgerEntry
 
 
-def pack(text: str) -> bytes:
-    """Stored form of an event or answer: zlib level 1 (JSON shrinks about 4x, in ~20 µs).
+def pack(text: str | bytes) -> bytes:
+    """Stored form of an event or answer (UTF-8 JSON): zlib level 1 (shrinks about 4x, ~20 µs).
 
     Fewer bytes per sale means fewer WAL pages to write and fsync at each finalise.
     """
-    return zlib.compress(text.encode("utf-8"), 1)
+    return zlib.compress(text.encode("utf-8") if isinstance(text, str) else text, 1)
 
 
 def unpack(blob: bytes) -> str:
     return zlib.decompress(blob).decode("utf-8")
 
 
+def _seq(made_id: str, *, strict: bool = True) -> int:
+    """The terminal's sequence number at the end of a sale or refund id (``…:000000000042``).
+
+    :raises ValueError: ``strict`` and no such number (``-1`` otherwise: finds no row).
+    """
+    tail = made_id.rpartition(":")[2]
+    if len(tail) == 12 and tail.isdigit():
+        return int(tail)
+    if strict:
+        raise ValueError(f"not an id made at this till: {made_id!r}")
+    return -1
+
+
 @dataclass
 class Write:
     """The rows of one sale or refund, made in memory, written by :meth:`Journal.record`."""
 
-    sale: tuple[str, str, str | None, str, int, str] | None = (
+    # JSON texts (answers, payloads) as str or as the UTF-8 bytes orjson makes
+    sale: tuple[str, str, str | None, str, int, str | bytes] | None = (
         None  # pos, sale, member, at, ¢, answer
     )
-    refund: tuple[str, str, str, str] | None = None  # pos, refund, sale, answer
+    refund: tuple[str, str, str, str | bytes] | None = None  # pos, refund, sale, answer
     refund_state: tuple[str, str] | None = None
     entries: list[LedgerEntry] = field(default_factory=list)
-    events: list[tuple[str, str, str]] = field(default_factory=list)  # event_id, type, payload
+    # event_id, type, payload
+    events: list[tuple[str, str, str | bytes]] = field(default_factory=list)
     voucher_uses: list[tuple[str, str, str | None, str]] = field(default_factory=list)
     # uses a full refund gives back: voucher_id, sale, refund_id, restored_at
     voucher_restores: list[tuple[str, str, str, str]] = field(default_factory=list)
@@ -51,15 +68,27 @@ class Write:
 
 
 class Counters:
-    """The terminal's id sequences (sale, entry, event, refund), persisted with each write,
-    and the positions used of each raffle block (``raffle_block:<id>``, from 0)."""
+    """The terminal's id sequences (sale, entry, event, refund) and the positions used of each
+    raffle block (``raffle_block:<id>``, from 0), persisted with each write.
+
+    The four id sequences travel in the sale or refund row a write adds (``next_ids``), so an
+    ordinary sale updates no counters row; the ``counters`` table takes what a write advanced
+    without such a row, and the raffle positions. On open, each sequence is the largest of the
+    table and the newest sale and refund rows.
+    """
 
     NAMES = ("sale", "entry", "event", "refund")
 
     def __init__(self, conn: sqlite3.Connection) -> None:
-        rows = dict(conn.execute("SELECT name, value FROM counters").fetchall())
-        self.values = {name: int(rows.get(name, 1)) for name in self.NAMES}
-        self.values |= {k: int(v) for k, v in rows.items() if k.startswith("raffle_block:")}
+        rows = {str(k): int(v) for k, v in conn.execute("SELECT name, value FROM counters")}
+        self.values = {name: rows.get(name, 1) for name in self.NAMES}
+        self.values |= {k: v for k, v in rows.items() if k.startswith("raffle_block:")}
+        for table in ("sales", "refunds"):
+            row = conn.execute(f"SELECT next_ids FROM {table} ORDER BY seq DESC LIMIT 1").fetchone()
+            for name, value in (orjson.loads(row[0]) if row else {}).items():
+                if name in self.values:
+                    self.values[name] = max(self.values[name], int(value))
+        self.stored = dict(rows)  # what the counters table holds
 
     def take(self, name: str) -> int:
         value = self.values[name]
@@ -78,6 +107,15 @@ class Counters:
     def restore(self, saved: dict[str, int]) -> None:
         self.values = dict(saved)
 
+    def next_ids(self) -> str:
+        """The id sequences as a sale or refund row carries them."""
+        return orjson.dumps({name: self.values[name] for name in self.NAMES}).decode()
+
+    def changed(self, *, in_row: bool) -> list[tuple[str, int]]:
+        """Counters the table must take: all that moved, less the id sequences ``in_row``."""
+        skip = self.NAMES if in_row else ()
+        return [(k, v) for k, v in self.values.items() if k not in skip and self.stored.get(k) != v]
+
 
 class Journal:
     """The sale side of the journal; one instance per process, used under its lock."""
@@ -91,17 +129,22 @@ class Journal:
         """Write ``write`` in one durable transaction (``synchronous=FULL``)."""
         created = time.time() if now is None else now
         c = self.conn
+        counters = self.counters
+        next_ids = counters.next_ids()
+        table = counters.changed(in_row=write.sale is not None or write.refund is not None)
         c.execute("BEGIN IMMEDIATE")
         try:
             if write.sale is not None:
+                pos_id, sale_id, member_id, at, cents, answer = write.sale
                 c.execute(
-                    "INSERT INTO sales VALUES (?, ?, ?, ?, ?, ?)",
-                    (*write.sale[:5], pack(write.sale[5])),
+                    "INSERT INTO sales VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (_seq(sale_id), pos_id, sale_id, member_id, at, cents, pack(answer), next_ids),
                 )
             if write.refund is not None:
+                pos_id, refund_id, sale_id, answer = write.refund
                 c.execute(
-                    "INSERT INTO refunds VALUES (?, ?, ?, ?)",
-                    (*write.refund[:3], pack(write.refund[3])),
+                    "INSERT INTO refunds VALUES (?, ?, ?, ?, ?, ?)",
+                    (_seq(refund_id), pos_id, refund_id, sale_id, pack(answer), next_ids),
                 )
             if write.refund_state is not None:
                 c.execute("INSERT OR REPLACE INTO refund_state VALUES (?, ?)", write.refund_state)
@@ -109,7 +152,7 @@ class Journal:
                 c.executemany(
                     "INSERT INTO ledger VALUES (?, ?, ?, ?)",
                     [
-                        (e.entry_id, e.member_id, e.sale_id, json.dumps(e.to_dict()))
+                        (e.member_id, e.entry_id, e.sale_id, orjson.dumps(e.to_dict()).decode())
                         for e in write.entries
                     ],
                 )
@@ -125,17 +168,17 @@ class Journal:
                 "INSERT INTO outbox (event_id, type, payload, created_at) VALUES (?, ?, ?, ?)",
                 [(eid, kind, pack(payload), created) for eid, kind, payload in write.events],
             )
-            c.executemany(
-                "INSERT OR REPLACE INTO counters VALUES (?, ?)", self.counters.values.items()
-            )
+            if table:
+                c.executemany("INSERT OR REPLACE INTO counters VALUES (?, ?)", table)
             c.execute("COMMIT")
         except BaseException:
             c.execute("ROLLBACK")
             raise
+        counters.stored.update(table)
 
     def sale_answer(self, pos_id: str) -> dict[str, Any] | None:
         row = self.conn.execute("SELECT answer FROM sales WHERE pos_id = ?", (pos_id,)).fetchone()
-        return None if row is None else json.loads(unpack(row[0]))
+        return None if row is None else orjson.loads(zlib.decompress(row[0]))
 
     def refund_answer(self, pos_id: str) -> dict[str, Any] | None:
         row = self.conn.execute("SELECT answer FROM refunds WHERE pos_id = ?", (pos_id,)).fetchone()
@@ -143,9 +186,11 @@ class Journal:
 
     def sale_row(self, sale_id: str) -> tuple[str, str | None, int, str] | None:
         """``(pos_id, member_id, total_cents, answer)`` of a sale made here, by sale id."""
+        seq = _seq(sale_id, strict=False)
         row = self.conn.execute(
-            "SELECT pos_id, member_id, total_cents, answer FROM sales WHERE sale_id = ?",
-            (sale_id,),
+            "SELECT pos_id, member_id, total_cents, answer FROM sales "
+            "WHERE seq = ? AND sale_id = ?",
+            (seq, sale_id),
         ).fetchone()
         return None if row is None else (row[0], row[1], row[2], unpack(row[3]))
 
@@ -161,11 +206,13 @@ class Journal:
 
     def entries_for_member(self, member_id: str) -> list[LedgerEntry]:
         rows = self.conn.execute("SELECT data FROM ledger WHERE member_id = ?", (member_id,))
-        return [LedgerEntry.from_dict(json.loads(r[0])) for r in rows]
+        return [LedgerEntry.from_dict(orjson.loads(r[0])) for r in rows]
 
-    def entries_for_sale(self, sale_id: str) -> list[LedgerEntry]:
-        rows = self.conn.execute("SELECT data FROM ledger WHERE sale_id = ?", (sale_id,))
-        return [LedgerEntry.from_dict(json.loads(r[0])) for r in rows]
+    def entries_for_sale(self, sale_id: str, member_id: str) -> list[LedgerEntry]:
+        rows = self.conn.execute(
+            "SELECT data FROM ledger WHERE member_id = ? AND sale_id = ?", (member_id, sale_id)
+        )
+        return [LedgerEntry.from_dict(orjson.loads(r[0])) for r in rows]
 
     def tickets_for_sale(self, sale_id: str) -> list[tuple[str, str, int | None, str, str]]:
         """``(ticket_id, campaign_id, number, member_id, issued_at)`` in issue order."""
@@ -228,23 +275,29 @@ class Outbox:
 
     def settle(
         self,
+        batch: Sequence[PendingEvent],
         applied: Iterable[str],
         rejected: Sequence[tuple[str, str]],
         retry: Iterable[str],
     ) -> None:
-        """Drop what the server applied, park what it rejected for good, count retries."""
+        """Drop what the server applied, park what it rejected for good, count retries.
+
+        Event ids are those of ``batch`` (rows are found by their ``seq``); others are ignored.
+        """
+        seq = {e.event_id: e.seq for e in batch}
         c = self.conn
         c.execute("BEGIN IMMEDIATE")
         try:
-            c.executemany("DELETE FROM outbox WHERE event_id = ?", [(i,) for i in applied])
             c.executemany(
-                "UPDATE outbox SET state = 2, error = ?, attempts = attempts + 1 "
-                "WHERE event_id = ?",
-                [(why, i) for i, why in rejected],
+                "DELETE FROM outbox WHERE seq = ?", [(seq[i],) for i in applied if i in seq]
             )
             c.executemany(
-                "UPDATE outbox SET attempts = attempts + 1 WHERE event_id = ?",
-                [(i,) for i in retry],
+                "UPDATE outbox SET state = 2, error = ?, attempts = attempts + 1 WHERE seq = ?",
+                [(why, seq[i]) for i, why in rejected if i in seq],
+            )
+            c.executemany(
+                "UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?",
+                [(seq[i],) for i in retry if i in seq],
             )
             c.execute("COMMIT")
         except BaseException:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from loyalty.events import AppliedRule, EventHeader, SaleLine, SaleRecorded
-from loyalty.money import Money
+from loyalty.money import Money, cents_text
 from loyalty.pricing import BasketLine, PricingResult, RuleKind
 from loyalty.rewards import LedgerEntry, RuleReward
 
@@ -24,8 +24,7 @@ def _dec(cents: int) -> Decimal:
     return Decimal(cents).scaleb(-2)
 
 
-def _txt(cents: int) -> str:
-    return f"{Decimal(cents).scaleb(-2):f}"
+_txt = cents_text
 
 
 def rule_rewards(result: PricingResult) -> list[RuleReward]:

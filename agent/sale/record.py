@@ -7,10 +7,11 @@ Redemptions draw on the member's lots first-expiring-first-out (``loyalty.reward
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
+
+import orjson
 
 from loyalty.events import EventHeader, TicketLine, VoucherUsed
 from loyalty.money import Money
@@ -126,11 +127,13 @@ def sale_write(
     if tickets:
         lines = tuple(TicketLine(t.ticket_id, t.campaign_id, t.number) for t in tickets)
         event = replace(event, raffle_tickets=lines)
-    events = [(event.header.event_id, event.TYPE, json.dumps(event.to_dict()))]
+    events: list[tuple[str, str, str | bytes]] = [
+        (event.header.event_id, event.TYPE, orjson.dumps(event.to_dict()))
+    ]
     uses = []
     for v in sale.vouchers:
         use = VoucherUsed(new_header(), v.code, sale_id, member_id)
-        events.append((use.header.event_id, use.TYPE, json.dumps(use.to_dict())))
+        events.append((use.header.event_id, use.TYPE, orjson.dumps(use.to_dict())))
         uses.append((v.voucher_id, sale_id, member_id, at.isoformat()))
     answer = {
         "status": "recorded",
@@ -151,7 +154,7 @@ def sale_write(
             member_id,
             at.isoformat(),
             result.total.cents,
-            json.dumps(answer),
+            orjson.dumps(answer),
         ),
         entries=entries,
         events=events,

@@ -79,7 +79,7 @@ def refund_sale_write(
     _, member_id, total_cents, _ = row
     c = journal.counters
     state = _state_from(journal.refund_state(sale_id))
-    entries = journal.entries_for_sale(sale_id)
+    entries = journal.entries_for_sale(sale_id, member_id) if member_id else []
 
     def new_id() -> str:
         return make_entry_id(store_id, terminal_id, c.take("entry"))

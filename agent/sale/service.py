@@ -164,11 +164,17 @@ class SaleService:
         )
 
     def _quote(self, sale: OpenSale) -> dict[str, Any]:
+        """The quote for the sale as it stands; built once, reused by finalise (a copy)."""
         assert sale.result is not None
-        value = self.s.points.value_of(sale.points) if sale.points else Money.zero()
-        return {"pos_sale_id": sale.pos_id} | build.quote(
-            sale.result, sale.points, value, sale.cashback, sale.names
-        )
+        key = (sale.result, sale.points, sale.cashback, sale.names)
+        memo = sale.quote
+        if memo is None or any(a is not b for a, b in zip(memo[0], key, strict=True)):
+            value = self.s.points.value_of(sale.points) if sale.points else Money.zero()
+            quote = {"pos_sale_id": sale.pos_id} | build.quote(
+                sale.result, sale.points, value, sale.cashback, sale.names
+            )
+            sale.quote = memo = (key, quote)
+        return dict(memo[1])
 
     # -- tenders -------------------------------------------------------------------------
 

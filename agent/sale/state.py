@@ -39,5 +39,7 @@ class OpenSale:
     cashback: Money = field(default_factory=Money.zero)
     result: PricingResult | None = None
     at: datetime | None = None
-    quote: dict[str, Any] | None = None  # the last answer, reused until something changes
+    # The last quote and what it was built from (compared by identity: result, points,
+    # cashback, names), reused until one of them is replaced.
+    quote: tuple[tuple[object, ...], dict[str, Any]] | None = None
     context: MemberContext | None = None  # what the basket was priced with

@@ -172,7 +172,7 @@ class SyncWorker:
                     retry.append(event_id)
                 else:
                     rejected.append((event_id, f"{r.get('code')}: {str(r.get('message'))[:300]}"))
-            outbox.settle(applied, rejected, retry)
+            outbox.settle(batch, applied, rejected, retry)
             sent += len(applied)
             self.state.pushed += len(applied)
             self.state.rejected += len(rejected)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import NoReturn
 
 from ..money import Money
@@ -46,18 +46,16 @@ class BasketLine:
 
 
 def _check_line(line: BasketLine, where_en: str, where_pt: str) -> None:
+    # Runs for every line of every basket at the till: each test below is the cheapest
+    # Decimal operation that decides it (quantize-and-compare, not as_tuple/normalize).
     def raise_(name: str, en: str, pt: str) -> NoReturn:
         raise BasketError(where_en, where_pt, name, en, pt)
 
-    v.text(raise_, "sku", line.sku)
+    sku = line.sku
+    if type(sku) is not str or not sku.strip():
+        v.text(raise_, "sku", sku)
     qty = line.qty
-    if (
-        not isinstance(qty, Decimal)
-        or not qty.is_finite()
-        or qty <= 0
-        or qty > MAX_QTY
-        or v.decimals(qty.normalize()) > 3
-    ):
+    if not (type(qty) is Decimal or isinstance(qty, Decimal)) or not _within(qty, _MILLI):
         raise_(
             "qty",
             f"must be a number greater than 0 and at most {MAX_QTY} with at most 3 decimals, "
@@ -74,27 +72,43 @@ def _check_line(line: BasketLine, where_en: str, where_pt: str) -> None:
             f"deve ser um número inteiro para item não pesado, recebido {v.show(qty)}",
         )
     price = line.unit_price
-    if not isinstance(price, Money) or price.amount < 0 or v.decimals(price.amount.normalize()) > 2:
+    if not isinstance(price, Money) or not _cents_only(price.amount):
         shown = v.show(price.amount if isinstance(price, Money) else price)
         raise_(
             "unit_price",
             f"must be an amount of money ≥ 0 with at most 2 decimals, got {shown}",
             f"deve ser um valor em dinheiro ≥ 0 com no máximo 2 casas decimais, recebido {shown}",
         )
-    object.__setattr__(line, "is_weighed", weighed)
-    object.__setattr__(line, "qty_milli", int(qty * 1000))
-    object.__setattr__(line, "price_cents", price.cents)
-    milli = line.qty_milli if weighed else 0
-    key = (
-        line.sku,
-        line.category,
-        line.brand,
-        tuple(sorted(line.tags)),
-        weighed,
-        milli,
-        price.cents,
-    )
-    object.__setattr__(line, "sort_key", key)
+    setattr_ = object.__setattr__
+    qty_milli = int(qty * 1000)
+    price_cents = int(price.amount * 100)
+    setattr_(line, "is_weighed", weighed)
+    setattr_(line, "qty_milli", qty_milli)
+    setattr_(line, "price_cents", price_cents)
+    tags = tuple(sorted(line.tags)) if line.tags else ()
+    key = (line.sku, line.category, line.brand, tags, weighed, qty_milli if weighed else 0)
+    setattr_(line, "sort_key", (*key, price_cents))
+
+
+_MILLI = Decimal("0.001")
+_CENT = Decimal("0.01")
+
+
+def _within(qty: Decimal, step: Decimal) -> bool:
+    """``0 < qty <= MAX_QTY`` and a whole number of ``step``s."""
+    if not qty.is_finite() or qty <= 0 or qty > MAX_QTY:
+        return False
+    return qty.quantize(step) == qty
+
+
+def _cents_only(amount: Decimal) -> bool:
+    """``amount >= 0`` in whole cents (an amount too large to hold cents is refused too)."""
+    if not amount.is_finite() or amount < 0:
+        return False
+    try:
+        return amount.quantize(_CENT) == amount
+    except InvalidOperation:
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,23 +153,23 @@ def parse_basket(data: object) -> tuple[BasketLine, ...]:
 
 
 def _parse_line(number: int, raw: object) -> BasketLine:
-    where_en, where_pt = f"line {number}", f"linha {number}"
-
     def raise_(name: str, en: str, pt: str) -> NoReturn:
-        raise BasketError(where_en, where_pt, name, en, pt)
+        raise BasketError(f"line {number}", f"linha {number}", name, en, pt)
 
-    data = v.mapping(raise_, "line", raw) if not isinstance(raw, dict) else raw
-    v.known_fields(raise_, "", data, LINE_FIELDS)
+    data = raw if type(raw) is dict else v.mapping(raise_, "line", raw)
+    if not data.keys() <= LINE_FIELDS:
+        v.known_fields(raise_, "", data, LINE_FIELDS)
     for required in ("sku", "qty", "unit_price"):
         if required not in data:
             raise_(required, "is required", "é obrigatório")
-    qty = v.number(data["qty"])
-    if qty is None or isinstance(data["qty"], float) and qty != qty.to_integral_value():
+    raw_qty = data["qty"]
+    qty = v.number(raw_qty)
+    if qty is None or type(raw_qty) is float and qty != qty.to_integral_value():
         # A float quantity cannot be trusted to 3 decimals; "1.234" as a string can.
         raise_(
             "qty",
-            f"must be a number (write weighed quantities as strings), got {v.show(data['qty'])}",
-            f"deve ser um número (quantidades pesadas como texto), recebido {v.show(data['qty'])}",
+            f"must be a number (write weighed quantities as strings), got {v.show(raw_qty)}",
+            f"deve ser um número (quantidades pesadas como texto), recebido {v.show(raw_qty)}",
         )
     price = v.number(data["unit_price"])
     if price is None:
@@ -165,10 +179,11 @@ def _parse_line(number: int, raw: object) -> BasketLine:
             f"must be an amount of money ≥ 0 with at most 2 decimals, got {shown}",
             f"deve ser um valor em dinheiro ≥ 0 com no máximo 2 casas decimais, recebido {shown}",
         )
+    sku = data["sku"]
     weighed = data.get("weighed")
     try:
         return BasketLine(
-            sku=v.text(raise_, "sku", data["sku"]),
+            sku=sku.strip() if type(sku) is str and sku.strip() else v.text(raise_, "sku", sku),
             qty=qty,
             unit_price=Money(price),
             category=_opt_text(raise_, data, "category"),
@@ -177,14 +192,14 @@ def _parse_line(number: int, raw: object) -> BasketLine:
             weighed=None if weighed is None else v.flag(raise_, "weighed", weighed),
         )
     except BasketError as exc:
-        raise exc.at(where_en, where_pt) from None
+        raise exc.at(f"line {number}", f"linha {number}") from None
 
 
 def _opt_text(raise_: v.Raise, data: Mapping[str, object], name: str) -> str:
-    value = data.get(name, "")
+    value = data.get(name)
     if value is None:
         return ""
-    if not isinstance(value, str):
+    if type(value) is not str and not isinstance(value, str):
         raise_(
             name,
             f"must be a string, got {v.show(value)}",

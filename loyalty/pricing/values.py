@@ -29,9 +29,14 @@ def show(value: object) -> str:
 
 def number(value: object) -> Decimal | None:
     """A finite ``Decimal`` from an int, ``Decimal``, float (as written) or numeric string."""
-    if isinstance(value, bool):
+    if type(value) is str:  # the wire's usual spelling, first
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation:
+            return None
+    elif isinstance(value, bool):
         return None
-    if isinstance(value, Decimal):
+    elif isinstance(value, Decimal):
         result = value
     elif isinstance(value, int):
         result = Decimal(value)

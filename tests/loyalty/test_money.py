@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loyalty.money import Money
+from loyalty.money import Money, cents_text
 
 
 def test_float_is_a_type_error() -> None:
@@ -70,3 +70,10 @@ def test_from_cents_and_cents_round_trip() -> None:
 @given(st.integers(min_value=-(10**12), max_value=10**12))
 def test_cents_round_trip(cents: int) -> None:
     assert Money.from_cents(cents).cents == cents
+
+
+@given(st.integers(min_value=-(10**15), max_value=10**15))
+def test_cents_text_is_the_decimal_spelling(cents: int) -> None:
+    """Integer formatting of cents spells exactly what Decimal's ``:f`` would."""
+    assert cents_text(cents) == f"{Decimal(cents).scaleb(-2):f}"
+    assert Money.from_cents(cents).text() == cents_text(cents)

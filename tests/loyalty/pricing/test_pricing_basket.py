@@ -6,6 +6,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from loyalty.money import Money
 from loyalty.pricing import BasketError, BasketLine, VoucherApplication, parse_basket, parse_member
@@ -88,6 +90,20 @@ def test_parses_lines_and_tells_weighed_from_counted() -> None:
         (
             {**OK, "unit_price": None},
             PRICE + ", got null",
+        ),
+        # Too large to hold cents at Decimal's 28 digits: refused, not a crash.
+        (
+            {**OK, "unit_price": "1E+30"},
+            PRICE + ", got 1E+30",
+        ),
+        (
+            {**OK, "qty": "100000.001"},
+            QTY + ", got 100000.001",
+        ),
+        (
+            {**OK, "qty": "Infinity"},
+            "line 2: field 'qty': must be a number (write weighed quantities as strings), "
+            'got "Infinity"',
         ),
         (
             {**OK, "tags": "promo"},
@@ -176,3 +192,27 @@ def test_voucher_application_is_checked(
     with pytest.raises(BasketError) as err:
         VoucherApplication("v1", "CODE", "Vale", percent, amount, Money(0))
     assert str(err.value) == message
+
+
+def _exact_places(d: Decimal) -> int:
+    """Decimal places of ``d`` written without trailing zeros (the rule, stated slowly)."""
+    text = f"{d:f}"
+    return len(text.split(".")[1].rstrip("0")) if "." in text else 0
+
+
+@given(
+    qty=st.decimals(min_value=Decimal("-1"), max_value=Decimal("100001"), places=5),
+    price=st.decimals(min_value=Decimal("-1"), max_value=Decimal("10") ** 12, places=4),
+)
+def test_line_checks_agree_with_the_rule_as_written(qty: Decimal, price: Decimal) -> None:
+    """The till's fast checks (quantize-and-compare) accept exactly what the rule allows."""
+    qty_ok = Decimal(0) < qty <= Decimal(100_000) and _exact_places(qty) <= 3
+    price_ok = price >= 0 and _exact_places(price) <= 2
+    if qty_ok and price_ok:
+        line = BasketLine("A", qty, Money(price), weighed=True)
+        assert line.qty_milli == int(qty * 1000)
+        assert line.price_cents == Money(price).cents
+    else:
+        with pytest.raises(BasketError) as err:
+            BasketLine("A", qty, Money(price), weighed=True)
+        assert err.value.field == ("qty" if not qty_ok else "unit_price")
