@@ -17,6 +17,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -30,12 +31,13 @@ from loyalty.rewards import CashbackConfig, PointsConfig
 
 from .cache import CacheLookups, Rules, connect_cache, connect_reader
 from .config import AgentConfig, ConfigError
-from .journal import Journal, connect_journal
+from .journal import Journal, Outbox, QueueGauge, connect_journal
 from .sale import SaleService, SaleSettings
 from .sale.slips import SlipQueue, slip_text
 from .scan_inbox import ScanInbox
 from .status import build_status
 from .sync import SyncClient, SyncState, SyncWorker
+from .sync.client import AGENT_VERSION
 
 if TYPE_CHECKING:
     from agent.devices.serial_scanner import SerialScanner
@@ -149,7 +151,8 @@ class Agent:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.cache_conn, self.cache_rebuilt = connect_cache(config.storage.cache_path)
         self.journal_conn = connect_journal(config.storage.journal_path)
-        self.journal = Journal(self.journal_conn)
+        self.queue = QueueGauge(self.journal_conn)
+        self.journal = Journal(self.journal_conn, self.queue)
         self.lookups = CacheLookups(self.cache_conn)
         self.rules = Rules(config.terminal.timezone)
         self.rules.rebuild(self.lookups.campaigns())
@@ -181,6 +184,7 @@ class Agent:
             on_campaigns=lambda conn: self.rules.rebuild(CacheLookups(conn).campaigns()),
             on_ledger=self.sales.ledger.invalidate,
             state=self.sync_state,
+            queue=self.queue,
             snapshot_timeout=(
                 config.server.snapshot_timeout_seconds
                 if config.server.first_sync_snapshot
@@ -246,17 +250,21 @@ class Agent:
         return self.plugin
 
     def _recorded(self, answer: dict[str, Any]) -> None:
-        self.worker.notify()
+        self.worker.sale_recorded()
         if self.slips is not None:
             self.slips.submit(answer)
 
     def _status_headers(self) -> dict[str, str]:
-        s = self.status()
+        # Sent with every sync request: only what is cheap (no count over the outbox or the
+        # million cached members that the full status reads).
+        with self._status_lock:
+            oldest = Outbox(self._status_conn).oldest_created_at()
+        age = 0 if oldest is None else round(max(0.0, time.time() - oldest), 1)
         error = (self.sync_state.last_error or "")[:200]
         return {
-            "X-Tillclub-Agent-Version": s["version"],
-            "X-Tillclub-Queue-Depth": str(s["queue"]["depth"]),
-            "X-Tillclub-Oldest-Event-Age": str(s["queue"]["oldest_age_seconds"] or 0),
+            "X-Tillclub-Agent-Version": AGENT_VERSION,
+            "X-Tillclub-Queue-Depth": str(self.queue.pending),
+            "X-Tillclub-Oldest-Event-Age": str(age),
             "X-Tillclub-Last-Error": error.encode("ascii", "replace").decode(),
         }
 
@@ -269,6 +277,7 @@ class Agent:
                 self.sync_state,
                 self.devices(),
                 running=self.running,
+                depth=self.queue.pending,
             )
         report["terminal_id"] = self.terminal_id
         if self.rules.error:

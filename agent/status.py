@@ -31,7 +31,10 @@ def build_status(
     devices: dict[str, Any] | None = None,
     now: float | None = None,
     running: bool = False,
+    depth: int | None = None,
 ) -> dict[str, Any]:
+    """The agent's status report; ``depth``: the running agent's own count of unsent events
+    (``None``: count them in the file, as ``tillclub agent status`` on a stopped agent does)."""
     now = time.time() if now is None else now
     outbox = Outbox(journal)
     oldest = outbox.oldest_created_at()
@@ -61,7 +64,7 @@ def build_status(
         "terminal_id": config.terminal.terminal,
         "running": running,
         "queue": {
-            "depth": outbox.depth(),
+            "depth": outbox.depth() if depth is None else depth,
             "rejected": rejected,
             "oldest_age_seconds": oldest_age,
         },

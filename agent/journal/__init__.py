@@ -7,4 +7,5 @@ from .store import Counters as Counters
 from .store import Journal as Journal
 from .store import Outbox as Outbox
 from .store import PendingEvent as PendingEvent
+from .store import QueueGauge as QueueGauge
 from .store import Write as Write

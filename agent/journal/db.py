@@ -96,6 +96,9 @@ CREATE TABLE IF NOT EXISTS outbox (
     attempts INTEGER NOT NULL DEFAULT 0,
     error TEXT
 );
+-- Rejected rows only (a partial index): a new pending row adds nothing to it, and the status
+-- counts the rejected without reading the whole outbox.
+CREATE INDEX IF NOT EXISTS outbox_rejected ON outbox (seq) WHERE state = 2;
 """
 
 VERSION = 1

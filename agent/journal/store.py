@@ -117,13 +117,42 @@ class Counters:
         return [(k, v) for k, v in self.values.items() if k not in skip and self.stored.get(k) != v]
 
 
-class Journal:
-    """The sale side of the journal; one instance per process, used under its lock."""
+class QueueGauge:
+    """How many outbox events are waiting, counted once and then kept by this process's writers.
+
+    Counting them in SQL reads every page of the outbox (about 40 ms at 100,000 unsent events,
+    the payloads live in the rows), and the agent reports its queue depth with every sync
+    request; the sale side adds what it commits, the sync worker takes off what it settles.
+    """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
+        self._lock = threading.Lock()
+        self._pending = Outbox(conn).depth()
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    def add(self, count: int) -> None:
+        with self._lock:
+            self._pending += count
+
+    def remove(self, count: int) -> None:
+        with self._lock:
+            self._pending = max(0, self._pending - count)
+
+
+class Journal:
+    """The sale side of the journal; one instance per process, used under its lock.
+
+    :param queue: kept up to date with the events each write adds (``None``: not counted).
+    """
+
+    def __init__(self, conn: sqlite3.Connection, queue: QueueGauge | None = None) -> None:
         self.conn = conn
         self.lock = threading.RLock()
         self.counters = Counters(conn)
+        self.queue = queue
 
     def record(self, write: Write, now: float | None = None) -> None:
         """Write ``write`` in one durable transaction (``synchronous=FULL``)."""
@@ -175,6 +204,8 @@ class Journal:
             c.execute("ROLLBACK")
             raise
         counters.stored.update(table)
+        if self.queue is not None:
+            self.queue.add(len(write.events))
 
     def sale_answer(self, pos_id: str) -> dict[str, Any] | None:
         row = self.conn.execute("SELECT answer FROM sales WHERE pos_id = ?", (pos_id,)).fetchone()
@@ -261,10 +292,14 @@ class PendingEvent:
 
 
 class Outbox:
-    """The sync worker's view of the outbox, on its own connection."""
+    """The sync worker's view of the outbox, on its own connection.
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    :param queue: told how many pending events each :meth:`settle` took off.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, queue: QueueGauge | None = None) -> None:
         self.conn = conn
+        self.queue = queue
 
     def batch(self, limit: int) -> list[PendingEvent]:
         rows = self.conn.execute(
@@ -288,13 +323,14 @@ class Outbox:
         c = self.conn
         c.execute("BEGIN IMMEDIATE")
         try:
-            c.executemany(
+            gone = c.executemany(
                 "DELETE FROM outbox WHERE seq = ?", [(seq[i],) for i in applied if i in seq]
-            )
-            c.executemany(
-                "UPDATE outbox SET state = 2, error = ?, attempts = attempts + 1 WHERE seq = ?",
+            ).rowcount
+            gone += c.executemany(
+                "UPDATE outbox SET state = 2, error = ?, attempts = attempts + 1 "
+                "WHERE seq = ? AND state = 0",
                 [(why, seq[i]) for i, why in rejected if i in seq],
-            )
+            ).rowcount
             c.executemany(
                 "UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?",
                 [(seq[i],) for i in retry if i in seq],
@@ -303,6 +339,8 @@ class Outbox:
         except BaseException:
             c.execute("ROLLBACK")
             raise
+        if self.queue is not None:
+            self.queue.remove(max(gone, 0))
 
     def depth(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM outbox WHERE state = 0").fetchone()[0])

@@ -22,6 +22,7 @@ from typing import Any
 from ..cache import apply_changes, cursor_of
 from ..cache.writer import reset
 from ..journal import Outbox
+from ..journal.store import QueueGauge
 from .backoff import Backoff
 from .client import CursorAhead, SyncClient, SyncFailed
 
@@ -77,6 +78,8 @@ class SyncWorker:
         on_ledger: Callable[[set[str] | None], None] | None = None,
         state: SyncState | None = None,
         snapshot_timeout: float | None = 600.0,
+        queue: QueueGauge | None = None,
+        checkpoint_every: int = 64,
     ) -> None:
         self.client = client
         self.open_journal = open_journal
@@ -89,6 +92,10 @@ class SyncWorker:
         self.on_ledger = on_ledger
         self.snapshot_timeout = snapshot_timeout  # None: first sync pages /changes from 0
         self.state = state or SyncState()
+        self.queue = queue
+        self.checkpoint_every = checkpoint_every
+        self._recorded = 0
+        self._checkpoint = threading.Event()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -100,16 +107,25 @@ class SyncWorker:
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         self._wake.set()
+        self._checkpoint.set()
         if self._thread is not None:
             self._thread.join(timeout)
 
     def notify(self) -> None:
         self._wake.set()
 
+    def sale_recorded(self) -> None:
+        """A sale was committed: sync soon, and fold the WAL in every ``checkpoint_every`` sales
+        even while backing off (an offline till must not grow its WAL for minutes)."""
+        self._recorded += 1
+        if self._recorded % self.checkpoint_every == 0:
+            self._checkpoint.set()
+        self._wake.set()
+
     def _run(self) -> None:
         journal = self.open_journal()
         cache = self.open_cache()
-        outbox = Outbox(journal)
+        outbox = Outbox(journal, self.queue)
         try:
             while not self._stop.is_set():
                 delay = self.interval
@@ -129,10 +145,11 @@ class SyncWorker:
                     self._failed(f"{type(exc).__name__}: {str(exc)[:200]}")
                     delay = self.backoff.next_delay()
                 checkpoint(journal)
+                self._checkpoint.clear()
                 if failed:
                     # Backing off: a sale must not cut the wait short, or an offline till
                     # retries (and re-reads its outbox) on every sale, competing with it.
-                    self._stop.wait(delay)
+                    self._back_off(journal, delay)
                 else:
                     self._wake.wait(delay)
                 self._wake.clear()
@@ -140,6 +157,14 @@ class SyncWorker:
             journal.close()
             cache.close()
             self.client.close()
+
+    def _back_off(self, journal: sqlite3.Connection, delay: float) -> None:
+        """Wait ``delay`` (or until stopped), checkpointing when sales ask for it."""
+        deadline = time.monotonic() + delay
+        while not self._stop.is_set() and (left := deadline - time.monotonic()) > 0:
+            if self._checkpoint.wait(left) and not self._stop.is_set():
+                self._checkpoint.clear()
+                checkpoint(journal)
 
     def _failed(self, message: str) -> None:
         self.state.last_error = message

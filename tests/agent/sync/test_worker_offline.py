@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from agent.config import load_config
+from agent.service import Agent
 from tests.agent.sale.world import (
     Clock,
     campaign_change,
     card_change,
+    fake_credential,
     line,
     make_agent,
     member_change,
+    seed_cache,
+    write_config,
 )
 
 
@@ -42,3 +49,62 @@ def test_sales_do_not_defeat_the_backoff_and_checkpoints_run(tmp_path: Path) -> 
         assert journal.stat().st_size > size_before
     finally:
         agent.close()
+
+
+class _Busy(BaseHTTPRequestHandler):
+    """A server that tells every request to come back in an hour."""
+
+    def _answer(self) -> None:
+        self.send_response(429)
+        self.send_header("Retry-After", "3600")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_long_backoff_still_checkpoints_every_64_sales(tmp_path: Path) -> None:
+    """GIVEN a server answering 429 Retry-After: 3600, WHEN the till sells, THEN the worker
+    waits its hour without retrying, yet folds the WAL into the journal every 64 sales."""
+    http = ThreadingHTTPServer(("127.0.0.1", 0), _Busy)
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{http.server_address[1]}"
+    write_config(tmp_path, url)
+    fake_credential(tmp_path)
+    seed_cache(
+        tmp_path / "cache.sqlite3",
+        [campaign_change(1), member_change(2, "M1"), card_change(3, "2900000000018", "M1")],
+    )
+    agent = Agent(load_config(tmp_path / "agent.toml"), Clock())
+    journal = tmp_path / "journal.sqlite3"
+    try:
+        agent.start(sync=True)
+        deadline = time.monotonic() + 10
+        while agent.sync_state.failures == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert agent.sync_state.failures == 1
+        time.sleep(0.2)  # the round's own checkpoint is done: the worker now waits its hour
+
+        def sell(n: int, start: int) -> None:
+            for i in range(start, start + n):
+                agent.sales.identify(f"s{i}", "2900000000018")
+                agent.sales.price(f"s{i}", [line("ARROZ", "1", "10.00")])
+                agent.sales.finalise(f"s{i}")
+
+        size = journal.stat().st_size
+        sell(63, 0)
+        time.sleep(0.3)
+        assert journal.stat().st_size == size  # 63 sales: still only in the WAL
+        sell(1, 63)
+        deadline = time.monotonic() + 5
+        while journal.stat().st_size == size and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert journal.stat().st_size > size  # the 64th sale asked for a checkpoint
+        assert agent.sync_state.failures == 1  # and no retry came with it
+    finally:
+        agent.close()
+        http.shutdown()
+        http.server_close()
