@@ -65,6 +65,39 @@ def register(config_path: Path, server_url: str, code: str) -> None:
         f"terminal {body['terminal_id']} of store {body['store_id']} enrolled; "
         f"credential written to {path}"
     )
+    for line in write_identification(config, body.get("identification") or {}):
+        click.echo(line)
+
+
+def write_identification(config: Any, ident: dict[str, Any]) -> list[str]:
+    """Keep what the server handed over for offline identification; say what was written.
+
+    Files go where the config names them, else beside the credential, where the agent looks
+    by default (``agent.service.identification_files``).
+    """
+    from agent.service import CPF_SECRET_FILE, QR_KEY_FILE, write_private_file
+
+    said = []
+    beside = Path(config.server.credential_file).parent
+    secret = ident.get("cpf_hash_secret")
+    if secret:
+        target = config.identification.cpf_hash_secret_file or beside / CPF_SECRET_FILE
+        write_private_file(Path(target), secret.encode("ascii") + b"\n")
+        said.append(f"CPF hash secret written to {target} (CPF lookup works at this till)")
+    else:
+        said.append("the server has no CPF hash secret: CPFs cannot be looked up at this till")
+    pem = ident.get("qr_public_key")
+    if pem:
+        target = config.identification.qr_public_key or beside / QR_KEY_FILE
+        write_private_file(Path(target), pem.encode("ascii"))
+        said.append(f"QR public key written to {target} (phone QR codes are checked here)")
+    prefix = ident.get("card_prefix")
+    if prefix and prefix != config.identification.card_prefix:
+        said.append(
+            f"warning: the chain's card prefix is {prefix!r} but identification.card_prefix is "
+            f"{config.identification.card_prefix!r}: members' cards will not be recognised"
+        )
+    return said
 
 
 @click.command("run")

@@ -70,18 +70,18 @@ def read_credential(path: Path) -> Credential:
 
 
 def write_credential(path: Path, cred: Credential) -> None:
+    data = {"credential": cred.credential, "terminal_id": cred.terminal_id}
+    data["store_id"] = cred.store_id
+    write_private_file(path, json.dumps(data).encode("utf-8"))
+
+
+def write_private_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` readable by its owner only (0600), whole or not at all."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(
-            {
-                "credential": cred.credential,
-                "terminal_id": cred.terminal_id,
-                "store_id": cred.store_id,
-            },
-            fh,
-        )
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
@@ -104,16 +104,34 @@ def _secret(path: Path | None) -> bytes | None:
     return secret
 
 
+CPF_SECRET_FILE = "cpf-hash.secret"
+QR_KEY_FILE = "qr-public-key.pem"
+
+
+def identification_files(config: AgentConfig) -> tuple[Path | None, Path | None]:
+    """The CPF hash secret and QR public key files: as configured, else the ones
+    ``tillclub agent register`` wrote beside the credential (``None``: neither)."""
+    ident = config.identification
+    beside = Path(config.server.credential_file).parent
+    secret = ident.cpf_hash_secret_file
+    if secret is None and (beside / CPF_SECRET_FILE).exists():
+        secret = beside / CPF_SECRET_FILE
+    qr = ident.qr_public_key
+    if qr is None and (beside / QR_KEY_FILE).exists():
+        qr = beside / QR_KEY_FILE
+    return secret, qr
+
+
 def sale_settings(config: AgentConfig, terminal_id: str) -> SaleSettings:
     ident = config.identification
+    secret_file, qr_file = identification_files(config)
     key = None
-    if ident.qr_public_key is not None:
+    if qr_file is not None:
         try:
-            key = load_public_key(Path(ident.qr_public_key).read_bytes())
+            key = load_public_key(Path(qr_file).read_bytes())
         except (OSError, ValueError) as exc:
             raise ConfigError(
-                f"identification.qr_public_key: cannot load {ident.qr_public_key} "
-                f"({type(exc).__name__})"
+                f"identification.qr_public_key: cannot load {qr_file} ({type(exc).__name__})"
             ) from None
     p, cb = config.points, config.cashback
     return SaleSettings(
@@ -123,7 +141,7 @@ def sale_settings(config: AgentConfig, terminal_id: str) -> SaleSettings:
         identification=IdentificationConfig(
             ident.card_prefix, key, timedelta(seconds=ident.qr_clock_skew_seconds)
         ),
-        cpf_secret=_secret(ident.cpf_hash_secret_file),
+        cpf_secret=_secret(secret_file),
         points=PointsConfig(p.per_unit, Money(p.unit_value_brl), p.expiry_months),
         cashback=CashbackConfig(cb.maturation_days, cb.expiry_days, cb.max_share),
         max_redeem_per_sale=Money(config.offline.max_redeem_per_sale_brl),

@@ -33,10 +33,26 @@ class EnrolRequest(Strict):
     )
 
 
+class TillIdentification(Strict):
+    """What a till needs to recognise the chain's members offline, handed over at enrolment."""
+
+    card_prefix: str = Field(description="The chain's member card prefix (EAN-13, '2x').")
+    cpf_hash_secret: str | None = Field(
+        default=None,
+        description="Base64 key of the keyed CPF hash, for CPF lookup at the till "
+        "(null: the server has none configured).",
+    )
+    qr_public_key: str | None = Field(
+        default=None,
+        description="PEM of the Ed25519 key that verifies phone QR codes (null: no QR key).",
+    )
+
+
 class EnrolResponse(Strict):
     terminal_id: str
     store_id: str
     credential: str = Field(description="Shown once; send as 'Authorization: Bearer <credential>'.")
+    identification: TillIdentification
 
 
 class ChangesQuery(Strict):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 
@@ -30,5 +33,42 @@ def enrol_terminal() -> tuple[Response, int]:
         "terminal enrolled", extra={"terminal_id": result.terminal_id, "store_id": result.store_id}
     )
     return jsonify(
-        terminal_id=result.terminal_id, store_id=result.store_id, credential=result.credential
+        terminal_id=result.terminal_id,
+        store_id=result.store_id,
+        credential=result.credential,
+        identification=till_identification(current_app.config),
     ), 201
+
+
+def till_identification(config: Mapping[str, Any]) -> dict[str, str | None]:
+    """The card prefix, CPF hash key and QR public key, as the till's config wants them.
+
+    The CPF hash key goes to tills only here, once per terminal, over the same channel as its
+    credential: a till cannot look a CPF up without it, and copying it by hand to every PC
+    was the one manual step of installing a till.
+    """
+    from cryptography.hazmat.primitives import serialization
+
+    from loyalty.identification import load_private_key
+
+    from ..portal.settings import PORTAL_DEFAULTS
+
+    secret = config.get("CPF_HASH_SECRET")
+    pem = None
+    key_path = config.get("QR_PRIVATE_KEY_PATH")
+    if key_path:
+        try:
+            key = load_private_key(Path(key_path).read_bytes())
+        except (OSError, ValueError) as exc:
+            # The portal refuses to mint QR codes in the same case; the till can still sell.
+            log.error("QR key unreadable, not handed to the terminal: %s", type(exc).__name__)
+        else:
+            pem = (
+                key.public_key()
+                .public_bytes(
+                    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+                )
+                .decode("ascii")
+            )
+    prefix = config.get("PORTAL_CARD_PREFIX", PORTAL_DEFAULTS["PORTAL_CARD_PREFIX"])
+    return {"card_prefix": str(prefix), "cpf_hash_secret": secret or None, "qr_public_key": pem}

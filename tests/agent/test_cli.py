@@ -83,3 +83,77 @@ def test_queue_age_warning(tmp_path: Path) -> None:
     report = agent.status()
     agent.close()
     assert any("oldest unsent event is 2.0 h old" in w for w in report["warnings"])
+
+
+def test_register_hands_over_what_offline_identification_needs(tmp_path: Path) -> None:
+    """GIVEN a config naming no CPF secret and no QR key, WHEN the terminal registers, THEN
+    both come from the server, land beside the credential (0600), and the till looks a CPF
+    up and checks a phone QR with no further setup."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from loyalty.identification import card_number, cpf_hash, mint_qr
+    from tests.agent.sale.world import (
+        CPF_SECRET,
+        T0,
+        Clock,
+        card_change,
+        member_change,
+        seed_cache,
+    )
+
+    key = Ed25519PrivateKey.generate()
+    (tmp_path / "qr.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    with live_server(tmp_path / "server.db") as srv:
+        srv.app.config["QR_PRIVATE_KEY_PATH"] = str(tmp_path / "qr.pem")
+        config = write_config(tmp_path, srv.url, identification='card_prefix = "29"\n')
+        result = CliRunner().invoke(
+            group,
+            ["register", "--config", str(config), "--server", srv.url, "--code", code_of(srv)],
+        )
+    assert result.exit_code == 0, result.output
+    secret_file = tmp_path / "cpf-hash.secret"
+    assert secret_file.stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "qr-public-key.pem").stat().st_mode & 0o777 == 0o600
+    assert secret_file.read_text().strip() not in result.output
+    assert "CPF lookup works at this till" in result.output
+
+    cpf = "52998224725"
+    seed_cache(
+        tmp_path / "cache.sqlite3",
+        [
+            member_change(1, "7", cpf_hash=cpf_hash(cpf, CPF_SECRET)),
+            card_change(2, card_number(7), "7"),
+        ],
+    )
+    agent = Agent(load_config(config), Clock(T0))
+    try:
+        assert agent.sales.identify("p1", cpf)["member"]["id"] == "7"
+        qr = mint_qr(key, 7, now=T0, nonce=b"\x02" * 6)
+        assert agent.sales.identify("p2", qr)["member"]["id"] == "7"
+    finally:
+        agent.close()
+
+
+def test_register_says_when_the_server_has_no_cpf_secret(tmp_path: Path) -> None:
+    with live_server(tmp_path / "server.db") as srv:
+        srv.app.config["CPF_HASH_SECRET"] = None
+        config = write_config(tmp_path, srv.url, identification='card_prefix = "27"\n')
+        result = CliRunner().invoke(
+            group,
+            ["register", "--config", str(config), "--server", srv.url, "--code", code_of(srv)],
+        )
+    assert result.exit_code == 0, result.output
+    assert "CPFs cannot be looked up" in result.output
+    assert "card prefix is '29'" in result.output
+    assert not (tmp_path / "cpf-hash.secret").exists()
+
+
+def code_of(srv: object) -> str:
+    return enrolment_code(srv.app)  # type: ignore[attr-defined]
