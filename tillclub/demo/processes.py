@@ -48,9 +48,11 @@ class Child:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        # On a leash: the child gets SIGTERM if the demo dies, even by SIGKILL (leash.py).
+        leashed = [sys.executable, "-m", "tillclub.demo.leash", str(os.getpid()), "--", *self.argv]
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(
-                self.argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                leashed, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )  # fmt: skip
 
