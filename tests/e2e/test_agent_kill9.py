@@ -4,134 +4,27 @@ GIVEN a running agent (a process of its own, sync worker on) ringing up sales
 WHEN it is killed with SIGKILL at random moments, many times, and restarted each time
 THEN every sale the POS was told was recorded is in the journal, no sale is recorded twice,
 and once the outbox drains the server holds exactly the journal's sales.
+
+The scenario lives in ``tests/e2e/kill9.py``; ``bench/agent_kill9.py`` runs it with more kills.
 """
 
 from __future__ import annotations
 
 import os
-import random
-import signal
-import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-from sqlalchemy import select
+from tests.e2e.kill9 import run
 
-from agent.cache import connect_reader
-from agent.config import load_config
-from agent.journal import Outbox, connect_journal
-from agent.service import Agent, Credential, write_credential
-from agent.sync import enrol
-from server.db import new_session
-from server.models import Sale
-from tests.agent.sale.world import enrolment_code, live_server, seed_server, write_config
-
-ROOT = Path(__file__).resolve().parents[2]
 KILLS = int(os.environ.get("TILLCLUB_KILL9_CYCLES", "200"))
-
-
-def _wait_for_line(path: Path, line: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists() and line in path.read_text().splitlines():
-            return
-        time.sleep(0.002)
-    raise AssertionError(f"{path.name}: no {line!r} in {timeout}s")
 
 
 def test_every_acknowledged_sale_survives_kill_9_and_reaches_the_server_once(
     tmp_path: Path,
 ) -> None:
-    rng = random.Random(7)
-    with live_server(tmp_path / "server.db") as srv:
-        seed_server(srv.app)
-        body = enrol(srv.url, enrolment_code(srv.app))
-        write_credential(
-            tmp_path / "credential.json",
-            Credential(body["credential"], body["terminal_id"], body["store_id"]),
-        )
-        config = write_config(tmp_path, srv.url)
-        warm = Agent(load_config(config))  # first pull, so the harness has members to sell to
-        outbox, cache = _worker_conns(warm)
-        warm.worker.run_round(outbox, cache)
-        outbox.conn.close()
-        cache.close()
-        warm.close()
-        acked: dict[str, str] = {}
-        retry: str | None = None
-        killed_mid_sale = 0
-        env = os.environ | {"PYTHONPATH": str(ROOT)}
-        zygote = subprocess.Popen(
-            [sys.executable, "-m", "tests.agent.sync.harness", "--zygote"],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert zygote.stdin is not None
-        assert zygote.stdout is not None
-        try:
-            for cycle in range(KILLS):
-                out = tmp_path / f"cycle-{cycle}.txt"
-                args = [str(out), str(config), f"c{cycle}", "1000"] + ([retry] if retry else [])
-                zygote.stdin.write(" ".join(args) + "\n")
-                zygote.stdin.flush()
-                pid = int(zygote.stdout.readline().split()[1])
-                if rng.random() < 0.9:  # mostly mid-sale; sometimes during start-up and recovery
-                    _wait_for_line(out, "READY")
-                    time.sleep(rng.uniform(0.0, 0.06))
-                else:
-                    time.sleep(rng.uniform(0.0, 0.3))
-                os.kill(pid, signal.SIGKILL)
-                assert zygote.stdout.readline().split() == ["EXIT", str(pid)]
-                lines = out.read_text().splitlines()
-                begun = [x.split()[1] for x in lines if x.startswith("BEGIN")]
-                for x in lines:
-                    if x.startswith("ACK"):
-                        _, pos, sale_id = x.split()
-                        assert acked.setdefault(pos, sale_id) == sale_id  # a retry: same answer
-                if retry is not None and (retry in acked or f"LOST {retry}" in lines):
-                    retry = None  # the POS's retry was answered
-                if begun and begun[-1] not in acked:
-                    retry = begun[-1]
-                killed_mid_sale += retry is not None
-        finally:
-            zygote.stdin.close()
-            zygote.wait(30)
-            zygote.stdout.close()
-        drain = subprocess.run(
-            [sys.executable, "-m", "tests.agent.sync.harness", str(config), "final", "0"]
-            + ([retry] if retry else []),
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert "DRAINED" in drain.stdout, drain.stderr[-2000:]
-        for x in drain.stdout.splitlines():
-            if x.startswith("ACK"):
-                _, pos, sale_id = x.split()
-                acked.setdefault(pos, sale_id)
-        journal = sqlite3.connect(tmp_path / "journal.sqlite3")
-        recorded = dict(journal.execute("SELECT pos_id, sale_id FROM sales"))
-        sale_events = journal.execute("SELECT count(*) FROM outbox").fetchone()[0]
-        journal.close()
-        assert acked, "no sale was ever acknowledged: the kills came too early"
-        assert {p: recorded.get(p) for p in acked} == acked
-        assert sale_events == 0
-        with new_session(srv.app) as s:
-            server_sales = list(s.scalars(select(Sale.sale_id)))
-        assert len(server_sales) == len(set(server_sales))
-        assert sorted(server_sales) == sorted(recorded.values())
-        assert killed_mid_sale > 0
-
-
-def _worker_conns(agent: Agent) -> tuple[Outbox, sqlite3.Connection]:
-    return (
-        Outbox(connect_journal(agent.config.storage.journal_path)),
-        connect_reader(agent.config.storage.cache_path),
-    )
+    outcome = run(tmp_path, KILLS)
+    assert outcome.acked, "no sale was ever acknowledged: the kills came too early"
+    assert {p: outcome.recorded.get(p) for p in outcome.acked} == outcome.acked
+    assert outcome.unsent == 0
+    assert len(outcome.server_sales) == len(set(outcome.server_sales))
+    assert sorted(outcome.server_sales) == sorted(outcome.recorded.values())
+    assert outcome.killed_mid_sale > 0
