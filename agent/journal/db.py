@@ -166,7 +166,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
         script = MIGRATE_0_TO_1.format(schema=SCHEMA) if version == 0 and old else SCHEMA
         for statement in statements(script):
             conn.execute(statement)
-        conn.execute(f"PRAGMA user_version = {VERSION}")
+        if version != VERSION:  # writing it anyway would cost a commit to disk at every open
+            conn.execute(f"PRAGMA user_version = {VERSION}")
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
