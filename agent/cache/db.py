@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS members (
     cpf_hash TEXT,
     name TEXT NOT NULL,
     active INTEGER NOT NULL,
-    segments TEXT NOT NULL DEFAULT ''
+    segments TEXT NOT NULL DEFAULT '',
+    tier TEXT
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS members_cpf ON members (cpf_hash) WHERE cpf_hash IS NOT NULL;
 CREATE TABLE IF NOT EXISTS cards (
@@ -60,6 +61,10 @@ CREATE TABLE IF NOT EXISTS products (
 """
 
 
+# Member columns later agents added to older caches, oldest first: (name, type and default).
+MEMBER_COLUMNS = (("segments", "TEXT NOT NULL DEFAULT ''"), ("tier", "TEXT"))
+
+
 class CacheCorrupt(Exception):
     """The cache file failed its check (the message says how)."""
 
@@ -76,10 +81,14 @@ def _open(path: Path) -> sqlite3.Connection:
             raise CacheCorrupt("; ".join(str(r) for r in result[:3]))
         had_products = _has_table(conn, "products")
         conn.executescript(SCHEMA)
-        had_segments = _has_column(conn, "members", "segments")
-        if not had_segments:
-            conn.execute("ALTER TABLE members ADD COLUMN segments TEXT NOT NULL DEFAULT ''")
-        if not (had_products and had_segments):
+        # Columns added after the first release, in table order (upserts are positional).
+        # A cache that lacked one skipped that field while its cursor moved on: pull again.
+        added = False
+        for column, ddl in MEMBER_COLUMNS:
+            if not _has_column(conn, "members", column):
+                conn.execute(f"ALTER TABLE members ADD COLUMN {column} {ddl}")
+                added = True
+        if not had_products or added:
             _pull_catalogue_again(conn)
     except (sqlite3.DatabaseError, CacheCorrupt):
         conn.close()
@@ -97,12 +106,12 @@ def _has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
 
 
 def _pull_catalogue_again(conn: sqlite3.Connection) -> None:
-    # A cache made by an agent that did not know products (or member segments) skipped them
-    # while its cursor moved past them. Start the cursor over, keeping every row so the till
-    # still sells offline: the next pull takes a snapshot, which upserts everything.
+    # A cache made by an agent that did not know products (or member segments or tiers)
+    # skipped them while its cursor moved past them. Start the cursor over, keeping every row
+    # so the till still sells offline: the next pull takes a snapshot, which upserts everything.
     row = conn.execute("SELECT value FROM meta WHERE key = 'cursor'").fetchone()
     if row is not None and row[0] not in ("", "0"):
-        log.warning("cache predates the product catalogue; pulling everything again")
+        log.warning("cache predates fields this agent syncs; pulling everything again")
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('cursor', '0')")
 
 

@@ -27,6 +27,7 @@ class CachedMember:
     active: bool
     card_status: str | None = None  # when found by card: "active", "blocked", "replaced", ...
     segments: tuple[str, ...] = ()  # "rfm:<segment>", "value:<class>" from head office
+    tier: str | None = None  # the tier head office's review gave, for audience.tiers
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,20 @@ class CachedProduct:
 
 
 def _member(
-    member_id: str, name: str, active: int, card_status: str | None, segments: str
+    member_id: str,
+    name: str,
+    active: int,
+    card_status: str | None,
+    segments: str,
+    tier: str | None,
 ) -> CachedMember:
     return CachedMember(
-        member_id, name, bool(active), card_status, tuple(x for x in segments.split(",") if x)
+        member_id,
+        name,
+        bool(active),
+        card_status,
+        tuple(x for x in segments.split(",") if x),
+        tier or None,
     )
 
 
@@ -59,23 +70,25 @@ class CacheLookups:
 
     def member_by_card(self, number: str) -> CachedMember | None:
         row = self.conn.execute(
-            "SELECT m.id, m.name, m.active, c.status, m.segments FROM cards c "
+            "SELECT m.id, m.name, m.active, c.status, m.segments, m.tier FROM cards c "
             "JOIN members m ON m.id = c.member_id WHERE c.number = ?",
             (number,),
         ).fetchone()
-        return None if row is None else _member(row[0], row[1], row[2], row[3], row[4])
+        return None if row is None else _member(*row)
 
     def member_by_cpf_hash(self, cpf_hash: str) -> CachedMember | None:
         row = self.conn.execute(
-            "SELECT id, name, active, segments FROM members WHERE cpf_hash = ?", (cpf_hash,)
+            "SELECT id, name, active, NULL, segments, tier FROM members WHERE cpf_hash = ?",
+            (cpf_hash,),
         ).fetchone()
-        return None if row is None else _member(row[0], row[1], row[2], None, row[3])
+        return None if row is None else _member(*row)
 
     def member_by_id(self, member_id: str) -> CachedMember | None:
         row = self.conn.execute(
-            "SELECT id, name, active, segments FROM members WHERE id = ?", (member_id,)
+            "SELECT id, name, active, NULL, segments, tier FROM members WHERE id = ?",
+            (member_id,),
         ).fetchone()
-        return None if row is None else _member(row[0], row[1], row[2], None, row[3])
+        return None if row is None else _member(*row)
 
     def card_of(self, member_id: str) -> str | None:
         row = self.conn.execute(

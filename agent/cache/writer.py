@@ -30,7 +30,9 @@ def _row(kind: str, key: str, data: Mapping[str, Any]) -> tuple[Any, ...]:
     if kind == "member":
         segments = ",".join(str(x) for x in data.get("segments") or ())
         active = 1 if data.get("active") else 0
-        return (key, data.get("cpf_hash"), data.get("name") or "", active, segments)
+        tier = data.get("tier")
+        tier = None if tier in (None, "") else str(tier)
+        return (key, data.get("cpf_hash"), data.get("name") or "", active, segments, tier)
     if kind == "card":
         return (key, data["member_id"], data.get("status") or "active", data.get("replaced_by"))
     if kind == "offer":

@@ -119,7 +119,12 @@ def sale_write(
             )
     context = None
     if sale.context is not None:
-        context = {"activated_offers": sorted(sale.context.activated_offers)}
+        # What the till priced with, so the server re-prices the same way (tier, segments).
+        context = {
+            "tier": sale.context.tier,
+            "segments": sorted(sale.context.segments),
+            "activated_offers": sorted(sale.context.activated_offers),
+        }
     codes = [v.code for v in sale.vouchers]
     event = build.sale_event(
         new_header(), sale_id, member_id, sale.basket, result, codes, entries, context

@@ -159,6 +159,7 @@ class SaleService:
         offers = self.lookups.offers_for_member(member.member_id)
         return MemberContext(
             id=member.member_id,
+            tier=member.tier,
             segments=frozenset(member.segments),
             activated_offers=frozenset(o.offer_id for o in offers if o.activated),
         )

@@ -158,7 +158,7 @@ class MemberPage:
     sales: list[dict[str, Any]]
     vouchers: list[Voucher]
     segment: MemberSegment | None
-    tier: Any  # loyalty.rewards.tiers.TierStatus, or None without a tier ladder
+    tier: Any  # server.admin.tier_status.MemberTier, or None without a tier ladder
     # server.services.raffle.MemberNumbers per campaign: not personal data, shown in full.
     raffles: list[Any] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)

@@ -9,7 +9,8 @@ members where a draft rule fired are who it would have reached.
 
 Limits, stated on the page: sale lines keep sku, category, quantity and price, not brand or
 tags, so rules selecting by brand or tag reach nothing here; the member context carries the
-member's segments as computed now, and no tier, activations or coupons.
+member's segments as computed now and the tier the last review stored (``members.tier``), and
+no activations or coupons.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from loyalty.errors import LoyaltyError
 from loyalty.money import Money
 from loyalty.pricing import BasketLine, MemberContext, compile_rules, price
 
-from ..models import Campaign, Sale, SaleLine
+from ..models import Campaign, Member, Sale, SaleLine
 from ..models.admin_ui import MemberSegment
 from .segments import member_segment_names
 
@@ -157,6 +158,17 @@ def simulate(
         if member_ids
         else {}
     )
+    tiers: dict[str, str] = {}
+    ordered = sorted(member_ids)
+    for i in range(0, len(ordered), 500):
+        tiers.update(
+            (str(m), str(t))
+            for m, t in session.execute(
+                select(Member.id, Member.tier).where(
+                    Member.id.in_(ordered[i : i + 500]), Member.tier.is_not(None)
+                )
+            )
+        )
     reached_members: set[str] = set()
     for sale in sales:
         result.sales += 1
@@ -175,7 +187,9 @@ def simulate(
             ]
             member = (
                 MemberContext(
-                    id=sale.member_id, segments=frozenset(segments.get(sale.member_id, ()))
+                    id=sale.member_id,
+                    tier=tiers.get(sale.member_id),
+                    segments=frozenset(segments.get(sale.member_id, ())),
                 )
                 if sale.member_id
                 else None

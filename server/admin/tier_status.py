@@ -1,46 +1,61 @@
-"""A member's tier as head office sees it: the rewards core's tier ladder applied to the
-member's recorded sales over the qualifying window.
+"""A member's tier as head office sees it: the tier the tills apply and what the spend earns.
 
-The ladder is the chain setting ``tiers`` (``chain_settings`` row), e.g.
-``{"window_months": 12, "tiers": [{"name": "classic", "threshold": "0"},
-{"name": "gold", "threshold": "2000.00"}]}``. The server keeps no tier state: the page shows
-the tier the spend earns today (what the periodic review gives), and how much is left to the
-next one. Without the setting the page says the chain has no ladder.
+The stored tier (``members.tier``) is what the tier review job gave the member and what the
+tills price with (:mod:`server.services.tiers`). Beside it the page shows the tier the
+qualifying spend earns today (what a full review would give now) and how much is left to the
+next one, computed with the same window and sums as the job. Without the chain setting
+``tiers`` (or with a malformed one) the page says the chain has no ladder.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loyalty.errors import LoyaltyError
 from loyalty.money import Money
-from loyalty.rewards.tiers import Spend, Tier, TierConfig, TierStatus, review
+from loyalty.rewards.tiers import Spend, TierConfig, TierStatus, review
 
-from ..models import ChainSetting, Sale
+from ..models import Member
+from ..services.tiers import TierLadderError, load_ladder, spends_of, window_start
+
+
+@dataclass(frozen=True)
+class MemberTier:
+    """What the page shows: the earned status plus the stored tier and its last review."""
+
+    earned: TierStatus
+    stored: str | None
+    reviewed_at: dt.datetime | None
+
+    # The template reads the earned status as ``p.tier.tier`` etc.
+    @property
+    def tier(self) -> str:
+        return self.earned.tier
+
+    @property
+    def next_tier(self) -> str | None:
+        return self.earned.next_tier
+
+    @property
+    def to_next(self) -> Money | None:
+        return self.earned.to_next
 
 
 def ladder(session: Session) -> TierConfig | None:
     """The chain's tier ladder, or ``None`` when unset or malformed."""
-    row = session.get(ChainSetting, "tiers")
-    if row is None or not isinstance(row.value, dict):
-        return None
     try:
-        tiers = tuple(
-            Tier(str(t["name"]), Money(Decimal(str(t["threshold"])))) for t in row.value["tiers"]
-        )
-        return TierConfig(tiers, int(row.value.get("window_months", 12)))
-    except (KeyError, TypeError, ValueError, ArithmeticError, LoyaltyError):
+        return load_ladder(session)
+    except TierLadderError:
         return None
 
 
-def status(session: Session, member_id: str, at: dt.datetime) -> TierStatus | None:
+def status(session: Session, member_id: str, at: dt.datetime) -> MemberTier | None:
     config = ladder(session)
-    if config is None:
+    member = session.get(Member, member_id)
+    if config is None or member is None:
         return None
-    rows = session.execute(select(Sale.occurred_at, Sale.total).where(Sale.member_id == member_id))
-    spends = [Spend(when, Money(total)) for when, total in rows]
-    return review(config, config.tiers[0].name, spends, at)
+    spend = spends_of(session, [member_id], window_start(config, at), at).get(member_id, 0)
+    earned = review(config, config.tiers[0].name, [Spend(at, Money(spend))], at)
+    return MemberTier(earned, member.tier, member.tier_reviewed_at)

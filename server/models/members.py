@@ -32,6 +32,10 @@ class Member(ChangeTracked, Base):
     enrolled_terminal_id: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
+    # Set by the tier review job (server.services.tiers), synced to the tills for
+    # ``audience.tiers``; None until the first review, or when the chain has no ladder.
+    tier: Mapped[str | None] = mapped_column(String(32))
+    tier_reviewed_at: Mapped[dt.datetime | None]  # the last full (up or down) review
 
 
 class CardStatus(enum.Enum):

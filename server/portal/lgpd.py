@@ -82,6 +82,7 @@ def export(s: Session, cipher: CpfCipher, member_id: str, now: dt.datetime) -> d
             "email": m.email,
             "birth_date": _iso(m.birth_date),
             "active": m.active,
+            "tier": m.tier,
             "enrolled_store_id": m.enrolled_store_id,
             "created_at": _iso(m.created_at),
             "updated_at": _iso(m.updated_at),
@@ -263,5 +264,6 @@ def delete_account(uow: SqlUnitOfWork, member_id: str, password: str, *, now: dt
         s.execute(delete(PasswordResetToken).where(PasswordResetToken.member_id == member_id))
         # Segments are profiling of a person (LGPD): they go with the rest of the profile.
         s.execute(delete(MemberSegment).where(MemberSegment.member_id == member_id))
+        m.tier = m.tier_reviewed_at = None  # so is the tier (the review job skips inactive)
         uow.audit("member", member_id, "portal.delete", "member", member_id)
         uow.commit()

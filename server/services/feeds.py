@@ -100,6 +100,9 @@ def _member(r: Row) -> dict[str, Any]:
         "consent_marketing": r.consent_marketing,
         # Head office's segments, for rules with audience.segments (see server/admin/segments).
         "segments": [f"rfm:{r.rfm_segment}", f"value:{r.value_class}"] if r.rfm_segment else [],
+        # The tier the review job gave (server/services/tiers), for rules with audience.tiers;
+        # null before the first review or without a ladder.
+        "tier": r.tier,
     }
 
 
@@ -256,6 +259,7 @@ FEEDS: tuple[Feed, ...] = (
             "active",
             "consent_marketing",
             "change_seq",
+            "tier",
         ),
         join=_member_join,
     ),

@@ -99,6 +99,7 @@ def test_members_carry_the_cpf_hash_never_the_cpf(app: Flask, till: Till) -> Non
         "active": True,
         "consent_marketing": False,
         "segments": [],
+        "tier": None,  # no tier review has run
     }
 
 

@@ -228,6 +228,67 @@ def import_products(ctx: click.Context, path: Path) -> None:
     )
 
 
+@command.command("set-tier-ladder")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def set_tier_ladder(ctx: click.Context, path: Path) -> None:
+    """Store the chain's tier ladder from a JSON file (checked first; audited).
+
+    The file is ``{"window_months": 12, "review_every_months": 1, "tiers": [{"name":
+    "classic", "threshold": "0"}, {"name": "gold", "threshold": "2000.00"}]}``; members move
+    at the next ``review-tiers`` run.
+    """
+    from loyalty.l10n import format_plain
+    from server.services.tiers import TierLadderError, set_ladder
+    from server.services.uow import utcnow
+
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+        config = set_ladder(_uow(ctx), value, actor="cli", now=utcnow())
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        if isinstance(exc, TierLadderError):
+            raise click.ClickException(f"{path}: {exc}") from None
+        raise click.ClickException(f"cannot read tier ladder file {path}: {exc}") from None
+    steps = ", ".join(f"{t.name} {format_plain(t.threshold)}" for t in config.tiers)
+    click.echo(f"tier ladder stored: {steps}")
+
+
+@command.command("review-tiers")
+@click.option(
+    "--at",
+    "at_text",
+    default=None,
+    help="Review as of this ISO-8601 instant with a time zone (default: now).",
+)
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(min=1))
+@click.pass_context
+def review_tiers(ctx: click.Context, at_text: str | None, batch_size: int) -> None:
+    """Give every member the tier of the chain's ladder and sync changes to the tills.
+
+    Meant for a nightly cron: upgrades at once, downgrades only at each member's periodic
+    review (``review_every_months``). Prints a JSON line of counts.
+    """
+    import datetime as dt
+
+    from server.services.tiers import TierLadderError
+    from server.services.tiers import review_tiers as run
+    from server.services.uow import utcnow
+
+    at = utcnow()
+    if at_text is not None:
+        try:
+            at = dt.datetime.fromisoformat(at_text)
+        except ValueError:
+            raise click.BadParameter(f"not an ISO-8601 date-time: {at_text!r}") from None
+        if at.tzinfo is None:
+            raise click.BadParameter(f"needs a time zone, e.g. -03:00: {at_text!r}")
+    try:
+        result = run(_uow(ctx), at, batch_size=batch_size)
+    except TierLadderError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps({"at": at.isoformat(), **result.as_dict()}))
+
+
 @command.command("openapi")
 def openapi() -> None:
     """Print the sync API's OpenAPI document."""

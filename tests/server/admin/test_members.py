@@ -258,7 +258,16 @@ def test_member_page_shows_the_tier_the_spend_earns(
     assert 'id="tier">classic<' in page
     assert "R$40.00 to gold" in page
     till.push([till.sale("m1", ["45.00"], at=utcnow())])
-    assert 'id="tier">gold<' in office.get("/admin/members/m1").get_data(as_text=True)
+    page = office.get("/admin/members/m1").get_data(as_text=True)
+    assert 'id="tier">gold<' in page  # what the spend earns now ...
+    assert 'id="tier-stored">—<' in page  # ... the tills apply the job's tier, none yet
+    assert "not reviewed yet" in page
+    from server.services.tiers import review_tiers
+
+    review_tiers(SqlUnitOfWork.for_app(app), utcnow())
+    page = office.get("/admin/members/m1").get_data(as_text=True)
+    assert 'id="tier-stored">gold<' in page
+    assert "reviewed " in page
 
 
 @pytest.fixture

@@ -121,6 +121,8 @@ def test_deletion_anonymises_blocks_the_card_and_keeps_the_ledger(
                 computed_at=dt.datetime.now(dt.UTC),
             )
         )  # fmt: skip
+        m = s.get_one(Member, member_id)
+        m.tier, m.tier_reviewed_at = "gold", dt.datetime.now(dt.UTC)  # profiling, like segments
     _, cursor = till.pull_all()
     r = shopper.post_form(
         "/portal/privacy",
@@ -141,6 +143,7 @@ def test_deletion_anonymises_blocks_the_card_and_keeps_the_ledger(
             None,
         )
         assert not m.active
+        assert (m.tier, m.tier_reviewed_at) == (None, None)
         assert not m.consent_terms
         assert not m.consent_marketing
         assert [c.status for c in s.scalars(select(Card))] == [CardStatus.BLOCKED]
@@ -177,6 +180,7 @@ def test_deletion_anonymises_blocks_the_card_and_keeps_the_ledger(
         "active": False,
         "consent_marketing": False,
         "segments": [],
+        "tier": None,
     }
     assert by_type["card"]["data"]["status"] == "blocked"
     assert by_type["offer"]["data"]["active"] is False
