@@ -167,3 +167,61 @@ class UserForm(Form):
         "Initial password (at least 12 characters)",
         validators=[Required(), Length(min=12, max=200)],
     )
+
+
+class RaffleForm(Form):
+    raffle_id = StringField(
+        "Raffle id",
+        validators=[
+            Required(),
+            Length(max=64),
+            Regexp(r"^[A-Za-z0-9_.-]+$", message="Only A-Z, 0-9, '.', '-' and '_'."),
+        ],
+    )
+    name = StringField("Raffle name", validators=[Required(), Length(max=200)])
+    authorisation = StringField(
+        "SPA/MF authorisation certificate number", validators=[Required(), Length(max=64)]
+    )
+    spend_per_number = StringField(  # parsed as BRL: "80,00", "R$ 80", "80.00"
+        "One number per R$ spent in one purchase", validators=[Required(), Length(max=20)]
+    )
+    starts_on = DateField("First day of sales", validators=[Required()])
+    ends_on = DateField("Last day of sales (inclusive)", validators=[Required()])
+    draw_date = DateField("Draw date (Loteria Federal extraction)", validators=[Required()])
+    series_count = IntegerField(
+        "Series of 100,000 numbers",
+        default=1,
+        validators=[Required(), NumberRange(min=1, max=1000)],
+    )
+    max_numbers_per_sale = IntegerField(
+        "Most numbers per purchase (empty: no limit)",
+        validators=[Optional(), NumberRange(min=1, max=10000)],
+    )
+    prizes = IntegerField(
+        "Prizes per draw", default=1, validators=[Required(), NumberRange(min=1, max=1000)]
+    )
+
+
+class RaffleBlockForm(Form):
+    terminal_id = SelectField("Store and terminal", choices=[], validate_choice=False)
+    size = IntegerField(
+        "Numbers in the block",
+        default=1000,
+        validators=[Required(), NumberRange(min=1, max=100_000)],
+    )
+
+
+class DrawResultForm(Form):
+    contest = IntegerField(
+        "Loteria Federal contest number", validators=[Required(), NumberRange(min=1)]
+    )
+    drawn_on = DateField("Extraction date", validators=[Required()])
+    prize1 = StringField("1st prize", validators=[Required(), Length(max=8)])
+    prize2 = StringField("2nd prize", validators=[Required(), Length(max=8)])
+    prize3 = StringField("3rd prize", validators=[Required(), Length(max=8)])
+    prize4 = StringField("4th prize", validators=[Required(), Length(max=8)])
+    prize5 = StringField("5th prize", validators=[Required(), Length(max=8)])
+    excluded = TextAreaField(
+        "Member ids not eligible (employees; one per line)",
+        validators=[Optional(), Length(max=20000)],
+    )

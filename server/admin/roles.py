@@ -1,7 +1,8 @@
 """The four head-office roles and what each may do (permission names used by the views).
 
 - ``admin``: everything, including admin users.
-- ``marketing``: members (incl. adjustments and cards), campaigns, vouchers, reports, segments.
+- ``marketing``: members (incl. adjustments and cards), campaigns, vouchers, raffles, reports,
+  segments.
 - ``store_manager``: stores, terminals, members and reports, limited to the stores assigned.
 - ``auditor``: reads everything, including the audit log; changes nothing.
 """
@@ -18,6 +19,8 @@ class Perm(StrEnum):
     CAMPAIGNS_WRITE = "campaigns.write"
     VOUCHERS_READ = "vouchers.read"
     VOUCHERS_WRITE = "vouchers.write"
+    RAFFLES_READ = "raffles.read"
+    RAFFLES_WRITE = "raffles.write"
     STORES_READ = "stores.read"
     STORES_WRITE = "stores.write"
     TERMINALS_WRITE = "terminals.write"
@@ -40,6 +43,8 @@ ROLES: dict[str, frozenset[Perm]] = {
             Perm.CAMPAIGNS_WRITE,
             Perm.VOUCHERS_READ,
             Perm.VOUCHERS_WRITE,
+            Perm.RAFFLES_READ,
+            Perm.RAFFLES_WRITE,
             Perm.REPORTS_READ,
             Perm.SEGMENTS_READ,
             Perm.SEGMENTS_WRITE,

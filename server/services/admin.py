@@ -227,21 +227,46 @@ def add_raffle(
     rules: dict[str, Any] | None = None,
     actor: str = "cli",
 ) -> None:
+    """Create a raffle campaign; the permutation key is drawn here, once.
+
+    The campaign is checked by the core (``loyalty.rewards.RaffleCampaign``) before anything
+    is written, so a bad one leaves no row.
+
+    :param rules: optional ``series_count``, ``draw_date`` (ISO date),
+        ``max_numbers_per_sale`` and ``regulation`` (``DrawRegulation`` fields).
+    :raises RaffleServiceError: a raffle with this id exists already.
+    :raises LoyaltyError: the core refuses the campaign (series count, amount, dates).
+    """
+    from .raffle import RaffleServiceError, to_campaign
+
+    row = RaffleCampaign(
+        id=raffle_id,
+        name=name,
+        authorisation_number=authorisation_number,
+        spend_per_number=spend_per_number,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        # The permutation key is drawn once, here: it spreads the campaign's numbers.
+        rules={"permutation_key": secrets.token_hex(16)} | dict(rules or {}),
+        active=True,
+    )
+    try:
+        to_campaign(row)
+    except TypeError as exc:  # an unknown regulation field
+        raise RaffleServiceError("invalid raffle rules: {error}", error=str(exc)) from None
     with uow:
-        uow.session.add(
-            RaffleCampaign(
-                id=raffle_id,
-                name=name,
-                authorisation_number=authorisation_number,
-                spend_per_number=spend_per_number,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                # The permutation key is drawn once, here: it spreads the campaign's numbers.
-                rules={"permutation_key": secrets.token_hex(16)} | dict(rules or {}),
-                active=True,
-            )
-        )
-        uow.audit("admin", actor, "raffle.add", "raffle", raffle_id)
+        if uow.session.get(RaffleCampaign, raffle_id) is not None:
+            raise RaffleServiceError("Raffle {id} exists already.", "raffle_id", id=raffle_id)
+        uow.session.add(row)
+        after = {
+            "name": name,
+            "authorisation_number": authorisation_number,
+            "spend_per_number": str(spend_per_number),
+            "starts_at": starts_at.isoformat(),
+            "ends_at": ends_at.isoformat(),
+            "rules": {k: v for k, v in row.rules.items() if k != "permutation_key"},
+        }
+        uow.audit("admin", actor, "raffle.add", "raffle", raffle_id, before=None, after=after)
         uow.commit()
 
 

@@ -191,7 +191,8 @@ def _raffle(r: Row) -> dict[str, Any]:
         "spend_per_number": _dec(r.spend_per_number),
         "starts_at": _iso(r.starts_at),
         "ends_at": _iso(r.ends_at),
-        "rules": r.rules,
+        # The draw result (winners' and ineligible member ids) stays at head office.
+        "rules": {k: v for k, v in (r.rules or {}).items() if k != "draw_result"},
         "active": r.active,
     }
 
@@ -258,8 +259,8 @@ FEEDS: tuple[Feed, ...] = (
             "birth_date",
             "active",
             "consent_marketing",
-            "change_seq",
             "tier",
+            "change_seq",
         ),
         join=_member_join,
     ),

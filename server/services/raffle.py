@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from loyalty.money import Money
 from loyalty.rewards import (
     BlockState,
+    DrawRegulation,
     NumberBlock,
     RaffleTicket,
     assign_owed,
@@ -29,7 +30,15 @@ from loyalty.rewards import (
 )
 from loyalty.rewards import RaffleCampaign as Campaign
 
-from ..models import RaffleCampaign, RaffleNumberBlock, RaffleTicketRow, Terminal, TicketStatus
+from ..models import (
+    AuditLog,
+    RaffleCampaign,
+    RaffleNumberBlock,
+    RaffleTicketRow,
+    Terminal,
+    TicketStatus,
+)
+from ..models.chain import TerminalStatus
 from .uow import SqlUnitOfWork, utcnow
 
 SERVER_HOLDER = "server"
@@ -37,7 +46,17 @@ RESERVE_SIZE = 1000
 
 
 class RaffleServiceError(ValueError):
-    """A raffle or terminal that does not exist, or a bad block size."""
+    """A raffle or terminal that does not exist, or a bad block size.
+
+    ``message`` is the English text with ``{name}`` placeholders (a key of the admin UI's
+    catalogue), ``values`` fills them, ``field`` names the form field it is about.
+    """
+
+    def __init__(self, message: str, field: str | None = None, **values: object) -> None:
+        super().__init__(message.format(**values))
+        self.message = message
+        self.field = field
+        self.values = values
 
 
 def to_campaign(row: RaffleCampaign) -> Campaign:
@@ -55,6 +74,7 @@ def to_campaign(row: RaffleCampaign) -> Campaign:
         draw_date=dt.date.fromisoformat(draw) if draw else row.ends_at.date(),
         permutation_key=bytes.fromhex(rules["permutation_key"]),
         max_numbers_per_sale=rules.get("max_numbers_per_sale"),
+        regulation=DrawRegulation(**rules.get("regulation", {})),
     )
 
 
@@ -83,7 +103,7 @@ def _lock(s: Session, raffle_id: str) -> RaffleCampaign:
         select(RaffleCampaign).where(RaffleCampaign.id == raffle_id).with_for_update()
     ).one_or_none()
     if row is None:
-        raise RaffleServiceError(f"no raffle {raffle_id!r}")
+        raise RaffleServiceError("no raffle {raffle_id!r}", "raffle", raffle_id=raffle_id)
     return row
 
 
@@ -107,26 +127,93 @@ def _reserve(
     return row
 
 
+def positions_left(s: Session, raffle: RaffleCampaign) -> int:
+    """Positions of the campaign not yet in any block (what a new block may take at most)."""
+    end = max((b.start + b.size for b in map(_pure, _blocks(s, raffle.id))), default=0)
+    return to_campaign(raffle).size - end
+
+
+def reserve_terminal_block(
+    s: Session,
+    raffle_id: str,
+    terminal_id: str,
+    size: int,
+    *,
+    actor: str,
+    store_id: str | None = None,
+    whole: bool = False,
+) -> RaffleNumberBlock:
+    """Reserve the next ``size`` positions of ``raffle_id`` for a terminal, audited, in ``s``'s
+    transaction (the caller commits). Blocks follow each other, so they never overlap.
+
+    :param store_id: if given, the terminal must belong to this store.
+    :param whole: refuse a request larger than what is left instead of granting the rest.
+    :raises RaffleServiceError: unknown raffle or terminal, a revoked terminal, a terminal of
+        another store, a size not positive, or (``whole``) larger than what is left.
+    """
+    if size <= 0:
+        raise RaffleServiceError("block size must be positive: {size}", "size", size=size)
+    raffle = _lock(s, raffle_id)
+    terminal = s.get(Terminal, terminal_id)
+    if terminal is None or (store_id is not None and terminal.store_id != store_id):
+        raise RaffleServiceError(
+            "no terminal {terminal_id!r}", "terminal_id", terminal_id=terminal_id
+        )
+    if terminal.status is TerminalStatus.REVOKED:
+        raise RaffleServiceError(
+            "terminal {terminal_id} is revoked", "terminal_id", terminal_id=terminal_id
+        )
+    left = positions_left(s, raffle)
+    if left <= 0:
+        raise RaffleServiceError(
+            "every number of raffle {raffle_id} is already reserved", "size", raffle_id=raffle_id
+        )
+    if whole and size > left:
+        raise RaffleServiceError(
+            "only {left} numbers are left in raffle {raffle_id}; ask for {left} or fewer",
+            "size",
+            left=left,
+            raffle_id=raffle_id,
+        )
+    row = _reserve(s, raffle, terminal, size)
+    first = int(row.first_position or 0)
+    after = {
+        "terminal_id": terminal.id,
+        "store_id": terminal.store_id,
+        "first_position": first,
+        "last_position": first + int(row.size or 0) - 1,
+        "size": int(row.size or 0),
+    }
+    s.add(
+        AuditLog(
+            at=utcnow(),
+            actor_type="admin",
+            actor_id=actor,
+            action="raffle.block",
+            target_type="raffle_block",
+            target_id=row.id,
+            detail={
+                "before": None,
+                "after": after,
+                "raffle_id": raffle_id,
+                "store_id": terminal.store_id,
+            },
+        )
+    )
+    return row
+
+
 def assign_terminal_block(
     uow: SqlUnitOfWork, raffle_id: str, terminal_id: str, size: int = 1000, actor: str = "cli"
 ) -> tuple[str, int, int]:
-    """Reserve the next ``size`` positions of ``raffle_id`` for a terminal.
+    """Reserve the next ``size`` positions of ``raffle_id`` for a terminal (the CLI's entry;
+    near the end of the number space the block is what is left).
 
     :returns: ``(block_id, first_position, size)``.
-    :raises RaffleServiceError: unknown raffle or terminal, size not positive.
+    :raises RaffleServiceError: as :func:`reserve_terminal_block`.
     """
-    if size <= 0:
-        raise RaffleServiceError(f"block size must be positive: {size}")
     with uow:
-        s = uow.session
-        raffle = _lock(s, raffle_id)
-        terminal = s.get(Terminal, terminal_id)
-        if terminal is None:
-            raise RaffleServiceError(f"no terminal {terminal_id!r}")
-        row = _reserve(s, raffle, terminal, size)
-        uow.audit(
-            "admin", actor, "raffle.block", "raffle_block", row.id, store_id=terminal.store_id
-        )
+        row = reserve_terminal_block(uow.session, raffle_id, terminal_id, size, actor=actor)
         block = (row.id, int(row.first_position or 0), int(row.size or 0))
         uow.commit()
         return block

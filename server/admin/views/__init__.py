@@ -14,6 +14,7 @@ def load() -> None:
         auth,
         campaigns,
         members,
+        raffles,
         reports,
         segments,
         stores,
