@@ -2,7 +2,9 @@
 
 A request is ``{"operation": ..., "sale_id": ..., "operation_id": ..., ...arguments}``;
 ``identify`` takes ``"code"`` (what the POS read; ``null`` for an anonymous sale) or
-``"source": "scanner"`` (the read of the scanner wired to the agent). The
+``"source": "scanner"`` (the read of the scanner wired to the agent); ``enrol`` takes the
+shopper's fields (``name``, ``consent_terms``, ``cpf``, ``card_number``, …) at the top level
+(they go to the port as they are, without the transport's keys). The
 answer is ``{"ok": true, "result": {...}}`` or ``{"ok": false, "error": {"code", "message",
 "message_en", "status"}}``, with an HTTP-like ``status`` the HTTP plugin uses as is.
 A repeated ``operation_id`` gets the first answer without calling the port again, so a POS
@@ -25,9 +27,11 @@ from .interface import Answer, LoyaltyPort, ScanSource, SlipSource
 log = logging.getLogger("tillclub.plugins")
 
 OPERATIONS = (
-    "identify", "price", "apply_voucher", "apply_points", "apply_cashback",
+    "identify", "enrol", "price", "apply_voucher", "apply_points", "apply_cashback",
     "finalise", "cancel", "refund", "slip",
 )  # fmt: skip
+# Keys of a request that belong to the transport, not to an operation's arguments.
+_ENVELOPE = frozenset({"operation", "sale_id", "operation_id", "request_id"})
 
 # Error code -> HTTP status. Unlisted LoyaltyError codes are 422: well-formed, not acceptable.
 _STATUS = {
@@ -138,6 +142,10 @@ class Dispatcher:
             if code is not None and not isinstance(code, str):
                 raise _field("code", code, "a string or null")
             return lambda: port.identify(sale, code)
+        if op == "enrol":
+            # Checked by the port, whose messages never echo a CPF or a card number.
+            data = {k: v for k, v in r.items() if k not in _ENVELOPE}
+            return lambda: port.enrol(sale, data)
         if op == "price":
             lines = r.get("lines")
             if not isinstance(lines, list):

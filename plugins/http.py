@@ -7,6 +7,7 @@ Routes (all JSON; the shared secret in the ``X-Tillclub-Secret`` header; an opti
 method   path                                 body
 =======  ===================================  ======================================
 POST     /v1/sales/{sale}/identify            ``{"code": "..."}`` or ``{"code": null}``
+POST     /v1/sales/{sale}/enrol               ``{"name", "consent_terms": true, "cpf", ...}``
 PUT      /v1/sales/{sale}/basket              ``{"lines": [{"sku", "qty", "unit_price", ...}]}``
 POST     /v1/sales/{sale}/vouchers            ``{"code": "..."}``
 PUT      /v1/sales/{sale}/tenders/points      ``{"points": 500}``
@@ -18,7 +19,7 @@ GET      /v1/sales/{sale}/slip                —
 GET      /v1/health                           — (no secret needed)
 =======  ===================================  ======================================
 
-The OpenAPI document is ``docs/pos-http-api.yaml``; the guide is ``docs/pos-integration.md``.
+The OpenAPI document is ``docs/pos-http-api.json``; the guide is ``docs/pos-integration.md``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ log = logging.getLogger("tillclub.plugins.http")
 MAX_BODY = 256 * 1024
 _ROUTES: list[tuple[str, str, str]] = [
     ("POST", "/v1/sales/<sale>/identify", "identify"),
+    ("POST", "/v1/sales/<sale>/enrol", "enrol"),
     ("PUT", "/v1/sales/<sale>/basket", "price"),
     ("POST", "/v1/sales/<sale>/vouchers", "apply_voucher"),
     ("PUT", "/v1/sales/<sale>/tenders/points", "apply_points"),

@@ -22,10 +22,21 @@ class LoyaltyPort(Protocol):
     """The loyalty operations of one till, idempotent by the POS's own ids.
 
     Identifying or pricing again replaces what was there; a tender call sets the tender;
-    finalising a recorded sale returns the first answer; a refund id is applied once.
+    finalising a recorded sale returns the first answer; a refund id is applied once; an
+    enrolment retried on the same sale returns the first one.
     """
 
     def identify(self, pos_id: str, raw: str | Identification | None) -> Answer: ...
+
+    def enrol(self, pos_id: str, data: Mapping[str, Any]) -> Answer:
+        """Enrol a shopper who is no member yet and identify them on the sale.
+
+        ``data``: ``name``, ``consent_terms`` (must be true), ``consent_marketing``, ``cpf``,
+        ``phone``, ``email``, ``birth_date`` (``YYYY-MM-DD``), ``card_number`` (a pre-printed
+        card handed over). A retry with the same sale id and the same CPF or card returns the
+        first answer.
+        """
+        ...
 
     def price(self, pos_id: str, lines: Sequence[Mapping[str, Any]]) -> Answer: ...
 

@@ -1,10 +1,10 @@
 """The ``simulated`` plugin: a cashier's screen for the demo and the tests.
 
 It behaves as a POS would: scans products from its catalogue, identifies the member by card,
-phone QR or CPF, asks for the priced basket, applies vouchers and point tenders, takes payment
-and finalises, through the same request contract as the other transports. Its screen shows
-the shelf price and the club price side by side, as Brazilian consumer rules require before
-the shopper is asked for a CPF.
+phone QR or CPF (or enrols a shopper who asks to join), asks for the priced basket, applies
+vouchers and point tenders, takes payment and finalises, through the same request contract as
+the other transports. Its screen shows the shelf price and the club price side by side, as
+Brazilian consumer rules require before the shopper is asked for a CPF.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ Transport = Callable[[Mapping[str, Any]], Answer]
 
 _ROUTES = {
     "identify": ("POST", "/v1/sales/{sale}/identify"),
+    "enrol": ("POST", "/v1/sales/{sale}/enrol"),
     "price": ("PUT", "/v1/sales/{sale}/basket"),
     "apply_voucher": ("POST", "/v1/sales/{sale}/vouchers"),
     "apply_points": ("PUT", "/v1/sales/{sale}/tenders/points"),
@@ -131,6 +132,16 @@ class SimulatedPos:
 
     def identify(self, code: str | None) -> Answer:
         return self.call("identify", code=code)
+
+    def enrol(self, name: str, *, consent_terms: bool = True, **fields: Any) -> Answer:
+        """Ask "quer entrar no clube?": the shopper joins with their consent and is identified
+        on this sale; ``fields``: cpf, phone, email, birth_date, card_number, consent_marketing.
+        A basket already rung up is sent again, so the screen shows the club prices.
+        """
+        joined = self.call("enrol", name=name, consent_terms=consent_terms, **fields)
+        if self.items:
+            self.call("price", lines=self.lines())
+        return joined
 
     def screen(self) -> str:
         """The cashier's screen: each line at shelf and club price, discounts and why."""

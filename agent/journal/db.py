@@ -99,6 +99,25 @@ CREATE TABLE IF NOT EXISTS outbox (
 -- Rejected rows only (a partial index): a new pending row adds nothing to it, and the status
 -- counts the rejected without reading the whole outbox.
 CREATE INDEX IF NOT EXISTS outbox_rejected ON outbox (seq) WHERE state = 2;
+-- Shoppers who joined at this till (journal.store.Journal.local_member_by_*): identifiable
+-- here at once by card, CPF or id until the cache holds the server's copy. Never the CPF
+-- itself (only its keyed hash; the clear CPF travels in the enrolment's outbox payload only).
+-- outbox_seq + event_id find the enrolment's outbox row: gone (applied or still pending)
+-- or parked as rejected (seq alone could be a reused rowid). A sale never touches it.
+CREATE TABLE IF NOT EXISTS local_members (
+    member_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    cpf_hash TEXT,                    -- HMAC-SHA256 with the chain secret, or NULL (not
+                                      -- unique: a CPF freed by an account deletion rejoins)
+    card_number TEXT UNIQUE,          -- the pre-printed card handed over (EAN-13), or NULL
+    created_at TEXT NOT NULL,
+    pos_id TEXT NOT NULL,             -- the POS sale id it was enrolled on (retries)
+    answer TEXT NOT NULL,             -- JSON: the enrolment part of the first answer
+    event_id TEXT NOT NULL,
+    outbox_seq INTEGER
+);
+CREATE INDEX IF NOT EXISTS local_members_pos ON local_members (pos_id);
+CREATE INDEX IF NOT EXISTS local_members_cpf ON local_members (cpf_hash);
 """
 
 VERSION = 1

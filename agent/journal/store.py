@@ -65,19 +65,53 @@ class Write:
     voucher_restores: list[tuple[str, str, str, str]] = field(default_factory=list)
     # raffle tickets: ticket_id, sale, campaign, number (None: owed), member, issued_at
     tickets: list[tuple[str, str, str, int | None, str, str]] = field(default_factory=list)
+    # a shopper enrolled here: its local_members row, written after the outbox rows (its
+    # enrolment event must be among ``events``, found by its id)
+    member: LocalMemberRow | None = None
+
+
+@dataclass(frozen=True)
+class LocalMemberRow:
+    """A ``local_members`` row: a shopper enrolled at this till (no clear CPF, ever)."""
+
+    member_id: str
+    name: str
+    cpf_hash: str | None
+    card_number: str | None
+    created_at: str
+    pos_id: str
+    answer: str  # JSON: the enrolment part of the first answer (masked CPF only)
+    event_id: str
+
+
+@dataclass(frozen=True)
+class LocalMember:
+    """A shopper enrolled at this till, as the lookups see it.
+
+    ``rejected``: the server's reason when it refused the enrolment (the outbox row is
+    parked), else ``None`` (sent and applied, or still waiting).
+    """
+
+    member_id: str
+    name: str
+    cpf_hash: str | None
+    card_number: str | None
+    pos_id: str
+    answer: dict[str, Any]
+    rejected: str | None
 
 
 class Counters:
-    """The terminal's id sequences (sale, entry, event, refund) and the positions used of each
-    raffle block (``raffle_block:<id>``, from 0), persisted with each write.
+    """The terminal's id sequences (sale, entry, event, refund, member) and the positions used
+    of each raffle block (``raffle_block:<id>``, from 0), persisted with each write.
 
-    The four id sequences travel in the sale or refund row a write adds (``next_ids``), so an
+    The id sequences travel in the sale or refund row a write adds (``next_ids``), so an
     ordinary sale updates no counters row; the ``counters`` table takes what a write advanced
     without such a row, and the raffle positions. On open, each sequence is the largest of the
     table and the newest sale and refund rows.
     """
 
-    NAMES = ("sale", "entry", "event", "refund")
+    NAMES = ("sale", "entry", "event", "refund", "member")
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         rows = {str(k): int(v) for k, v in conn.execute("SELECT name, value FROM counters")}
@@ -197,6 +231,23 @@ class Journal:
                 "INSERT INTO outbox (event_id, type, payload, created_at) VALUES (?, ?, ?, ?)",
                 [(eid, kind, pack(payload), created) for eid, kind, payload in write.events],
             )
+            if write.member is not None:
+                m = write.member
+                c.execute(
+                    "INSERT INTO local_members VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+                    "(SELECT seq FROM outbox WHERE event_id = ? ORDER BY seq DESC LIMIT 1))",
+                    (
+                        m.member_id,
+                        m.name,
+                        m.cpf_hash,
+                        m.card_number,
+                        m.created_at,
+                        m.pos_id,
+                        m.answer,
+                        m.event_id,
+                        m.event_id,
+                    ),
+                )
             if table:
                 c.executemany("INSERT OR REPLACE INTO counters VALUES (?, ?)", table)
             c.execute("COMMIT")
@@ -234,6 +285,28 @@ class Journal:
             "SELECT state FROM refund_state WHERE sale_id = ?", (sale_id,)
         ).fetchone()
         return None if row is None else json.loads(row[0])
+
+    # -- shoppers enrolled at this till -------------------------------------------------------
+
+    def local_member_by_id(self, member_id: str) -> LocalMember | None:
+        return self._local_member("m.member_id = ?", member_id)
+
+    def local_member_by_card(self, number: str) -> LocalMember | None:
+        return self._local_member("m.card_number = ?", number)
+
+    def local_members_by_cpf_hash(self, cpf_hash: str) -> list[LocalMember]:
+        """Newest first: a CPF freed at the server (an account deleted) may join again."""
+        rows = self.conn.execute(_LOCAL + "m.cpf_hash = ? ORDER BY m.rowid DESC", (cpf_hash,))
+        return [_local(r) for r in rows]
+
+    def local_members_of_sale(self, pos_id: str) -> list[LocalMember]:
+        """The shoppers enrolled on POS sale ``pos_id``, oldest first (a retry's first answer)."""
+        rows = self.conn.execute(_LOCAL + "m.pos_id = ? ORDER BY m.rowid", (pos_id,))
+        return [_local(r) for r in rows]
+
+    def _local_member(self, where: str, value: str) -> LocalMember | None:
+        row = self.conn.execute(_LOCAL + where, (value,)).fetchone()
+        return None if row is None else _local(row)
 
     def entries_for_member(self, member_id: str) -> list[LedgerEntry]:
         rows = self.conn.execute("SELECT data FROM ledger WHERE member_id = ?", (member_id,))
@@ -282,6 +355,18 @@ class Journal:
                 (sale_id,),
             )
         ]
+
+
+_LOCAL = (
+    "SELECT m.member_id, m.name, m.cpf_hash, m.card_number, m.pos_id, m.answer, o.state, o.error "
+    "FROM local_members m LEFT JOIN outbox o ON o.seq = m.outbox_seq AND o.event_id = m.event_id "
+    "WHERE "
+)
+
+
+def _local(row: Sequence[Any]) -> LocalMember:
+    rejected = (row[7] or "rejected") if row[6] == 2 else None
+    return LocalMember(row[0], row[1], row[2], row[3], row[4], orjson.loads(row[5]), rejected)
 
 
 @dataclass(frozen=True)

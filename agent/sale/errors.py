@@ -60,3 +60,17 @@ class UnknownSku(SaleError):
             f"{en}; check the code or update the catalogue at head office",
             f"{pt}; confira o código ou atualize o catálogo na central",
         )
+
+
+class EnrolmentRefused(SaleError):
+    """A shopper the till cannot enrol: ``code`` says why (``consent_required``,
+    ``already_member``, ``card_taken``, ``not_a_card``, ``cpf_check_unavailable``).
+
+    Messages never carry a whole CPF or card number (they end up in logs and on screens).
+    """
+
+    code = "enrolment_refused"
+
+    def __init__(self, code: str, message_en: str, message_pt: str) -> None:
+        super().__init__(message_en, message_pt)
+        self.code = code

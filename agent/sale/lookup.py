@@ -1,4 +1,5 @@
-"""Who is this shopper? A scan or a typed CPF, checked offline, looked up in the cache."""
+"""Who is this shopper? A scan or a typed CPF, checked offline, looked up in the cache, then
+among the shoppers enrolled at this till whose record the cache does not hold yet."""
 
 from __future__ import annotations
 
@@ -14,16 +15,23 @@ from loyalty.identification import (
 )
 
 from ..cache import CachedMember, CacheLookups
+from ..journal import Journal, LocalMember
 from .errors import MemberNotFound
 from .state import SaleSettings
 
 
 def find_member(
-    raw: str | Identification, settings: SaleSettings, lookups: CacheLookups, now: datetime
+    raw: str | Identification,
+    settings: SaleSettings,
+    lookups: CacheLookups,
+    now: datetime,
+    local: Journal | None = None,
 ) -> tuple[CachedMember, str | None]:
     """The member ``raw`` names, and the card read (if it was a card).
 
     ``raw`` is what the POS passed, or a read the agent's own scanner already identified.
+    The cache answers first; ``local`` (the journal) then knows the shoppers enrolled at this
+    till (by card, CPF hash or id) until the cache holds the server's copy.
 
     :raises IdentificationError: garbage, a wrong check digit, a forged or expired QR.
     :raises MemberNotFound: a valid code of no member here, a blocked card, an inactive member.
@@ -32,10 +40,16 @@ def find_member(
     card: str | None = None
     if isinstance(read, CardRead):
         member = lookups.member_by_card(read.code)
+        number = read.code
         if member is None and read.symbology != "ean13":
             # A Code 128 card may be filed under the member's EAN-13 number.
             number = card_number(read.member_number, settings.identification.card_prefix)
             member = lookups.member_by_card(number)
+        if member is None and local is not None:
+            found = local.local_member_by_card(read.code)
+            if found is None and number != read.code:
+                found = local.local_member_by_card(number)
+            member = _local(lookups, found)
         card = read.code
         if member is not None and member.card_status not in (None, "active"):
             raise MemberNotFound(
@@ -48,7 +62,10 @@ def find_member(
                 "CPF lookup is not configured at this till (identification.cpf_hash_secret_file)",
                 "busca por CPF não configurada neste caixa",
             )
-        member = lookups.member_by_cpf_hash(cpf_hash(read.cpf, settings.cpf_secret))
+        digest = cpf_hash(read.cpf, settings.cpf_secret)
+        member = lookups.member_by_cpf_hash(digest)
+        if member is None and local is not None:
+            member = _local(lookups, *local.local_members_by_cpf_hash(digest))
     else:
         # The phone QR carries the member number printed on the member's EAN-13 card (the
         # portal mints it so); members made online also have that number as their id.
@@ -59,6 +76,12 @@ def find_member(
         member = (lookups.member_by_card(number) if number else None) or lookups.member_by_id(
             str(read.member_id)
         )
+        if member is None and local is not None:
+            member = _local(
+                lookups,
+                (local.local_member_by_card(number) if number else None)
+                or local.local_member_by_id(str(read.member_id)),
+            )
     if member is None:
         raise MemberNotFound(
             f"no member with this {read.kind} (not enrolled, or not yet synced to this till)",
@@ -69,3 +92,35 @@ def find_member(
             f"member {member.member_id} is not active", f"cliente {member.member_id} inativo"
         )
     return member, card
+
+
+def as_cached(m: LocalMember) -> CachedMember:
+    """A shopper enrolled here, as the sale flow sees a member (no segments, no tier yet).
+
+    :raises MemberNotFound: head office refused the enrolment (e.g. the CPF belongs to a member
+        enrolled elsewhere meanwhile): the till stops earning for a record the server lacks.
+    """
+    if m.rejected is not None:
+        reason = m.rejected.split(":", 1)[0]
+        raise MemberNotFound(
+            f"head office refused the enrolment of member {m.member_id} ({reason}): identify "
+            "the shopper by their other card or CPF, or ask head office",
+            f"a central recusou o cadastro do cliente {m.member_id} ({reason}): identifique o "
+            "cliente pelo outro cartão ou CPF, ou fale com a central",
+        )
+    return CachedMember(m.member_id, m.name, True, "active" if m.card_number else None)
+
+
+def live(lookups: CacheLookups, *found: LocalMember | None) -> LocalMember | None:
+    """The first of ``found`` whose server copy the cache lacks yet, else ``None``: once
+    synced, the cache alone answers (a card replaced, a CPF erased by an account deletion, a
+    member made inactive must not be found through the till's own older record)."""
+    for m in found:
+        if m is not None and lookups.member_by_id(m.member_id) is None:
+            return m
+    return None
+
+
+def _local(lookups: CacheLookups, *found: LocalMember | None) -> CachedMember | None:
+    m = live(lookups, *found)
+    return None if m is None else as_cached(m)

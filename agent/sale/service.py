@@ -1,9 +1,11 @@
 """The per-terminal sale state machine, as a plain Python API for the POS plugins.
 
 States per POS sale id: *open* (identified and/or priced) → *recorded* (finalised), or gone
-(cancelled). Every call is idempotent by the POS's ids: identifying or pricing again replaces
-what was there; a tender call sets the tender (it does not add); finalising a sale already
-recorded returns the first answer, read back from the journal, even after a restart.
+(cancelled); a shopper may also join the club on a sale (:meth:`SaleService.enrol`). Every
+call is idempotent by the POS's ids: identifying or pricing again replaces what was there; a
+tender call sets the tender (it does not add); finalising a sale already recorded returns the
+first answer, read back from the journal, even after a restart; an enrolment retried on the
+same sale returns the first one.
 
 Nothing here touches the network (DESIGN.md invariant 3): members, rules, vouchers and
 balances come from the cache; the sale, its ledger entries and its outbox events go to the
@@ -43,6 +45,7 @@ from ..cache import CachedMember, CacheLookups, Rules
 from ..journal import Journal, Write
 from . import build
 from .catalogue import check_basket
+from .enrol import prepare as prepare_enrolment
 from .errors import BadRequest, NoSuchSale, SaleStateError, TenderRefused
 from .ledger import LedgerMemo
 from .lookup import find_member
@@ -99,18 +102,62 @@ class SaleService:
             if raw is None:
                 member, card = None, None
             else:
-                member, card = find_member(raw, self.s, self.lookups, self.clock())
-            sale.member, sale.card = member, card
-            sale.points, sale.cashback = 0, Money.zero()
-            if sale.basket:
-                self._reprice(sale)
-            if member is None:
-                return {"pos_sale_id": pos_id, "member": None}
-            return {
-                "pos_sale_id": pos_id,
-                "member": {"id": member.member_id, "name": member.name},
-                "balance": self._balance_view(member.member_id),
-            }
+                member, card = find_member(raw, self.s, self.lookups, self.clock(), self.journal)
+            return self._identified(sale, member, card)
+
+    def _identified(
+        self, sale: OpenSale, member: CachedMember | None, card: str | None
+    ) -> dict[str, Any]:
+        sale.member, sale.card = member, card
+        sale.points, sale.cashback = 0, Money.zero()
+        if sale.basket:
+            self._reprice(sale)
+        if member is None:
+            return {"pos_sale_id": sale.pos_id, "member": None}
+        return {
+            "pos_sale_id": sale.pos_id,
+            "member": {"id": member.member_id, "name": member.name},
+            "balance": self._balance_view(member.member_id),
+        }
+
+    # -- enrol ---------------------------------------------------------------------------
+
+    def enrol(self, pos_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        """A shopper joins the club at the till (offline too) and is identified on ``pos_id``.
+
+        ``data``: name, consent_terms (must be true), consent_marketing, cpf, phone, email,
+        birth_date, card_number (a pre-printed card handed over); see :mod:`agent.sale.enrol`.
+        The enrolment is on disk before the answer; an open (or new) sale is identified with
+        the new member so it earns; a sale already recorded is left as it is
+        (``identified: false``). A retry (same ``pos_id``, same CPF or card) returns the first
+        enrolment. :raises EnrolmentRefused, IdentificationError, BadRequest: nothing changed.
+        """
+        with self.lock, self.journal.lock:
+            saved = self.journal.counters.snapshot()
+            try:
+                done = prepare_enrolment(
+                    self.s,
+                    self.lookups,
+                    self.journal,
+                    self.journal.counters,
+                    self.clock(),
+                    pos_id,
+                    data,
+                )
+                if done.write is not None:
+                    self.journal.record(done.write)
+            except BaseException:
+                self.journal.counters.restore(saved)
+                raise
+            answer = {"pos_sale_id": pos_id} | done.answer
+            if pos_id not in self.open and self.journal.sale_answer(pos_id) is not None:
+                return answer | {
+                    "identified": False,
+                    "member": {"id": done.member.member_id, "name": done.member.name},
+                    "balance": self._balance_view(done.member.member_id),
+                }
+            sale = self._sale(pos_id, create=True)
+            return answer | {"identified": True} | self._identified(sale, done.member, done.card)
 
     # -- price ---------------------------------------------------------------------------
 

@@ -33,6 +33,11 @@ class FakePort:
         self.sales.setdefault(pos_id, {})["member"] = raw
         return {"pos_sale_id": pos_id, "member": None if raw is None else {"id": "m1"}}
 
+    def enrol(self, pos_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        self._log("enrol", pos_id, dict(data))
+        self.sales.setdefault(pos_id, {})["member"] = "m-new"
+        return {"pos_sale_id": pos_id, "status": "enrolled", "member_id": "m-new"}
+
     def price(self, pos_id: str, lines: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         self._log("price", pos_id, tuple(lines))
         out, total, discount = [], Decimal(0), Decimal(0)

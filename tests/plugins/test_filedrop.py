@@ -56,7 +56,8 @@ def test_request_gets_one_response_and_is_archived(plugin: FiledropPlugin, port:
     assert answer["ok"] is True
     assert answer["request_id"] == "0001"
     assert answer["result"]["total"] == "2.00"
-    assert (folder / "processed" / "0001.json").exists()
+    # the request moves to processed/ just after its answer is written: wait for it
+    _wait_for(folder / "processed" / "0001.json")
     assert list((folder / "requests").iterdir()) == []
     assert list((folder / "responses").glob("*.tmp")) == []
 

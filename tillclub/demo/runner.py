@@ -241,7 +241,7 @@ local_api_port = {self.status_port}
     def offline(self, shift: Shift) -> None:
         assert self.server is not None
         self.server.stop()
-        for sale in (shift.anonymous, shift.cpf_typed, shift.anonymous):
+        for sale in (shift.anonymous, shift.cpf_typed, shift.joins_at_payment):
             sale()
         status = agent_status(f"http://127.0.0.1:{self.status_port}")
         self.progress.say(f"outbox: {status['queue']['depth']} events waiting; server unreachable")
@@ -260,10 +260,23 @@ local_api_port = {self.status_port}
         engine = sa.create_engine(f"sqlite:///{self.folder / 'server.db'}")
         with engine.connect() as conn:
             ids = [r[0] for r in conn.execute(sa.text("SELECT sale_id FROM sales"))]
+            joined = [
+                r[0]
+                for r in conn.execute(
+                    sa.text("SELECT id FROM members WHERE id IN :ids").bindparams(
+                        sa.bindparam("ids", expanding=True)
+                    ),
+                    {"ids": shift.enrolled},
+                )
+            ]
         engine.dispose()
         mine = [a["sale_id"] for a in shift.recorded]
         if sorted(ids) != sorted(mine):
             raise DemoError(f"server has {len(ids)} sales, the till recorded {len(mine)}")
+        if sorted(joined) != sorted(shift.enrolled):
+            raise DemoError(
+                f"server has {len(joined)} of the {len(shift.enrolled)} till enrolments"
+            )
         self.progress.say(f"{len(ids)} sales at the till, {len(ids)} at the server, none twice")
         wait_until(lambda: bool(self.printer and len(self.printer.jobs) >= 1), 30, "a receipt")
 

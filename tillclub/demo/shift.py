@@ -11,7 +11,7 @@ from typing import Any
 import requests
 import serial
 
-from loyalty.identification import load_private_key, mint_qr
+from loyalty.identification import is_valid_cpf, load_private_key, mint_qr
 from plugins.simulated import Product, SimulatedPos
 
 from .seed import DemoChain
@@ -33,6 +33,7 @@ class Shift:
     ) -> None:
         self.chain, self.pos, self.gun, self.qr_key, self.say = chain, pos, gun, qr_key, say
         self.recorded: list[dict[str, Any]] = []
+        self.enrolled: list[str] = []  # member ids of the shoppers who joined at the till
 
     def _finish(self, title: str) -> dict[str, Any]:
         self.say(f"--- {title} ---\n{self.pos.screen()}")
@@ -87,6 +88,17 @@ class Shift:
         _basket(self.chain, self.pos, [("refrigerantes", 3), ("petiscos", 1)])
         return self._finish("Venda sem identificação (leve 3 pague 2 vale para todos)")
 
+    def joins_at_payment(self) -> dict[str, Any]:
+        """A shopper who is no member joins at payment ("CPF na nota? Quer entrar no clube?"),
+        offline in the demo, and earns on this very sale."""
+        self.pos.new_sale()
+        _basket(self.chain, self.pos, [("mercearia", 2), ("laticinios", 2)])
+        cpf = _new_cpf({m.cpf for m in self.chain.members})
+        joined = self.pos.enrol("Cliente Novo da Silva", cpf=cpf, consent_marketing=False)
+        self.enrolled.append(joined["member_id"])
+        self.say(f"joined the club at the till: {joined['member_id']}, CPF {joined['cpf']}")
+        return self._finish("Cliente entra no clube no caixa e já pontua")
+
     def voucher(self) -> dict[str, Any]:
         member = self.chain.members[9]
         self.pos.new_sale()
@@ -118,6 +130,16 @@ class Shift:
             self.pos.sale_id = sale
         self.say(f"partial refund of {answer['sale_id']}: R$ 10,00, rewards reversed pro rata")
         return result
+
+
+def _new_cpf(taken: set[str]) -> str:
+    """A valid CPF no demo member has (the first of a fixed run)."""
+    for base in range(390533447, 390533447 + 1000):
+        for digits in range(100):
+            cpf = f"{base:09d}{digits:02d}"
+            if cpf not in taken and is_valid_cpf(cpf):
+                return cpf
+    raise AssertionError("no free CPF in the demo's range")
 
 
 def agent_status(url: str) -> dict[str, Any]:

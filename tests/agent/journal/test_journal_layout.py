@@ -169,7 +169,13 @@ def test_a_first_layout_journal_is_migrated_and_keeps_everything(tmp_path: Path)
     ]
     (pending,) = Outbox(conn).batch(10)
     assert pending.event_id == "V:LOJA-01:T0001:000000000011"
-    assert journal.counters.snapshot() == {"sale": 8, "entry": 5, "event": 12, "refund": 1}
+    assert journal.counters.snapshot() == {
+        "sale": 8,
+        "entry": 5,
+        "event": 12,
+        "refund": 1,
+        "member": 1,
+    }
     conn.close()
 
     agent = make_agent(tmp_path, CHANGES)  # the agent on the migrated file sells on
