@@ -12,6 +12,7 @@ import logging
 import signal
 import threading
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +168,39 @@ def status(config_path: Path, as_json: bool) -> None:
     click.echo(json.dumps(report, indent=2) if as_json else format_status(report))
 
 
+@click.command("shift-report")
+@config_option
+@click.option("--day", type=click.DateTime(["%Y-%m-%d"]), help="Store day (default: today).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--lang", default="pt-BR", show_default=True, help="pt-BR or en.")
+def shift_report_command(config_path: Path, day: datetime | None, as_json: bool, lang: str) -> None:
+    """The day's club figures at this till: member sales, discounts, points, cashback,
+    vouchers, raffle numbers, refunds (from the journal: works offline)."""
+    from zoneinfo import ZoneInfo
+
+    from agent.journal import connect_journal
+    from agent.service import read_credential
+    from agent.shift import format_report, shift_report
+
+    config = _config(config_path)
+    if not Path(config.storage.journal_path).exists():
+        raise click.ClickException(f"no journal at {config.storage.journal_path}: never run?")
+    zone = ZoneInfo(config.terminal.timezone)
+    the_day = day.date() if day is not None else datetime.now(zone).date()
+    try:
+        terminal = read_credential(config.server.credential_file).terminal_id
+    except LoyaltyError:
+        terminal = "-"
+    journal = connect_journal(config.storage.journal_path)
+    try:
+        report = shift_report(
+            journal, config.terminal.store, terminal, config.terminal.timezone, the_day
+        )
+    finally:
+        journal.close()
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else format_report(report, lang))
+
+
 def _live(port: int) -> dict[str, Any] | None:
     if not port:
         return None
@@ -178,4 +212,4 @@ def _live(port: int) -> dict[str, Any] | None:
         return None
 
 
-COMMANDS = (register, run, status)
+COMMANDS = (register, run, status, shift_report_command)

@@ -20,10 +20,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
 
 from loyalty.identification import IdentificationConfig, load_public_key
 from loyalty.money import Money
@@ -302,6 +303,23 @@ class Agent:
             report["warnings"].append(self.rules.error)
         return report
 
+    def shift_report(self, day: str | None = None) -> dict[str, Any]:
+        """The club figures of ``day`` (ISO date; default today in the store's time zone).
+
+        :raises ValueError: ``day`` is not an ISO date.
+        """
+        from zoneinfo import ZoneInfo
+
+        from .shift import shift_report
+
+        tz = self.config.terminal.timezone
+        the_day = date.fromisoformat(day) if day else self.clock().astimezone(ZoneInfo(tz)).date()
+        with self._status_lock:
+            report = shift_report(
+                self._status_conn, self.config.terminal.store, self.terminal_id, tz, the_day
+            )
+        return report.to_dict()
+
     @property
     def running(self) -> bool:
         return self.worker._thread is not None and self.worker._thread.is_alive()
@@ -371,14 +389,23 @@ class Agent:
 
 
 def serve_status(agent: Agent, port: int) -> ThreadingHTTPServer:
-    """The local JSON API on 127.0.0.1 (never another interface): ``GET /status``."""
+    """The local JSON API on 127.0.0.1 (never another interface): ``GET /status`` and
+    ``GET /shift[?day=YYYY-MM-DD]`` (the day's club figures, :mod:`agent.shift`)."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            if self.path.rstrip("/") != "/status":
+            url = urlsplit(self.path)
+            route = url.path.rstrip("/")
+            if route == "/status":
+                self._send(200, agent.status())
+            elif route == "/shift":
+                day = parse_qs(url.query).get("day", [None])[0]
+                try:
+                    self._send(200, agent.shift_report(day))
+                except ValueError:
+                    self._send(400, {"error": f"day must be YYYY-MM-DD, got {day!r}"})
+            else:
                 self._send(404, {"error": "not found"})
-                return
-            self._send(200, agent.status())
 
         def _send(self, code: int, body: dict[str, Any]) -> None:
             data = json.dumps(body).encode()

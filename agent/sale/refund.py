@@ -131,6 +131,7 @@ def refund_sale_write(
         "status": "recorded",
         "refund_id": refund_id,
         "sale_id": sale_id,
+        "occurred_at": at.isoformat(),
         "amount": f"{value.amount:f}",
         "refunded_total": f"{new_state.refunded.amount:f}",
         "raffle_tickets_voided": [
