@@ -20,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent.config import load_config  # noqa: E402
+from agent.journal import Outbox  # noqa: E402
 from agent.service import Agent, settle_heap  # noqa: E402
 from loyalty.identification import card_number  # noqa: E402
 from tests.agent.sale.world import (  # noqa: E402
@@ -158,7 +159,7 @@ def main() -> None:
         code = [x - c * 1000 for x, c in zip(empty, COMMITS, strict=True)]
         commits = [c * 1000 for c in COMMITS]
         backlog(agent, BACKLOG)
-        depth = agent.status()["queue"]["depth"]
+        depth = Outbox(agent.journal_conn).depth()  # rows put in behind the agent's count
         sales(agent, "warm-full", 200)
         full = [x * 1000 for x in sales(agent, "b", SALES, floor_full)]
         agent.close()
