@@ -120,28 +120,26 @@ class ScheduleForm(Form):
     active = BooleanField("Active")
 
 
-class ImportForm(Form):
-    campaign_id = StringField(
-        "Campaign id",
+def id_field(label: str) -> StringField:
+    """An id head office types (campaign, raffle): what URLs and the sync feed carry."""
+    return StringField(
+        label,
         validators=[
             Required(),
             Length(max=64),
             Regexp(r"^[A-Za-z0-9_.-]+$", message="Only A-Z, 0-9, '.', '-' and '_'."),
         ],
     )
+
+
+class ImportForm(Form):
+    campaign_id = id_field("Campaign id")
     name = StringField("Campaign name", validators=[Required(), Length(max=200)])
     document = TextAreaField("Campaign file (JSON)", validators=[Required()])
 
 
 class NewCampaignForm(Form):
-    campaign_id = StringField(
-        "Campaign id",
-        validators=[
-            Required(),
-            Length(max=64),
-            Regexp(r"^[A-Za-z0-9_.-]+$", message="Only A-Z, 0-9, '.', '-' and '_'."),
-        ],
-    )
+    campaign_id = id_field("Campaign id")
     name = StringField("Campaign name", validators=[Required(), Length(max=200)])
     stores = StringField(
         "Stores (comma separated; empty for all)", validators=[Optional(), Length(max=500)]
@@ -170,14 +168,7 @@ class UserForm(Form):
 
 
 class RaffleForm(Form):
-    raffle_id = StringField(
-        "Raffle id",
-        validators=[
-            Required(),
-            Length(max=64),
-            Regexp(r"^[A-Za-z0-9_.-]+$", message="Only A-Z, 0-9, '.', '-' and '_'."),
-        ],
-    )
+    raffle_id = id_field("Raffle id")
     name = StringField("Raffle name", validators=[Required(), Length(max=200)])
     authorisation = StringField(
         "SPA/MF authorisation certificate number", validators=[Required(), Length(max=64)]
