@@ -142,10 +142,20 @@ def check_against_db(s: Session, todo: list[Pending], result: BatchResult) -> li
             elif isinstance(e, MemberEnrolled):
                 if e.member_id in members_taken:
                     raise Reject("duplicate_member", f"member id {e.member_id!r} exists already")
+                # Name the till's member id (opaque, no personal data): its sales are applied
+                # under it, and head office moves their points to the real member by hand.
                 if p.cpf_hash is not None and p.cpf_hash in cpfs_taken:
-                    raise Reject("cpf_already_enrolled", "this CPF belongs to an enrolled member")
+                    raise Reject(
+                        "cpf_already_enrolled",
+                        f"this CPF belongs to an enrolled member; member id {e.member_id!r} "
+                        "of this till's enrolment was not created",
+                    )
                 if e.card_number is not None and e.card_number in cards_taken:
-                    raise Reject("card_taken", "this card number belongs to another member")
+                    raise Reject(
+                        "card_taken",
+                        f"this card number belongs to another member; member id "
+                        f"{e.member_id!r} of this till's enrolment was not created",
+                    )
                 members_taken.add(e.member_id)
                 if p.cpf_hash:
                     cpfs_taken.add(p.cpf_hash)

@@ -127,6 +127,7 @@ def test_a_cpf_enrolled_elsewhere_meanwhile_parks_the_till_enrolment(tmp_path: P
                 assert s.get(Card, CARD) is None
                 (rejected,) = s.scalars(select(RejectedEvent))
                 assert rejected.code == "cpf_already_enrolled"
+                assert "member id '77'" in rejected.message  # shown on Sync issues
                 # the sale is applied, under an id no member has: its points reach nobody
                 assert s.scalar(select(Sale.member_id)) == "77"
             assert server_points(srv.app, "77") == 20

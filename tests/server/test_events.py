@@ -225,7 +225,10 @@ def test_enrolment_stores_the_cpf_encrypted_and_syncs_only_its_hash(app: Flask, 
         "replaced_by": None,
     }
     again = dict(event, event_id="V:again", member_id="M-OTHER", card_number=None)
-    assert till.push([again])["rejected"][0]["code"] == "cpf_already_enrolled"
+    (refused,) = till.push([again])["rejected"]
+    assert refused["code"] == "cpf_already_enrolled"
+    assert "member id 'M-OTHER'" in refused["message"]  # head office knows whose sales to move
+    assert CPF not in refused["message"]
 
 
 def test_refund_reverses_points(till: Till) -> None:
