@@ -6,6 +6,7 @@ from __future__ import annotations
 from .db import connect_cache as connect_cache
 from .db import connect_reader as connect_reader
 from .lookups import CachedMember as CachedMember
+from .lookups import CachedOffer as CachedOffer
 from .lookups import CachedProduct as CachedProduct
 from .lookups import CacheLookups as CacheLookups
 from .rules import Rules as Rules

@@ -41,7 +41,7 @@ from loyalty.rewards import (
     redeem_voucher,
 )
 
-from ..cache import CachedMember, CacheLookups, Rules
+from ..cache import CachedMember, CachedOffer, CacheLookups, Rules
 from ..journal import Journal, Write
 from . import build
 from .catalogue import check_basket
@@ -188,7 +188,8 @@ class SaleService:
 
     def _reprice(self, sale: OpenSale) -> dict[str, Any]:
         sale.at = self.clock()
-        sale.context = self._context(sale.member)
+        offers = self.lookups.offers_for_member(sale.member.member_id) if sale.member else []
+        sale.context = self._context(sale.member, offers)
         apps = [VoucherApplication(**v.pricing_fields()) for v in sale.vouchers]  # type: ignore[arg-type]
         sale.result = price(
             self.rules.ruleset,
@@ -197,13 +198,15 @@ class SaleService:
             self.s.store_id,
             sale.at,
             vouchers=apps,
+            personal=self.rules.personal([o.data for o in offers]),
         )
         return self._quote(sale)
 
-    def _context(self, member: CachedMember | None) -> MemberContext | None:
+    def _context(
+        self, member: CachedMember | None, offers: Sequence[CachedOffer]
+    ) -> MemberContext | None:
         if member is None:
             return None
-        offers = self.lookups.offers_for_member(member.member_id)
         return MemberContext(
             id=member.member_id,
             tier=member.tier,

@@ -20,6 +20,8 @@ from .errors import PricingError as PricingError
 from .index import RuleSet as RuleSet
 from .index import compile_rules as compile_rules
 from .json_io import result_to_json as result_to_json
+from .offers import offer_rule as offer_rule
+from .offers import personal_ruleset as personal_ruleset
 from .result import Explanation as Explanation
 from .result import LineResult as LineResult
 from .result import PricingResult as PricingResult

@@ -7,7 +7,8 @@ server, so both get the same answer to the cent. Nothing here reads the clock: `
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import ChainMap
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,7 @@ from .basket import BasketLine, MemberContext, normalize_codes
 from .earning import earn
 from .eligibility import live
 from .errors import PricingError
-from .index import RuleSet, StoreIndex
+from .index import Head, RuleSet, StoreIndex
 from .promotions import PLANNERS
 from .result import AppliedRule, Explanation, LineResult, PricingResult, Rewards, VoucherOutcome
 from .rules import BasketAmountOff, BasketPercentOff, MemberPrice, Rule, Stage
@@ -36,10 +37,13 @@ def price(
     *,
     vouchers: Sequence[VoucherApplication] = (),
     coupons: Iterable[str] = (),
+    personal: RuleSet | None = None,
 ) -> PricingResult:
     """Price ``basket`` for ``member`` (``None``: anonymous) in ``store_id`` at ``at``.
 
     :param ruleset: from :func:`compile_rules`; build it once and reuse it.
+    :param personal: the member's personal offers (:func:`personal_ruleset`), evaluated with
+        the chain's rules, after them within each stage; rule ids must not repeat the chain's.
     :param at: the sale time, time-zone aware; rules' windows are read in the store's zone.
     :param vouchers: validated vouchers to apply after the basket promotions, in this order.
     :param coupons: codes presented at the till, in addition to ``member.coupons``.
@@ -68,6 +72,8 @@ def price(
             group += 1
         ls.group = group
     found = _candidates(ruleset.index_for(store_id), order, member, codes, at, local)
+    if personal is not None:
+        found += _candidates(personal.index_for(store_id), order, member, codes, at, local)
     stages: dict[Stage, list[RuleLines]] = {stage: [] for stage in Stage}
     for rule, lines in found:
         stages[rule.stage].append((rule, lines))
@@ -77,7 +83,8 @@ def price(
     _basket_promotions(stages[Stage.BASKET], order, applied)
     outcomes = _vouchers(vouchers, order)
     rewards = earn(stages[Stage.EARNING]) if member is not None else earn([])
-    return _result(ruleset, order, applied, vouchers, outcomes, rewards, store_id, member)
+    heads = ruleset.heads if personal is None else ChainMap(ruleset.heads, personal.heads)
+    return _result(heads, order, applied, vouchers, outcomes, rewards, store_id, member)
 
 
 def _sort_key(ls: LineState) -> tuple[object, ...]:
@@ -278,7 +285,7 @@ def _vouchers(
 
 
 def _result(
-    ruleset: RuleSet,
+    heads: Mapping[str, Head],
     order: list[LineState],
     applied: dict[str, int],
     vouchers: Sequence[VoucherApplication],
@@ -287,7 +294,6 @@ def _result(
     store_id: str | None,
     member: MemberContext | None,
 ) -> PricingResult:
-    heads = ruleset.heads
     names = {v.voucher_id: v.name for v in vouchers}
     by_pos: list[LineState] = [order[0]] * len(order) if order else []
     for ls in order:

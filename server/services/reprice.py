@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -22,7 +22,7 @@ from loyalty.events import SaleRecorded
 from loyalty.money import Money
 from loyalty.rewards.ledger import Currency, EntryKind
 
-from ..models import Campaign
+from ..models import Campaign, MemberOffer
 from ..models.sales import RepriceStatus
 
 log = logging.getLogger("tillclub.server.reprice")
@@ -42,6 +42,7 @@ class Reprice:
 
 Repricer = Callable[[SaleRecorded], Reprice]
 VoucherLoader = Callable[[Sequence[str]], list[Any]]
+OfferLoader = Callable[[str], list[dict[str, Any]]]
 
 
 def _engine() -> tuple[Callable[..., Any], Callable[..., Any]] | None:
@@ -50,6 +51,34 @@ def _engine() -> tuple[Callable[..., Any], Callable[..., Any]] | None:
     except ImportError:  # a build without the pricing engine: sales stay not_checked
         return None
     return compile_rules, price
+
+
+Offers = dict[str, list[dict[str, Any]]]
+
+
+def offers_by_member(session: Session, member_ids: Iterable[str]) -> Offers:
+    """The active personal offers of ``member_ids`` in their wire form (as tills get them),
+    in one query for a whole push."""
+    wanted = sorted(set(member_ids))
+    found: Offers = {}
+    if not wanted:
+        return found
+    rows = session.scalars(
+        select(MemberOffer).where(MemberOffer.member_id.in_(wanted), MemberOffer.active.is_(True))
+    )
+    for o in rows:
+        found.setdefault(o.member_id, []).append(
+            {
+                "id": o.id,
+                "member_id": o.member_id,
+                "rule": o.rule,
+                "requires_activation": o.requires_activation,
+                "starts_at": None if o.starts_at is None else o.starts_at.isoformat(),
+                "ends_at": None if o.ends_at is None else o.ends_at.isoformat(),
+                "active": o.active,
+            }
+        )
+    return found
 
 
 class CampaignCache:
@@ -61,8 +90,14 @@ class CampaignCache:
         self._documents: list[tuple[list[str] | None, dict[str, Any]]] = []
         self._compiled: dict[str, Any] = {}
 
-    def repricer(self, session: Session, vouchers: VoucherLoader) -> Repricer:
-        """A re-pricing function for one push, with the campaigns as of now."""
+    def repricer(
+        self, session: Session, vouchers: VoucherLoader, offers: OfferLoader | None = None
+    ) -> Repricer:
+        """A re-pricing function for one push, with the campaigns as of now.
+
+        :param offers: a member's personal offers (wire form), priced beside the campaigns
+            as the till does (``None``: campaigns only).
+        """
         engine = _engine()
         if engine is None:
             return lambda sale: Reprice(
@@ -99,7 +134,17 @@ class CampaignCache:
             try:
                 applications = vouchers(sale.voucher_codes) if sale.voucher_codes else []
                 ruleset = ruleset_for(sale.header.store_id)
-                return compare(sale, price(ruleset, *_inputs(sale), vouchers=applications))
+                personal = None
+                if offers is not None and sale.member_id is not None:
+                    from loyalty.pricing import personal_ruleset
+
+                    personal = personal_ruleset(
+                        offers(sale.member_id),
+                        ruleset.timezone_for(sale.header.store_id),
+                        ruleset.by_id,
+                    )
+                result = price(ruleset, *_inputs(sale), vouchers=applications, personal=personal)
+                return compare(sale, result)
             except (LoyaltyError, TypeError, ValueError) as exc:
                 log.warning(
                     "re-pricing failed",
