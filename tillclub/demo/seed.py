@@ -11,7 +11,15 @@ from flask import Flask
 
 from loyalty.rewards import make_voucher_code
 
-from .seed_data import STORES, DemoMember, DemoProduct, campaign, catalogue, members
+from .seed_data import (
+    STORES,
+    DemoMember,
+    DemoProduct,
+    campaign,
+    catalogue,
+    members,
+    personal_offer,
+)
 
 DEMO_RAFFLE = "natal-2026"  # the raffle the demo till numbers tickets for
 ADMIN_EMAIL = "admin@demo.tillclub.local"
@@ -63,14 +71,14 @@ def seed(app: Flask, now: dt.datetime) -> DemoChain:
             birth_date=dt.date(1980 + person.number % 25, 1 + person.number % 12, 1),
             consent_marketing=person.number % 3 == 0, actor="demo",
         )  # fmt: skip
-    doc = campaign(products, offer_member.member_id)
+    doc = campaign(products)
     put_campaign(uow(), "demo-2026", "Campanha demo", doc, [s for s, _ in STORES], actor="demo")
-    offer_rule = next(r for r in doc["rules"] if r["id"].startswith("oferta-cafe-"))
+    offer_id = f"oferta-cafe-{offer_member.member_id}"
     add_offer(
-        uow(), offer_rule["id"], offer_member.member_id, "Café com 30% off só para você",
-        offer_rule, requires_activation=True, actor="demo",
+        uow(), offer_id, offer_member.member_id, "Café com 30% off só para você",
+        personal_offer(products), requires_activation=True, actor="demo",
     )  # fmt: skip
-    activate_offer(uow(), offer_rule["id"], "portal")
+    activate_offer(uow(), offer_id, "portal")
     code = make_voucher_code(secrets.token_bytes(8))
     add_voucher(
         uow(), "demo-voucher-10", code, amount=Decimal("10.00"), valid_from=now - dt.timedelta(1),

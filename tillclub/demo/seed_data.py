@@ -122,7 +122,15 @@ def members(seed: int = 11, count: int = 1000) -> list[DemoMember]:
     return out
 
 
-def campaign(products: list[DemoProduct], personal_member: str) -> dict[str, Any]:
+def personal_offer(products: list[DemoProduct]) -> dict[str, Any]:
+    """One member's offer (30 % off coffee): a rule of its own, in no campaign."""
+    coffee = next(p for p in products if p.name.startswith("Café"))
+    offer_price = f"{(coffee.price * Decimal('0.7')).quantize(Decimal('0.01')):f}"
+    return {"id": "oferta-cafe", "kind": "member_price", "name": "Sua oferta",
+            "sku": coffee.sku, "price": offer_price}  # fmt: skip
+
+
+def campaign(products: list[DemoProduct]) -> dict[str, Any]:
     """The chain's live campaign file: every kind the demo shows at the till."""
     by_category: dict[str, list[DemoProduct]] = {}
     for p in products:
@@ -136,17 +144,12 @@ def campaign(products: list[DemoProduct], personal_member: str) -> dict[str, Any
         }
         for p in club
     ]  # fmt: skip
-    coffee = next(p for p in products if p.name.startswith("Café"))
-    offer_price = f"{(coffee.price * Decimal('0.7')).quantize(Decimal('0.01')):f}"
     rules += [
         {"id": "refri-leve3pague2", "kind": "take_pay", "name": "Leve 3 Pague 2",
          "take": 3, "pay": 2, "applies_to": {"categories": ["refrigerantes"]}},
         {"id": "clube-5pct-100", "kind": "basket_percent_off",
          "name": "Clube: 5% nas compras acima de R$ 100", "percent": "5",
          "min_subtotal": "100.00", "audience": {"members_only": True}},
-        {"id": f"oferta-cafe-{personal_member}", "kind": "member_price", "name": "Sua oferta",
-         "sku": coffee.sku, "price": offer_price,
-         "audience": {"member_ids": [personal_member]}, "requires_activation": True},
         {"id": "pontos-1-por-real", "kind": "points", "name": "1 ponto por real",
          "per_amount": "1.00", "points": 1, "audience": {"members_only": True},
          "exclude": {"categories": ["cervejas"]}},
