@@ -87,3 +87,6 @@ class Refund(Base):
     lines: Mapped[list[Any]]
     reason: Mapped[str | None] = mapped_column(String(200))
     recorded_at: Mapped[dt.datetime]
+    # Voucher ids the full refund gave back (None: none, or recorded before 0006): a use of
+    # one of them arriving after the refund is restored on arrival.
+    restored_vouchers: Mapped[list[Any] | None]

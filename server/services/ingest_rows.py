@@ -74,6 +74,7 @@ def write(
         insert_rows(s, _TABLES[name], rows[name], ignore=name == "ledger_entries")
     vouchers.update(r["voucher_id"] for r in rows["voucher_uses"])
     vouchers.update(restore_voucher_uses(s, [p.event for p in mine], now))
+    vouchers.update(restore_late_uses(s, rows["voucher_uses"], now))
     # Voids go to raffle_voids first: a refund may arrive before its sale (reordered pushes).
     voids = [
         {"ticket_id": t.ticket_id, "refund_id": p.event.refund_id, "sale_id": p.event.sale_id}
@@ -121,6 +122,34 @@ def restore_voucher_uses(s: Session, events: list[Any], now: dt.datetime) -> set
                 update(VoucherUseRow).where(*where).values(restored_at=now, restored_by=e.refund_id)
             )
             touched |= hit
+    return touched
+
+
+def restore_late_uses(s: Session, uses: list[dict[str, Any]], now: dt.datetime) -> set[str]:
+    """Restore uses just inserted whose sale a full refund already gave them back for (the
+    refund arrived first, e.g. the use was re-sent after a rejection); the voucher ids."""
+    if not uses:
+        return set()
+    sales = {u["sale_id"] for u in uses}
+    given_back: dict[tuple[str, str], str] = {}
+    for refund_id, sale_id, vouchers in s.execute(
+        select(Refund.refund_id, Refund.sale_id, Refund.restored_vouchers).where(
+            Refund.sale_id.in_(sales), Refund.restored_vouchers.is_not(None)
+        )
+    ):
+        for voucher_id in vouchers or ():
+            given_back.setdefault((sale_id, voucher_id), refund_id)
+    touched: set[str] = set()
+    for u in uses:
+        refund_id = given_back.get((u["sale_id"], u["voucher_id"]))
+        if refund_id is None:
+            continue
+        s.execute(
+            update(VoucherUseRow)
+            .where(VoucherUseRow.event_id == u["event_id"], VoucherUseRow.restored_at.is_(None))
+            .values(restored_at=now, restored_by=refund_id)
+        )
+        touched.add(u["voucher_id"])
     return touched
 
 
@@ -226,6 +255,7 @@ def rows_for(
                 "lines": [dict(x) for x in e.lines],
                 "reason": e.reason,
                 "recorded_at": now,
+                "restored_vouchers": list(e.restored_vouchers) or None,
             }
         )
     elif isinstance(e, VoucherUsed):

@@ -164,3 +164,28 @@ def test_the_refund_event_carries_restored_vouchers_only_when_set() -> None:
     new = RefundRecorded(header, "RF-1", "SALE-1", Decimal("5.00"), restored_vouchers=("V1",))
     assert new.to_dict()["restored_vouchers"] == ["V1"]
     assert event_from_dict(new.to_dict()) == new
+
+
+def test_a_use_that_arrives_after_its_full_refund_is_restored_on_arrival(
+    app: Flask, client: FlaskClient, voucher: str
+) -> None:
+    """GIVEN a sale and its full refund applied, the voucher use held back (rejected once and
+    re-sent later) WHEN the use finally arrives THEN it is restored at once: the voucher is
+    valid again, and another till's later use stands without a conflict."""
+    a = enrol_till(app, client, "LOJA-01", "PDV 1")
+    b = enrol_till(app, client, "LOJA-01", "PDV 2")
+    sale, use = _sale_with_voucher(a, T0)
+    refund = _refund(a, sale["sale_id"], "30.00", ["V1"])
+    assert len(a.push([sale, refund])["applied"]) == 2
+    assert a.push([use])["applied"] == [use["event_id"]]
+    accepted, _, [(sale_id, restored_at, restored_by)] = _voucher_state(app)
+    assert accepted == []
+    assert (sale_id, restored_by) == (sale["sale_id"], refund["refund_id"])
+    assert restored_at is not None
+    later, later_use = _sale_with_voucher(b, T0 + dt.timedelta(hours=1))
+    assert b.push([later, later_use])["flags"] == []
+    assert _voucher_state(app)[0] == [later["sale_id"]]
+    with new_session(app) as s:
+        assert s.scalars(select(VoucherConflict)).all() == []
+    assert a.push([use])["applied"] == [use["event_id"]]  # a replay changes nothing
+    assert _voucher_state(app)[0] == [later["sale_id"]]
