@@ -8,8 +8,6 @@ server re-prices every sale equal (no flag). A broken offer never stops a sale.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
@@ -33,6 +31,7 @@ from tests.agent.sale.world import (
     live_server,
     make_agent,
     member_change,
+    wait_for,
     write_config,
 )
 
@@ -43,15 +42,6 @@ COFFEE_RULE = {
     "sku": "CAFE",
     "price": "9.90",
 }
-
-
-def _wait_for(cond: Callable[[], bool], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def _activated(agent: Agent) -> bool:
@@ -75,14 +65,14 @@ def test_e2e_an_offer_needs_no_campaign_and_the_server_agrees(tmp_path: Path) ->
         agent = Agent(load_config(write_config(tmp_path, srv.url)))
         agent.start()
         try:
-            _wait_for(lambda: len(agent.lookups.offers_for_member("M1")) == 1)
+            wait_for(lambda: len(agent.lookups.offers_for_member("M1")) == 1)
             coffee = [line("CAFE", qty="2", price="15.00")]
             agent.sales.identify("a", card(1))
             assert agent.sales.price("a", coffee)["total"] == "30.00"  # not activated yet
             before = agent.sales.finalise("a")["sale_id"]
 
             activate_offer(uow(), "cafe-m1", "portal")
-            _wait_for(lambda: _activated(agent))
+            wait_for(lambda: _activated(agent))
             agent.sales.identify("b", card(1))
             quote = agent.sales.price("b", coffee)
             assert quote["total"] == "19.80"
@@ -92,7 +82,7 @@ def test_e2e_an_offer_needs_no_campaign_and_the_server_agrees(tmp_path: Path) ->
             agent.sales.identify("c", card(2))
             assert agent.sales.price("c", coffee)["total"] == "30.00"  # not M2's offer
             other = agent.sales.finalise("c")["sale_id"]
-            _wait_for(lambda: agent.status()["queue"]["depth"] == 0)
+            wait_for(lambda: agent.status()["queue"]["depth"] == 0)
         finally:
             agent.close()
         with new_session(app) as s:

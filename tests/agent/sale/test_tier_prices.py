@@ -8,8 +8,6 @@ QUEIJO for the ``value:most_valuable`` segment. Ladder: classic from R$ 0, gold 
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -39,6 +37,7 @@ from tests.agent.sale.world import (
     live_server,
     make_agent,
     member_change,
+    wait_for,
     write_config,
 )
 
@@ -98,15 +97,6 @@ def test_the_tier_price_goes_to_the_tier_named_in_the_rule(
     assert anonymous["total"] == "60.00"
     if total == "50.00":
         assert quote["lines"][0]["discounts"][0]["name"] == "Preço Ouro"
-
-
-def _wait_for(cond: Callable[[], bool], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def _history(app: Flask, member_id: str, total: str, n: int) -> None:
@@ -179,8 +169,8 @@ def test_e2e_a_reviewed_gold_member_gets_the_tier_price_and_the_server_agrees(
         agent = Agent(load_config(write_config(tmp_path, srv.url)))
         agent.start()
         try:
-            _wait_for(lambda: agent.rules.rule_count == 3)
-            _wait_for(lambda: _tier(agent, 3) == "classic")  # the snapshot is in
+            wait_for(lambda: agent.rules.rule_count == 3)
+            wait_for(lambda: _tier(agent, 3) == "classic")  # the snapshot is in
             gold, classic = (
                 agent.lookups.member_by_card(card(1)),
                 agent.lookups.member_by_card(card(2)),
@@ -198,7 +188,7 @@ def test_e2e_a_reviewed_gold_member_gets_the_tier_price_and_the_server_agrees(
             agent.sales.identify("c1", card(2))
             assert agent.sales.price("c1", basket)["total"] == "78.00"  # 60 + 18
             classic_sale = agent.sales.finalise("c1")["sale_id"]
-            _wait_for(lambda: agent.status()["queue"]["depth"] == 0)
+            wait_for(lambda: agent.status()["queue"]["depth"] == 0)
             assert _status(app, gold_sale) == (RepriceStatus.MATCH, None)
             assert _status(app, classic_sale) == (RepriceStatus.MATCH, None)
 
@@ -208,11 +198,11 @@ def test_e2e_a_reviewed_gold_member_gets_the_tier_price_and_the_server_agrees(
             agent.sales.cancel("m3a")
             _history(app, "M3", "550.00", 3)
             assert review_tiers(SqlUnitOfWork.for_app(app), utcnow()).promoted == 1
-            _wait_for(lambda: _tier(agent, 3) == "gold")
+            wait_for(lambda: _tier(agent, 3) == "gold")
             agent.sales.identify("m3b", card(3))
             assert agent.sales.price("m3b", basket[:1])["total"] == "50.00"
             promoted_sale = agent.sales.finalise("m3b")["sale_id"]
-            _wait_for(lambda: agent.status()["queue"]["depth"] == 0)
+            wait_for(lambda: agent.status()["queue"]["depth"] == 0)
             assert _status(app, promoted_sale) == (RepriceStatus.MATCH, None)
         finally:
             agent.close()

@@ -9,7 +9,6 @@ VELHO (inactive). Without products in the cache the till prices whatever the POS
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,6 +41,7 @@ from tests.agent.sale.world import (
     make_agent,
     member_change,
     seed_server,
+    wait_for,
     write_config,
 )
 
@@ -175,15 +175,6 @@ def test_without_a_catalogue_the_pos_lines_are_priced_as_sent(tmp_path: Path) ->
         agent.close()
 
 
-def _wait_for(cond: Any, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
-
-
 def test_e2e_products_imported_at_the_server_reach_the_till(tmp_path: Path) -> None:
     """GIVEN products imported at a real server WHEN the agent syncs over HTTP
     THEN the cache holds them, an unknown SKU is refused at the till, and a sale of a known
@@ -200,7 +191,7 @@ def test_e2e_products_imported_at_the_server_reach_the_till(tmp_path: Path) -> N
         agent = Agent(load_config(write_config(tmp_path, srv.url)))
         agent.start()
         try:
-            _wait_for(lambda: agent.lookups.product_by_sku("ARROZ") is not None)
+            wait_for(lambda: agent.lookups.product_by_sku("ARROZ") is not None)
             assert read_meta(agent.cache_conn, "snapshot_done") == "1"
             with pytest.raises(UnknownSku, match="'FEIJAO'"):
                 agent.sales.price("e1", [line("ARROZ", price="24.90"), line("FEIJAO")])
@@ -208,7 +199,7 @@ def test_e2e_products_imported_at_the_server_reach_the_till(tmp_path: Path) -> N
             quote = agent.sales.price("e1", [line("ARROZ", price="24.90")])
             assert quote["lines"][0]["name"] == "Arroz Tio João 5kg"
             agent.sales.finalise("e1")
-            _wait_for(lambda: agent.status()["queue"]["depth"] == 0)
+            wait_for(lambda: agent.status()["queue"]["depth"] == 0)
             with new_session(srv.app) as s:
                 rows = list(s.execute(select(SaleLine.sku, SaleLine.category_id)))
             assert [tuple(r) for r in rows] == [("ARROZ", "mercearia")]
@@ -216,7 +207,7 @@ def test_e2e_products_imported_at_the_server_reach_the_till(tmp_path: Path) -> N
             # A later import arrives by the changes feed, not only the snapshot.
             more = "sku,name,category,brand\nFEIJAO,Feijão Camil 1kg,mercearia,Camil\n"
             import_products(SqlUnitOfWork.for_app(srv.app), parse_products_csv(more.encode()))
-            _wait_for(lambda: agent.lookups.product_by_sku("FEIJAO") is not None)
+            wait_for(lambda: agent.lookups.product_by_sku("FEIJAO") is not None)
             again = agent.sales.price("e2", [line("FEIJAO", price="8.50")])
             assert again["lines"][0]["name"] == "Feijão Camil 1kg"
         finally:

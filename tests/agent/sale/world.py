@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -164,6 +165,16 @@ def make_agent(
     if changes:
         seed_cache(tmp / "cache.sqlite3", changes)
     return Agent(load_config(path), clock or Clock())
+
+
+def wait_for(cond: Callable[[], bool], timeout: float = 20) -> None:
+    """Poll ``cond`` until it holds (a sync to land, a queue to drain); fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
 
 
 # -- a real server on loopback ----------------------------------------------------------------
