@@ -95,7 +95,7 @@ case "$cmd" in
     "$VENV/bin/mypy"
     log "pytest"
     # Two workers (xdist) on the two cores CI has; pass -n 0 to run serially.
-    exec "$VENV/bin/pytest" -p no:cacheprovider -n 2 "$@"
+    exec "$VENV/bin/pytest" -p no:cacheprovider -n 2 --durations=25 "$@"
     ;;
   *)
     sed -n '2,6p' "$0" >&2

@@ -30,7 +30,6 @@ class ErrorCode(enum.Enum):
     RATE_LIMITED = "rate_limited"
     INVALID_ENROLMENT_CODE = "invalid_enrolment_code"
     CURSOR_AHEAD = "cursor_ahead"
-    NOT_READY = "not_ready"
     INTERNAL_ERROR = "internal_error"
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,14 +21,9 @@ from typing import Any
 from agent.service import Credential, write_credential
 from agent.sync import enrol
 from tests.agent.sale.world import enrolment_code, live_server, seed_server, write_config
+from tests.support.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def status(port: int) -> dict[str, Any] | None:

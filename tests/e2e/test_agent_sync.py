@@ -9,7 +9,6 @@ agent shows equal the server's ledger.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -22,15 +21,7 @@ from loyalty.identification import card_number
 from server.db import new_session
 from server.models import LedgerEntryRow, Sale
 from tests.agent.sale.world import enrolment_code, line, live_server, seed_server, write_config
-
-
-def wait_for(cond: Callable[[], bool], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
+from tests.support.waiting import wait_for
 
 
 def register(tmp: Path, url: str, app: object) -> Agent:

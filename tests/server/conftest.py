@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
-import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -24,32 +21,27 @@ from sqlalchemy import text
 from loyalty.rewards.ids import make_entry_id, make_sale_id
 from server import create_app
 from server.db import Base, get_engine
-from server.migrate import upgrade
 from server.models import load_all
 from server.services.terminals import add_store, register_terminal
 from server.services.uow import SqlUnitOfWork
+from tests.support.databases import (
+    PG_ADMIN as PG_ADMIN,
+)
+from tests.support.databases import (
+    create_pg_database as create_pg_database,
+)
+from tests.support.databases import (
+    drop_pg_database as drop_pg_database,
+)
+from tests.support.databases import migrated_database
 
 load_all()
-PG_ADMIN = os.environ.get("TILLCLUB_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 SECRETS = {
     "SECRET_KEY": base64.b64encode(b"s" * 32).decode(),
     "CPF_KEY": base64.b64encode(b"k" * 32).decode(),
     "CPF_HASH_SECRET": base64.b64encode(b"h" * 32).decode(),
 }
 T0 = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
-
-
-def create_pg_database(prefix: str) -> tuple[str, str]:
-    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    return name, f"{base}/{name}"
-
-
-def drop_pg_database(name: str) -> None:
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(
@@ -59,17 +51,8 @@ def drop_pg_database(name: str) -> None:
 def db_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('srv') / 'server.db'}"
-        upgrade(url)
+    with migrated_database(request.param, tmp_path_factory.mktemp("srv"), "tc_server") as url:
         yield url
-        return
-    name, url = create_pg_database("tc_server")
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        drop_pg_database(name)
 
 
 def make_config(db_url: str, **overrides: Any) -> dict[str, Any]:

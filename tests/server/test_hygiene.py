@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from flask.testing import FlaskClient
 from server.errors import ErrorCode
 
 from .conftest import Till, enrol_till
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_unknown_paths_and_methods_answer_json(client: FlaskClient) -> None:
@@ -22,8 +25,23 @@ def test_unknown_paths_and_methods_answer_json(client: FlaskClient) -> None:
 
 
 def test_every_error_code_is_a_documented_enum_value(client: FlaskClient) -> None:
+    """Each code is listed in the protocol guide's error section and served in the OpenAPI
+    document, and each is raised somewhere (an unused code is a promise nobody keeps)."""
     doc = client.get("/api/v1/openapi.json").get_json()
-    assert doc["components"]["schemas"]["ErrorCode"]["enum"] == [c.value for c in ErrorCode]
+    served = doc["components"]["schemas"]["ErrorCode"]["enum"]
+    guide = (ROOT / "docs" / "sync-protocol.md").read_text(encoding="utf-8")
+    errors_section = guide.split("## 5. Errors and limits", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"`([a-z_]+)`", errors_section))
+    source = "\n".join(
+        path.read_text(encoding="utf-8")
+        for path in (ROOT / "server").rglob("*.py")
+        if path.name != "openapi.py"
+    )
+    for code in ErrorCode:
+        assert code.value in served, code
+        assert code.value in documented, f"{code.value} missing from docs/sync-protocol.md §5"
+        assert source.count(f"ErrorCode.{code.name}") >= 1, f"{code.name} is never raised"
+    assert not {c for c in served} - {c.value for c in ErrorCode}
 
 
 def test_bodies_over_the_limit_are_refused(make_app: Callable[..., Flask]) -> None:

@@ -4,7 +4,6 @@ generated requests over real HTTP and fails on any 5xx or response that breaks t
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -12,9 +11,9 @@ import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
-from werkzeug.serving import make_server
 
 from server.api.openapi import STORED, rendered
+from tests.support.live import start_serving
 
 from .conftest import Till
 
@@ -29,14 +28,11 @@ def test_stored_document_is_the_served_one(client: object) -> None:
 
 @pytest.fixture
 def live(app: Flask, till: Till) -> Iterator[tuple[str, Till]]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    served = start_serving(app)
     try:
-        yield f"http://127.0.0.1:{server.server_port}", till
+        yield served.url, till
     finally:
-        server.shutdown()
-        thread.join()
+        served.stop()
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])

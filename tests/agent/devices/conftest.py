@@ -6,10 +6,12 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.support.waiting import wait_for as shared_wait_for
 
 SOCAT = shutil.which("socat") or "/usr/bin/socat"
 
@@ -70,11 +72,6 @@ def socat_pair(tmp_path: Path) -> Iterator[SocatPair]:
     pair.kill()
 
 
-def wait_for(predicate: object, timeout: float = 5.0) -> None:
-    """Poll ``predicate()`` until true; fail the test after ``timeout`` seconds."""
-    assert callable(predicate)
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.01)
+def wait_for(predicate: Callable[[], object], timeout: float = 5.0) -> None:
+    """Device reads are fast: poll every 10 ms, fail after ``timeout`` seconds."""
+    shared_wait_for(predicate, timeout, interval=0.01)

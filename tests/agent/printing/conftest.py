@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from agent.printing.queue import ensure_schema
+from tests.support.net import free_port as free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "printer_templates" / "examples"
@@ -82,14 +83,6 @@ def printer_server() -> Iterator[PrinterServer]:
     server = PrinterServer()
     yield server
     server.close()
-
-
-def free_port() -> int:
-    """A port nothing listens on (connections to it are refused) until a test binds it."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
 
 
 def example(name: str) -> dict[str, Any]:

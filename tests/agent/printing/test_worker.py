@@ -13,19 +13,18 @@ from agent.printing.errors import TemplateError
 from agent.printing.profiles import profile_for
 from agent.printing.queue import PrintQueue, ensure_schema
 from agent.printing.worker import PrinterTarget, PrintWorker, submit
+from tests.support.clock import MovableClock
+from tests.support.net import free_port
 
-from .conftest import PrinterServer, connect, example, free_port
+from .conftest import PrinterServer, connect, example
 
 ESC, GS = b"\x1b", b"\x1d"
 T0 = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)  # in the past: the worker compares with now
 
 
-class Clock:
+class Clock(MovableClock):
     def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
+        super().__init__(T0)
 
 
 def target(port: int, paper: int = 80, **extra: object) -> PrinterTarget:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +15,9 @@ from typing import Any
 from agent.cache import apply_changes, connect_cache
 from agent.config import load_config
 from agent.service import Agent, Credential, write_credential
+from tests.support.clock import MovableClock
+from tests.support.live import start_serving
+from tests.support.waiting import wait_for as wait_for
 
 T0 = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # a Wednesday, 12:00 in São Paulo
 CPF_SECRET = b"h" * 32
@@ -149,12 +151,9 @@ def line(sku: str, qty: str = "1", price: str = "10.00", **kw: Any) -> dict[str,
     return {"sku": sku, "qty": qty, "unit_price": price, **kw}
 
 
-class Clock:
+class Clock(MovableClock):
     def __init__(self, at: datetime = T0) -> None:
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
+        super().__init__(at)
 
 
 def make_agent(
@@ -165,16 +164,6 @@ def make_agent(
     if changes:
         seed_cache(tmp / "cache.sqlite3", changes)
     return Agent(load_config(path), clock or Clock())
-
-
-def wait_for(cond: Callable[[], bool], timeout: float = 20) -> None:
-    """Poll ``cond`` until it holds (a sync to land, a queue to drain); fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 # -- a real server on loopback ----------------------------------------------------------------
@@ -211,7 +200,6 @@ def server_config(db_url: str) -> dict[str, Any]:
 
 @contextmanager
 def live_server(db_path: Path, port: int = 0) -> Iterator[LiveServer]:
-    from werkzeug.serving import make_server
 
     from server import create_app
     from server.migrate import upgrade
@@ -219,10 +207,8 @@ def live_server(db_path: Path, port: int = 0) -> Iterator[LiveServer]:
     url = f"sqlite:///{db_path}"
     upgrade(url)
     app = create_app(server_config(url))
-    http = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    live = LiveServer(app, f"http://127.0.0.1:{http.server_port}", http, thread)
+    served = start_serving(app, port)
+    live = LiveServer(app, served.url, served.http, served.thread)
     try:
         yield live
     finally:

@@ -85,7 +85,17 @@ def test_a_declared_purge_may_delete(app_role: tuple[Flask, str]) -> None:
     with get_engine(app).begin() as conn:
         conn.execute(text(f"SET LOCAL ROLE {role}"))
         conn.execute(text("SET LOCAL tillclub.audit_purge = 'on'"))
-        conn.execute(text("DELETE FROM audit_log WHERE action = 'member.adjust'"))
+        before = conn.execute(
+            text("SELECT count(*) FROM audit_log WHERE action = 'member.adjust'")
+        ).scalar_one()
+        deleted = conn.execute(text("DELETE FROM audit_log WHERE action = 'member.adjust'"))
+        assert before > 0
+        assert deleted.rowcount == before  # the purge really removed the rows
+    with get_engine(app).connect() as conn:
+        left = conn.execute(
+            text("SELECT count(*) FROM audit_log WHERE action = 'member.adjust'")
+        ).scalar_one()
+    assert left == 0
 
 
 def test_downgrade_removes_the_guard(pg: str) -> None:

@@ -12,7 +12,6 @@ on another store. Every main page is opened in pt-BR and in English, and screens
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,13 +19,13 @@ from typing import Any
 import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-from werkzeug.serving import make_server
 
 from loyalty.rewards import make_entry_id, make_sale_id
 from server.migrate import upgrade
 from server.services.admin import add_member
 from server.services.terminals import add_store, register_terminal
 from server.services.uow import SqlUnitOfWork
+from tests.support.live import start_serving
 
 from .conftest import PASSWORD, add_admin, build_app
 
@@ -112,10 +111,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     cipher = app.extensions["tillclub.cpf"]
     add_member(SqlUnitOfWork.for_app(app), cipher, "m1", "Maria da Silva", cpf=CPF)
     add_member(SqlUnitOfWork.for_app(app), cipher, "m2", "João Pereira")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
+    served = start_serving(app)
+    base = served.url
     reg = register_terminal(SqlUnitOfWork.for_app(app), "LOJA-01", "PDV 1", ttl_hours=1)
     term = requests.post(
         base + "/api/v1/terminals/enrol", json={"code": reg.enrolment_code}, timeout=10
@@ -138,8 +135,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     assert len(pushed.json()["applied"]) == 3, pushed.text
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     yield Site(base, term)
-    server.shutdown()
-    thread.join(5)
+    served.stop()
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ its range and the till pulls it through the real sync API.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -19,12 +18,12 @@ from pathlib import Path
 import pytest
 import requests
 from playwright.sync_api import Browser, expect, sync_playwright
-from werkzeug.serving import make_server
 
 from server.migrate import upgrade
 from server.services.admin import add_raffle
 from server.services.terminals import add_store, register_terminal
 from server.services.uow import SqlUnitOfWork
+from tests.support.live import start_serving
 
 from .conftest import PASSWORD, add_admin, build_app
 
@@ -51,18 +50,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[s
         SqlUnitOfWork.for_app(app), "natal", "Natal Premiado", "SPA/MF 04.000123/2026",
         Decimal("50.00"), now - dt.timedelta(days=1), now + dt.timedelta(days=30),
     )  # fmt: skip
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
+    served = start_serving(app)
+    base = served.url
     reg = register_terminal(SqlUnitOfWork.for_app(app), "LOJA-01", "PDV 1", ttl_hours=1)
     term = requests.post(
         base + "/api/v1/terminals/enrol", json={"code": reg.enrolment_code}, timeout=10
     ).json()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     yield base, term
-    server.shutdown()
-    thread.join(5)
+    served.stop()
 
 
 @pytest.fixture(scope="module")

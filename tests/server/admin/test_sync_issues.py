@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import threading
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
@@ -18,7 +17,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
 
 from loyalty.rewards.voucher_codes import format_code, make_voucher_code
 from server.admin.sync_issues import mask_code
@@ -26,6 +24,7 @@ from server.db import get_engine
 from server.migrate import upgrade
 from server.services.admin import add_voucher
 from server.services.uow import SqlUnitOfWork
+from tests.support.live import start_serving
 
 from ..conftest import Till, enrol_till
 from .conftest import PASSWORD, Office, add_admin, add_store, build_app
@@ -379,10 +378,8 @@ def test_in_a_real_browser(tmp_path: Path, lang: str) -> None:
     app.config["TESTING"] = False
     add_admin(app, "ana@hq.example", "admin")
     scene = Scene(app, app.test_client())  # the tills push through the real API
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
+    served = start_serving(app)
+    base = served.url
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH)
@@ -418,6 +415,5 @@ def test_in_a_real_browser(tmp_path: Path, lang: str) -> None:
             assert errors == []
             browser.close()
     finally:
-        server.shutdown()
-        thread.join(5)
+        served.stop()
         get_engine(app).dispose()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
-import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +18,6 @@ from typing import Any
 
 import pytest
 import requests
-from alembic import command
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
@@ -32,21 +30,19 @@ from loyalty.money import Money
 from loyalty.pricing import BasketLine, compile_rules, parse_member, price
 from server import create_app
 from server.db import Base, get_engine
-from server.migrate import alembic_config
 from server.portal import init_app as init_portal
 from server.portal.blueprint import PortalState
 from server.services.terminals import add_store, register_terminal
 from server.services.uow import SqlUnitOfWork
+from tests.support.clock import MovableClock as Clock
+from tests.support.databases import migrated_database
+from tests.support.waiting import wait_for as wait_for
 
-from ..conftest import SECRETS, create_pg_database, drop_pg_database
+from ..conftest import SECRETS
 
 VALID_CPF = "390.533.447-05"
 OTHER_CPF = "111.444.777-35"
 T0 = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
-
-
-def migrate(url: str) -> None:
-    command.upgrade(alembic_config(url), "heads")
 
 
 @pytest.fixture(
@@ -55,24 +51,14 @@ def migrate(url: str) -> None:
 def portal_db(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('portal') / 'server.db'}"
-        migrate(url)
+    with migrated_database(request.param, tmp_path_factory.mktemp("portal"), "tc_portal") as url:
         yield url
-        return
-    name, url = create_pg_database("tc_portal")
-    try:
-        migrate(url)
-        yield url
-    finally:
-        drop_pg_database(name)
 
 
 @pytest.fixture(scope="session")
-def sqlite_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('portal-sqlite') / 'server.db'}"
-    migrate(url)
-    return url
+def sqlite_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with migrated_database("sqlite", tmp_path_factory.mktemp("portal-sqlite")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -87,17 +73,6 @@ def qr_key(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Ed25519Priva
         )
     )
     return path, key
-
-
-class Clock:
-    def __init__(self, at: dt.datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> dt.datetime:
-        return self.at
-
-    def advance(self, **delta: float) -> None:
-        self.at += dt.timedelta(**delta)
 
 
 def empty(app: Flask) -> None:
@@ -383,15 +358,6 @@ def join_online(http: requests.Session, base_url: str) -> None:
     """Ana joins through the real /portal/join form (CSRF token and all)."""
     r = form_post(http, f"{base_url}/portal/join", f"{base_url}/portal/join", ANA_SIGN_UP)
     assert r.status_code == 302, r.text
-
-
-def wait_for(cond: Callable[[], bool], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def agent_for(tmp: Path, app: Flask, url: str, public_pem: bytes) -> Any:
