@@ -12,8 +12,8 @@ from tests.agent.sale.world import T0, Clock, line, make_agent
 
 PROMO = {
     "timezone": "America/Sao_Paulo",
-    "rules": [{"id": "cafe-10", "kind": "percent_off", "name": "Café -10%", "applies_to": {"skus": ["CAFE"]},
-               "percent": "10"}],
+    "rules": [{"id": "cafe-10", "kind": "percent_off", "name": "Café -10%",
+               "applies_to": {"skus": ["CAFE"]}, "percent": "10"}],
 }  # fmt: skip
 
 
@@ -92,7 +92,8 @@ def test_a_campaign_that_does_not_compile_keeps_the_previous_rule_sets() -> None
     bad = scheduled(2, "b", T0 + timedelta(days=1), None, {"rules": [{"id": "x"}]})["data"]
     rules.rebuild([scheduled(1, "a", None, None)["data"], bad])
     assert rules.ruleset is good
-    assert rules.error is not None and "campaigns not applied" in rules.error
+    assert rules.error is not None
+    assert "campaigns not applied" in rules.error
     broken = scheduled(3, "c", None, None)["data"] | {"valid_from": "next month"}
     rules.rebuild([broken])
     assert rules.ruleset is good
@@ -105,8 +106,9 @@ def test_the_store_zone_comes_from_the_campaigns_not_the_terminal_setting() -> N
     doc = {
         "timezone": "America/Sao_Paulo",
         "store_timezones": {"MAO-01": "America/Manaus"},
-        "rules": [{"id": "manha", "kind": "percent_off", "name": "Manhã", "applies_to": {"skus": ["CAFE"]},
-                   "percent": "10", "valid": {"hours": ["08:00", "09:00"]}}],
+        "rules": [{"id": "manha", "kind": "percent_off", "name": "Manhã",
+                   "applies_to": {"skus": ["CAFE"]}, "percent": "10",
+                   "valid": {"hours": ["08:00", "09:00"]}}],
     }  # fmt: skip
     at = T0.replace(hour=12, minute=30)  # 08:30 in Manaus, 09:30 in São Paulo
     for terminal_zone in ("America/Sao_Paulo", "America/Manaus"):

@@ -87,7 +87,7 @@ def test_schedule_start_is_inclusive_and_end_exclusive() -> None:
 def test_a_naive_bound_is_read_in_the_store_zone() -> None:
     """10:00 local in Manaus (UTC−4) is 14:00 UTC; an aware bound is an instant."""
     doc = {"store_timezones": {"S1": "America/Manaus"}}
-    c = campaign("a", "r1", document=doc, valid_from=datetime(2026, 3, 4, 10, 0))
+    c = campaign("a", "r1", document=doc, valid_from=datetime(2026, 3, 4, 10, 0))  # noqa: DTZ001
     rules = StoreRules([c], "S1")
     assert not rules.at(datetime(2026, 3, 4, 13, 59, tzinfo=UTC)).rules
     assert rules.at(datetime(2026, 3, 4, 14, 0, tzinfo=UTC)).rules

@@ -37,7 +37,8 @@ def test_a_recorded_sale_gives_back_what_the_till_priced() -> None:
     assert (first.sku, first.qty, first.brand, first.tags) == (
         "CAFE", Decimal(2), "Pilão", frozenset({"promo", "br"})
     )  # fmt: skip
-    assert not first.is_weighed and str(first.qty) == "2"
+    assert not first.is_weighed
+    assert str(first.qty) == "2"
     assert (second.sku, second.qty, second.brand, second.category) == (
         "QUEIJO", Decimal("0.5"), "", "frios"
     )  # fmt: skip
