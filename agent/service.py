@@ -300,6 +300,7 @@ class Agent:
                 depth=self.queue.pending,
             )
         report["terminal_id"] = self.terminal_id
+        report["campaigns"] = self.rules.summary()
         if self.rules.error:
             report["warnings"].append(self.rules.error)
         return report

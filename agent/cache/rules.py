@@ -76,6 +76,17 @@ class Rules:
         """How many rules are in force now."""
         return len(self.ruleset.rules)
 
+    def summary(self) -> dict[str, Any]:
+        """For the status: rules in force now and the next schedule bound, if any."""
+        now = self.clock()
+        upcoming = [b for b in self.store_rules.bounds if b > now]
+        return {
+            "rules_in_force": self.rule_count,
+            "campaigns": len(self.store_rules.campaigns),
+            "next_change_at": upcoming[0].isoformat() if upcoming else None,
+            "timezone": self.store_rules.zone,
+        }
+
     def personal(self, offers: Sequence[Mapping[str, Any]], chain: RuleSet) -> RuleSet | None:
         """A member's personal offers (their wire form) as rules to price beside ``chain``
         (``loyalty.pricing.personal_ruleset``), compiled once per distinct set of offers and
