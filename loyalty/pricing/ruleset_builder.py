@@ -138,6 +138,7 @@ class StoreRules:
         self.bounds: tuple[datetime, ...] = tuple(sorted(bounds))
         self._keys: dict[int, LiveKey] = {}
         self._compiled: dict[LiveKey, RuleSet] = {}
+        self._by_segment: dict[int, RuleSet] = {}  # the sale path's lookup: no key hashing
 
     def live(self, at: datetime) -> tuple[PublishedCampaign, ...]:
         """The campaigns live at ``at`` (aware), in merge order."""
@@ -159,15 +160,19 @@ class StoreRules:
 
         :raises CampaignError: the live campaigns do not compile together.
         """
-        key = self.key_at(at)
-        found = self._compiled.get(key)
+        segment = bisect_right(self.bounds, at)
+        found = self._by_segment.get(segment)
         if found is None:
-            found = self._compiled[key] = compile_rules(self.document_at(at))
+            key = self.key_at(at)
+            found = self._compiled.get(key)
+            if found is None:
+                found = self._compiled[key] = compile_rules(self.document_at(at))
+            self._by_segment[segment] = found
         return found
 
     def compiled_at(self, at: datetime) -> RuleSet | None:
-        """The rule set at ``at`` if already compiled (never compiles)."""
-        return self._compiled.get(self.key_at(at))
+        """The rule set at ``at`` if already compiled (never compiles): a bisect and a lookup."""
+        return self._by_segment.get(bisect_right(self.bounds, at))
 
     def precompile(self) -> None:
         """Compile the rule set of every segment (at most 2 per scheduled campaign + 1).
