@@ -303,6 +303,8 @@ class Agent:
         report["campaigns"] = self.rules.summary()
         if self.rules.error:
             report["warnings"].append(self.rules.error)
+        if self.rules.warning:
+            report["warnings"].append(self.rules.warning)
         return report
 
     def shift_report(self, day: str | None = None) -> dict[str, Any]:

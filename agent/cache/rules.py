@@ -52,6 +52,7 @@ class Rules:
         self.store_rules = StoreRules((), store_id)
         self.store_rules.precompile()
         self.error: str | None = None
+        self.warning: str | None = None  # the campaigns' zone for the store is not the terminal's
         self._lock = threading.Lock()
         # offers (as JSON) -> (the chain rule set they were compiled against, their rules)
         self._personal: OrderedDict[tuple[bytes, ...], tuple[RuleSet, RuleSet | None]]
@@ -125,11 +126,12 @@ class Rules:
                 self.error = f"campaigns not applied: {type(exc).__name__}: {exc}"
                 log.error(self.error)
                 return
-            if store_rules.zone != self.timezone:
-                log.warning(
-                    "campaigns price this store in %s, the terminal is set to %s",
-                    store_rules.zone,
-                    self.timezone,
+            self.warning = None
+            if store_rules.campaigns and store_rules.zone != self.timezone:
+                self.warning = (
+                    f"campaigns price this store in {store_rules.zone}, "
+                    f"the terminal is set to {self.timezone}"
                 )
+                log.warning(self.warning)
             self.store_rules = store_rules
             self.error = None

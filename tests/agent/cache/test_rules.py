@@ -115,6 +115,8 @@ def test_the_store_zone_comes_from_the_campaigns_not_the_terminal_setting() -> N
         rules = Rules(terminal_zone, "MAO-01", Clock(at))
         rules.rebuild([scheduled(1, "c", None, None, doc)["data"]])
         assert rules.ruleset.timezone_for("MAO-01") == "America/Manaus"
+        warned = terminal_zone != "America/Manaus"
+        assert (rules.warning is not None) == warned  # shown in the agent's status
     plain = Rules("America/Manaus", "MAO-01", Clock(at))
     plain.rebuild([scheduled(1, "c", None, None, {"rules": []})["data"]])
     assert plain.ruleset.timezone_for("MAO-01") == "America/Sao_Paulo"  # the documented default
