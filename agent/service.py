@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +30,7 @@ from loyalty.identification import IdentificationConfig, load_public_key
 from loyalty.money import Money
 from loyalty.rewards import CashbackConfig, PointsConfig
 
+from . import clock as agent_clock
 from .cache import CacheLookups, Rules, connect_cache, connect_reader
 from .config import AgentConfig, ConfigError
 from .journal import Journal, Outbox, QueueGauge, connect_journal
@@ -167,13 +168,13 @@ class Agent:
                 f"{cred.terminal_id!r}"
             )
         self.terminal_id = cred.terminal_id
-        self.clock = clock or (lambda: datetime.now(UTC))
+        self.clock = clock or agent_clock.SYSTEM
         self.cache_conn, self.cache_rebuilt = connect_cache(config.storage.cache_path)
         self.journal_conn = connect_journal(config.storage.journal_path)
         self.queue = QueueGauge(self.journal_conn)
         self.journal = Journal(self.journal_conn, self.queue)
         self.lookups = CacheLookups(self.cache_conn)
-        self.rules = Rules(config.terminal.timezone)
+        self.rules = Rules(config.terminal.timezone, config.terminal.store, self.clock)
         self.rules.rebuild(self.lookups.campaigns())
         self.sync_state = SyncState()
         if self.cache_rebuilt:
@@ -299,8 +300,11 @@ class Agent:
                 depth=self.queue.pending,
             )
         report["terminal_id"] = self.terminal_id
+        report["campaigns"] = self.rules.summary()
         if self.rules.error:
             report["warnings"].append(self.rules.error)
+        if self.rules.warning:
+            report["warnings"].append(self.rules.warning)
         return report
 
     def shift_report(self, day: str | None = None) -> dict[str, Any]:

@@ -191,14 +191,15 @@ class SaleService:
         offers = self.lookups.offers_for_member(sale.member.member_id) if sale.member else []
         sale.context = self._context(sale.member, offers)
         apps = [VoucherApplication(**v.pricing_fields()) for v in sale.vouchers]  # type: ignore[arg-type]
+        chain = self.rules.ruleset_at(sale.at)  # the campaigns live now, by the till's clock
         sale.result = price(
-            self.rules.ruleset,
+            chain,
             sale.basket,
             sale.context,
             self.s.store_id,
             sale.at,
             vouchers=apps,
-            personal=self.rules.personal([o.data for o in offers]),
+            personal=self.rules.personal([o.data for o in offers], chain),
         )
         return self._quote(sale)
 

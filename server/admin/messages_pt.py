@@ -111,6 +111,8 @@ PT: dict[str, str] = {
     "No rules yet.": "Nenhuma regra ainda.", "Add a rule of kind": "Adicionar regra do tipo", "Add rule": "Adicionar regra",
     "Schedule": "Agenda", "Starts on": "Começa em", "Ends on (inclusive)": "Termina em (inclusive)", "Active": "Ativa",
     "Save schedule": "Salvar agenda", "Simulate": "Simular",
+    "Days run from midnight to midnight UTC (21:00 the day before in São Paulo). Outside them the campaign is off at the tills, offline too, and in re-pricing.":
+        "Os dias vão de meia-noite a meia-noite UTC (21:00 do dia anterior em São Paulo). Fora deles a campanha fica desligada nos caixas, também offline, e na reprecificação.",
     "Re-prices the recorded sales of the period with the draft's rules added to the rules in force.":
         "Recalcula as vendas registradas no período com as regras do rascunho somadas às regras em vigor.",
     "From": "De", "Until (inclusive)": "Até (inclusive)", "Run simulation": "Simular agora", "Last simulation": "Última simulação",

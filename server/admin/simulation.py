@@ -7,17 +7,24 @@ draft's rules. The difference is what the draft would have cost: extra discounts
 (and their liability in BRL at ``ADMIN_POINT_VALUE`` per point) and cashback; the sales and
 members where a draft rule fired are who it would have reached.
 
-Limits, stated on the page: sale lines keep sku, category, quantity and price, not brand or
-tags, so rules selecting by brand or tag reach nothing here; the member context carries the
-member's segments as computed now and the tier the last review stored (``members.tier``), and
-no activations or coupons.
+The rule sets come from ``loyalty.pricing.ruleset_builder`` at each sale's ``occurred_at``,
+as at the till and in re-pricing: a published campaign counts only where its schedule covered
+the sale. The draft's own schedule is not applied (it is a what-if on past sales); it takes
+its place in the merge order by its campaign id. Each stored sale becomes pricing inputs
+through ``loyalty.pricing.sale_inputs`` (lines with brand and tags, the member context the
+till priced with), priced with the member's active personal offers as re-pricing does.
+
+Limits, stated on the page: the member's tier is the one the last review stored
+(``members.tier``) and the segments are those computed now, where the member has them (a
+what-if on today's members); otherwise the till's. Vouchers are not applied. Sales recorded
+before brand, tags and member context were kept (revision ``ruleset_0001``) have none.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -26,10 +33,14 @@ from sqlalchemy.orm import Session
 
 from loyalty.errors import LoyaltyError
 from loyalty.money import Money
-from loyalty.pricing import BasketLine, MemberContext, compile_rules, price
+from loyalty.pricing import MemberContext, PricingResult, compile_rules, personal_ruleset, price
+from loyalty.pricing.ruleset_builder import PublishedCampaign, StoreRules, merged_document
+from loyalty.pricing.sale_inputs import PricingInputs, pricing_inputs
 
-from ..models import Campaign, Member, Sale, SaleLine
+from ..models import Member, Sale, SaleLine
 from ..models.admin_ui import MemberSegment
+from ..services.recorded_sales import recorded_sale
+from ..services.reprice import offers_by_member, published_campaigns
 from .segments import member_segment_names
 
 
@@ -51,6 +62,8 @@ class SimulationResult:
     delta: _Totals = field(default_factory=_Totals)
     per_rule: dict[str, _Totals] = field(default_factory=lambda: defaultdict(_Totals))
     per_member: dict[str, _Totals] = field(default_factory=lambda: defaultdict(_Totals))
+    # sale id -> (baseline, with the draft), when asked for (``keep_results``)
+    priced: dict[str, tuple[PricingResult, PricingResult]] = field(default_factory=dict)
 
     def to_json(self, point_value: Decimal) -> dict[str, Any]:
         def money(cents: int) -> str:
@@ -93,16 +106,6 @@ class SimulationResult:
         }
 
 
-def _merged(docs: list[dict[str, Any]]) -> dict[str, Any]:
-    merged: dict[str, Any] = {"rules": []}
-    for doc in docs:
-        merged["rules"].extend(doc.get("rules", []))
-        for key in ("timezone", "store_timezones"):
-            if key in doc:
-                merged.setdefault(key, doc[key])
-    return merged
-
-
 def simulate(
     session: Session,
     campaign_id: str,
@@ -112,24 +115,29 @@ def simulate(
     period_until: dt.datetime,
     *,
     max_sales: int,
+    keep_results: bool = False,
 ) -> SimulationResult:
     """Re-price the sales of ``[period_from, period_until)`` (see the module docstring).
 
+    :param keep_results: keep each sale's two pricings in ``result.priced`` (tests, audits).
+
     :raises LoyaltyError: if the draft (with the published campaigns) does not compile.
     """
-    published = session.execute(
-        select(Campaign.id, Campaign.store_ids, Campaign.document).where(
-            Campaign.active.is_(True), Campaign.id != campaign_id
-        )
-    ).all()
+    published = published_campaigns(session, exclude=campaign_id)
+    draft = PublishedCampaign(
+        id=campaign_id,
+        document=draft_document,
+        store_ids=None if store_ids is None else frozenset(store_ids),
+    )
     draft_ids = {str(r.get("id")) for r in draft_document.get("rules", [])}
-    cache: dict[str, tuple[Any, Any]] = {}
+    cache: dict[str, tuple[StoreRules, StoreRules]] = {}
 
-    def rulesets(store_id: str) -> tuple[Any, Any]:
+    def rulesets(store_id: str) -> tuple[StoreRules, StoreRules]:
         if store_id not in cache:
-            docs = [r.document for r in published if r.store_ids is None or store_id in r.store_ids]
-            base = _merged(docs)
-            cache[store_id] = (compile_rules(base), compile_rules(_merged([*docs, draft_document])))
+            cache[store_id] = (
+                StoreRules(published, store_id),
+                StoreRules([*published, draft], store_id),
+            )
         return cache[store_id]
 
     stmt = select(Sale).where(Sale.occurred_at >= period_from, Sale.occurred_at < period_until)
@@ -140,7 +148,7 @@ def simulate(
     if len(sales) > max_sales:
         sales, result.truncated = sales[:max_sales], True
     if not sales:
-        rulesets("-")  # still refuse a draft that does not compile
+        compile_rules(merged_document([draft], None))  # still refuse a draft that does not compile
         return result
     lines: dict[str, list[SaleLine]] = defaultdict(list)
     ids = [s.sale_id for s in sales]
@@ -169,36 +177,28 @@ def simulate(
                 )
             )
         )
+    offers = offers_by_member(session, member_ids)
     reached_members: set[str] = set()
     for sale in sales:
         result.sales += 1
         try:
-            base_rs, new_rs = rulesets(sale.store_id)
-            basket = [
-                BasketLine(
-                    sku=ln.sku,
-                    qty=ln.quantity.normalize()
-                    if ln.quantity != ln.quantity.to_integral_value()
-                    else ln.quantity.to_integral_value(),
-                    unit_price=Money(ln.unit_price),
-                    category=ln.category_id or "",
+            inputs = pricing_inputs(recorded_sale(sale, lines[sale.sale_id]))
+            member = inputs.member
+            if member is not None:
+                member = replace(
+                    member,
+                    tier=tiers.get(member.id, member.tier),
+                    segments=frozenset(segments.get(member.id, member.segments)),
                 )
-                for ln in sorted(lines[sale.sale_id], key=lambda x: x.line_no)
-            ]
-            member = (
-                MemberContext(
-                    id=sale.member_id,
-                    tier=tiers.get(sale.member_id),
-                    segments=frozenset(segments.get(sale.member_id, ())),
-                )
-                if sale.member_id
-                else None
-            )
-            before = price(base_rs, basket, member, sale.store_id, sale.occurred_at)
-            after = price(new_rs, basket, member, sale.store_id, sale.occurred_at)
+            base_rules, new_rules = rulesets(sale.store_id)
+            own = offers.get(member.id, []) if member is not None else []
+            before = _price(base_rules, inputs, member, own)
+            after = _price(new_rules, inputs, member, own)
         except (LoyaltyError, ValueError, TypeError):
             result.errors += 1
             continue
+        if keep_results:
+            result.priced[sale.sale_id] = (before, after)
         d_disc = before.total_cents - after.total_cents
         d_pts = after.rewards.points - before.rewards.points
         d_cash = after.rewards.cashback_cents - before.rewards.cashback_cents
@@ -231,3 +231,18 @@ def simulate(
             m.sales += 1
     result.members_reached = len(reached_members)
     return result
+
+
+def _price(
+    rules: StoreRules,
+    inputs: PricingInputs,
+    member: MemberContext | None,
+    offers: list[dict[str, Any]],
+) -> PricingResult:
+    ruleset = rules.at(inputs.at)
+    personal = (
+        personal_ruleset(offers, ruleset.timezone_for(inputs.store_id), ruleset.by_id)
+        if offers
+        else None
+    )
+    return price(ruleset, inputs.basket, member, inputs.store_id, inputs.at, personal=personal)

@@ -42,6 +42,8 @@ class Sale(Base):
     reprice_status: Mapped[RepriceStatus] = mapped_column(str_enum(RepriceStatus))
     reprice_detail: Mapped[dict[str, Any] | None]
     recorded_at: Mapped[dt.datetime]
+    # What the till priced the member with (``SaleRecorded.member_context``), for simulations.
+    member_context: Mapped[dict[str, Any] | None]
 
 
 class SaleLine(Base):
@@ -56,6 +58,8 @@ class SaleLine(Base):
     gross: Mapped[Decimal]
     discount: Mapped[Decimal]
     net: Mapped[Decimal]
+    brand: Mapped[str | None] = mapped_column(String(100))
+    tags: Mapped[list[Any] | None]
 
 
 class SaleAppliedRule(Base):

@@ -199,6 +199,7 @@ def rows_for(
                 "reprice_status": rp.status if rp else RepriceStatus.NOT_CHECKED,
                 "reprice_detail": rp.detail if rp else None,
                 "recorded_at": now,
+                "member_context": None if e.member_context is None else dict(e.member_context),
             }
         )
         rows["sale_lines"].extend(
@@ -212,6 +213,8 @@ def rows_for(
                 "gross": line.gross,
                 "discount": line.discount,
                 "net": line.net,
+                "brand": line.brand,
+                "tags": list(line.tags) or None,
             }
             for line in e.lines
         )

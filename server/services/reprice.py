@@ -1,8 +1,10 @@
-"""Re-price a pushed sale with the campaigns in force, using the same ``loyalty`` code as the till.
+"""Re-price a pushed sale with the campaigns in force when it happened, with the till's code.
 
-A difference is flagged on the sale (``reprice_status = mismatch`` and a flag in the push
-answer), never a rejection: the shopper has already left. Until ``loyalty.pricing.price`` is
-available, or for a sale the engine cannot read, the status is ``not_checked`` / ``error``.
+The campaigns become the store's rule set at the sale's ``occurred_at`` through
+``loyalty.pricing.ruleset_builder`` (schedules, merge order and time zone as at the till),
+and the sale becomes pricing inputs through ``loyalty.pricing.sale_inputs``. A difference is
+flagged on the sale (``reprice_status = mismatch`` and a flag in the push answer), never a
+rejection: the shopper has already left. A sale the engine cannot read is ``error``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from sqlalchemy.orm import Session
 from loyalty.errors import LoyaltyError
 from loyalty.events import SaleRecorded
 from loyalty.money import Money
+from loyalty.pricing import personal_ruleset, price
+from loyalty.pricing.ruleset_builder import PublishedCampaign, StoreRules
+from loyalty.pricing.sale_inputs import pricing_inputs
 from loyalty.rewards.ledger import Currency, EntryKind
 
 from ..models import Campaign, MemberOffer
@@ -43,14 +48,6 @@ class Reprice:
 Repricer = Callable[[SaleRecorded], Reprice]
 VoucherLoader = Callable[[Sequence[str]], list[Any]]
 OfferLoader = Callable[[str], list[dict[str, Any]]]
-
-
-def _engine() -> tuple[Callable[..., Any], Callable[..., Any]] | None:
-    try:
-        from loyalty.pricing import compile_rules, price
-    except ImportError:  # a build without the pricing engine: sales stay not_checked
-        return None
-    return compile_rules, price
 
 
 Offers = dict[str, list[dict[str, Any]]]
@@ -82,68 +79,61 @@ def offers_by_member(session: Session, member_ids: Iterable[str]) -> Offers:
 
 
 class CampaignCache:
-    """The compiled campaigns per store, rebuilt when any campaign changes (by change_seq)."""
+    """The published campaigns per store, rebuilt when any campaign changes (by change_seq);
+    each store's rule sets are compiled once per segment of the schedule, on first need."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._version: tuple[int, int] | None = None
-        self._documents: list[tuple[list[str] | None, dict[str, Any]]] = []
-        self._compiled: dict[str, Any] = {}
+        self._campaigns: list[PublishedCampaign] = []
+        self._stores: dict[str, StoreRules] = {}
 
     def repricer(
         self, session: Session, vouchers: VoucherLoader, offers: OfferLoader | None = None
     ) -> Repricer:
-        """A re-pricing function for one push, with the campaigns as of now.
+        """A re-pricing function for one push, with the campaigns as published now.
 
         :param offers: a member's personal offers (wire form), priced beside the campaigns
             as the till does (``None``: campaigns only).
         """
-        engine = _engine()
-        if engine is None:
-            return lambda sale: Reprice(
-                RepriceStatus.NOT_CHECKED, {"reason": "pricing engine not available"}
-            )
-        compile_rules, price = engine
         version = session.execute(
             select(func.count(), func.coalesce(func.max(Campaign.change_seq), 0))
         ).one()
         with self._lock:
             if self._version != tuple(version):
-                rows = session.execute(
-                    select(Campaign.store_ids, Campaign.document).where(Campaign.active.is_(True))
-                ).all()
-                self._documents = [(r.store_ids, r.document) for r in rows]
-                self._compiled = {}
+                self._campaigns = published_campaigns(session)
+                self._stores = {}
                 self._version = (version[0], version[1])
-            documents = self._documents
-            compiled = self._compiled
+            campaigns, stores = self._campaigns, self._stores
 
-        def ruleset_for(store_id: str) -> Any:
-            if store_id not in compiled:
-                merged: dict[str, Any] = {"rules": []}
-                for store_ids, doc in documents:
-                    if store_ids is None or store_id in store_ids:
-                        merged["rules"].extend(doc.get("rules", []))
-                        for key in ("timezone", "store_timezones"):
-                            if key in doc:
-                                merged.setdefault(key, doc[key])
-                compiled[store_id] = compile_rules(merged)
-            return compiled[store_id]
+        def rules_of(store_id: str) -> StoreRules:
+            with self._lock:
+                found = stores.get(store_id)
+                if found is None:
+                    found = stores[store_id] = StoreRules(campaigns, store_id)
+                return found
 
         def reprice(sale: SaleRecorded) -> Reprice:
             try:
-                applications = vouchers(sale.voucher_codes) if sale.voucher_codes else []
-                ruleset = ruleset_for(sale.header.store_id)
+                inputs = pricing_inputs(sale)
+                applications = vouchers(inputs.voucher_codes) if inputs.voucher_codes else []
+                ruleset = rules_of(inputs.store_id).at(inputs.at)
                 personal = None
-                if offers is not None and sale.member_id is not None:
-                    from loyalty.pricing import personal_ruleset
-
+                if offers is not None and inputs.member is not None:
                     personal = personal_ruleset(
-                        offers(sale.member_id),
-                        ruleset.timezone_for(sale.header.store_id),
+                        offers(inputs.member.id),
+                        ruleset.timezone_for(inputs.store_id),
                         ruleset.by_id,
                     )
-                result = price(ruleset, *_inputs(sale), vouchers=applications, personal=personal)
+                result = price(
+                    ruleset,
+                    inputs.basket,
+                    inputs.member,
+                    inputs.store_id,
+                    inputs.at,
+                    vouchers=applications,
+                    personal=personal,
+                )
                 return compare(sale, result)
             except (LoyaltyError, TypeError, ValueError) as exc:
                 log.warning(
@@ -155,26 +145,29 @@ class CampaignCache:
         return reprice
 
 
-def _inputs(sale: SaleRecorded) -> tuple[Any, ...]:
-    from loyalty.pricing import BasketLine, MemberContext, parse_member
-
-    basket = [
-        BasketLine(
-            sku=line.sku,
-            qty=line.quantity,
-            unit_price=Money(line.unit_price, sale.currency),
-            category=line.category_id or "",
-            brand=line.brand or "",
-            tags=frozenset(line.tags),
+def published_campaigns(session: Session, *, exclude: str | None = None) -> list[PublishedCampaign]:
+    """The active published campaigns, with stores and schedules, for the rule-set builder."""
+    stmt = select(
+        Campaign.id,
+        Campaign.document,
+        Campaign.version,
+        Campaign.store_ids,
+        Campaign.valid_from,
+        Campaign.valid_until,
+    ).where(Campaign.active.is_(True))
+    if exclude is not None:
+        stmt = stmt.where(Campaign.id != exclude)
+    return [
+        PublishedCampaign(
+            id=r.id,
+            document=r.document,
+            version=r.version,
+            valid_from=r.valid_from,
+            valid_until=r.valid_until,
+            store_ids=None if r.store_ids is None else frozenset(map(str, r.store_ids)),
         )
-        for line in sorted(sale.lines, key=lambda x: x.line_no)
+        for r in session.execute(stmt)
     ]
-    member: MemberContext | None = None
-    if sale.member_id is not None:
-        context = dict(sale.member_context or {})
-        context["id"] = sale.member_id
-        member = parse_member(context)
-    return basket, member, sale.header.store_id, sale.header.occurred_at
 
 
 def _till_rewards(sale: SaleRecorded) -> tuple[Decimal, Decimal]:
