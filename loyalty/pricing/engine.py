@@ -61,6 +61,31 @@ def price(
     codes = normalize_codes(coupons)
     if member is not None:
         codes |= member.coupons
+    indexes = [ruleset.index_for(store_id)]
+    if personal is not None:
+        indexes.append(personal.index_for(store_id))
+    order, found = _prepare(basket, indexes, member, codes, at, local)
+    applied: dict[str, int] = {}
+    if any(rule.exclusive for rule, _ in found):
+        order, found, applied = _best_option(basket, indexes, member, codes, at, local, found)
+    else:
+        _promotions(found, order, applied)
+    outcomes = _vouchers(vouchers, order)
+    earning = [(rule, lines) for rule, lines in found if rule.stage is Stage.EARNING]
+    rewards = earn(earning) if member is not None else earn([])
+    heads = ruleset.heads if personal is None else ChainMap(ruleset.heads, personal.heads)
+    return _result(heads, order, applied, vouchers, outcomes, rewards, store_id, member)
+
+
+def _prepare(
+    basket: Sequence[BasketLine],
+    indexes: list[StoreIndex],
+    member: MemberContext | None,
+    codes: frozenset[str],
+    at: datetime,
+    local: datetime,
+) -> tuple[list[LineState], list[RuleLines]]:
+    """Fresh line states in attribute order, and the live rules with their lines."""
     order = [LineState(i, line) for i, line in enumerate(basket)]
     order.sort(key=_sort_key)  # stable: identical lines keep their basket order
     previous: object = None
@@ -71,20 +96,60 @@ def price(
             previous = ls.line.sort_key
             group += 1
         ls.group = group
-    found = _candidates(ruleset.index_for(store_id), order, member, codes, at, local)
-    if personal is not None:
-        found += _candidates(personal.index_for(store_id), order, member, codes, at, local)
+    found: list[RuleLines] = []
+    for idx in indexes:
+        found += _candidates(idx, order, member, codes, at, local)
+    return order, found
+
+
+def _promotions(found: list[RuleLines], order: list[LineState], applied: dict[str, int]) -> None:
+    """Stages 1–3 (member prices, item and basket promotions) on ``order``."""
     stages: dict[Stage, list[RuleLines]] = {stage: [] for stage in Stage}
     for rule, lines in found:
         stages[rule.stage].append((rule, lines))
-    applied: dict[str, int] = {}
     _member_prices(stages[Stage.PRICE], applied)
     _item_promotions(stages[Stage.ITEM], applied)
     _basket_promotions(stages[Stage.BASKET], order, applied)
-    outcomes = _vouchers(vouchers, order)
-    rewards = earn(stages[Stage.EARNING]) if member is not None else earn([])
-    heads = ruleset.heads if personal is None else ChainMap(ruleset.heads, personal.heads)
-    return _result(heads, order, applied, vouchers, outcomes, rewards, store_id, member)
+
+
+def _best_option(
+    basket: Sequence[BasketLine],
+    indexes: list[StoreIndex],
+    member: MemberContext | None,
+    codes: frozenset[str],
+    at: datetime,
+    local: datetime,
+    found: list[RuleLines],
+) -> tuple[list[LineState], list[RuleLines], dict[str, int]]:
+    """Exclusive promotions: price the sale once without them and once with each alone.
+
+    The option that leaves the shopper the lowest total after the basket stage wins; ties go
+    to the sale without exclusive promotions, then to the exclusive rule of lower priority,
+    then of smaller id. An exclusive rule that gives nothing never wins (it ties at best).
+    """
+    exclusives = sorted(
+        {rule.id: rule for rule, _ in found if rule.exclusive}.values(),
+        key=lambda r: (r.priority, r.id),
+    )
+    best: tuple[int, list[LineState], list[RuleLines], dict[str, int]] | None = None
+    for only in (None, *exclusives):
+        order, option = _prepare(basket, indexes, member, codes, at, local)
+        kept = [
+            (rule, lines)
+            for rule, lines in option
+            if rule.stage not in _PROMOTION_STAGES
+            or (rule is only if only is not None else not rule.exclusive)
+        ]
+        applied: dict[str, int] = {}
+        _promotions(kept, order, applied)
+        total = sum(ls.paid - ls.cut for ls in order)
+        if best is None or total < best[0]:
+            best = (total, order, kept, applied)
+    assert best is not None
+    return best[1], best[2], best[3]
+
+
+_PROMOTION_STAGES = frozenset({Stage.ITEM, Stage.BASKET})
 
 
 def _sort_key(ls: LineState) -> tuple[object, ...]:
