@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import ChainMap
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -19,7 +20,15 @@ from .eligibility import live
 from .errors import PricingError
 from .index import Head, RuleSet, StoreIndex
 from .promotions import PLANNERS
-from .result import AppliedRule, Explanation, LineResult, PricingResult, Rewards, VoucherOutcome
+from .result import (
+    AppliedRule,
+    CouponOutcome,
+    Explanation,
+    LineResult,
+    PricingResult,
+    Rewards,
+    VoucherOutcome,
+)
 from .rules import BasketAmountOff, BasketPercentOff, MemberPrice, Rule, Stage
 from .state import LineState, apply_plan
 from .voucher import VoucherApplication
@@ -74,7 +83,56 @@ def price(
     earning = [(rule, lines) for rule, lines in found if rule.stage is Stage.EARNING]
     rewards = earn(earning) if member is not None else earn([])
     heads = ruleset.heads if personal is None else ChainMap(ruleset.heads, personal.heads)
-    return _result(heads, order, applied, vouchers, outcomes, rewards, store_id, member)
+    result = _result(heads, order, applied, vouchers, outcomes, rewards, store_id, member)
+    if codes:
+        sets = (ruleset,) if personal is None else (ruleset, personal)
+        coupons_out = _coupons(sets, codes, member, store_id, at, local, applied, rewards)
+        result = replace(result, coupons=coupons_out)
+    return result
+
+
+def _coupons(
+    sets: tuple[RuleSet, ...],
+    codes: frozenset[str],
+    member: MemberContext | None,
+    store_id: str | None,
+    at: datetime,
+    local: datetime,
+    applied: dict[str, int],
+    rewards: Rewards,
+) -> tuple[CouponOutcome, ...]:
+    """Explain each presented code: the rules it fired, or why it fired none."""
+    earned = {d.rule for d in rewards.details}
+    out: list[CouponOutcome] = []
+    for code in sorted(codes):
+        rules = [r for rs in sets for r in rs.by_coupon.get(code, ())]
+        fired = tuple(r.id for r in rules if r.id in applied or r.id in earned)
+        if fired:
+            cents = sum(applied.get(rid, 0) for rid in fired)
+            out.append(CouponOutcome(code, fired, cents))
+            continue
+        if not rules:
+            reason = "unknown"
+        elif any(_live_here(r, member, codes, store_id, at, local) for r in rules):
+            reason = "nothing_to_discount"
+        else:
+            reason = "not_live"
+        out.append(CouponOutcome(code, (), 0, reason))
+    return tuple(out)
+
+
+def _live_here(
+    rule: Rule,
+    member: MemberContext | None,
+    codes: frozenset[str],
+    store_id: str | None,
+    at: datetime,
+    local: datetime,
+) -> bool:
+    stores = rule.valid.stores
+    if stores and (store_id is None or store_id not in stores):
+        return False
+    return live(rule, member, codes, at, local)
 
 
 def _prepare(
