@@ -143,7 +143,13 @@ class CampaignCache:
                         ruleset.timezone_for(sale.header.store_id),
                         ruleset.by_id,
                     )
-                result = price(ruleset, *_inputs(sale), vouchers=applications, personal=personal)
+                result = price(
+                    ruleset,
+                    *_inputs(sale),
+                    vouchers=applications,
+                    coupons=sale.coupon_codes,  # the rule coupons presented at the till
+                    personal=personal,
+                )
                 return compare(sale, result)
             except (LoyaltyError, TypeError, ValueError) as exc:
                 log.warning(
