@@ -28,6 +28,12 @@ class StoreIndex:
     by_brand: dict[str, tuple[Rule, ...]]
     by_tag: dict[str, tuple[Rule, ...]]
     everywhere: tuple[Rule, ...]  # rules that may touch any line
+    # (sku, category, brand, tags) -> the rules whose scope covers such a line: indexed ones
+    # in hit order, and the `everywhere` ones that have an `exclude`. Filled as baskets are
+    # priced, so a product pays the lookups and scope checks once per rule set, not per sale.
+    scopes: dict[
+        tuple[str, str, str, frozenset[str]], tuple[tuple[Rule, ...], tuple[Rule, ...]]
+    ] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
