@@ -15,14 +15,15 @@ from zoneinfo import ZoneInfo
 
 from .arith import percent_of, ratio, split
 from .basket import BasketLine, MemberContext, normalize_codes
+from .candidates import RuleLines
+from .candidates import candidates as rules_in_scope
+from .coupons import explain_coupons
 from .earning import earn
-from .eligibility import live
 from .errors import PricingError
 from .index import Head, RuleSet, StoreIndex
 from .promotions import PLANNERS
 from .result import (
     AppliedRule,
-    CouponOutcome,
     Explanation,
     LineResult,
     PricingResult,
@@ -32,9 +33,6 @@ from .result import (
 from .rules import BasketAmountOff, BasketPercentOff, MemberPrice, Rule, Stage
 from .state import LineState, apply_plan
 from .voucher import VoucherApplication
-
-RuleLines = tuple[Rule, list[LineState]]
-_UNSEEN: list[LineState] = []
 
 
 def price(
@@ -86,53 +84,9 @@ def price(
     result = _result(heads, order, applied, vouchers, outcomes, rewards, store_id, member)
     if codes:
         sets = (ruleset,) if personal is None else (ruleset, personal)
-        coupons_out = _coupons(sets, codes, member, store_id, at, local, applied, rewards)
+        coupons_out = explain_coupons(sets, codes, member, store_id, at, local, applied, rewards)
         result = replace(result, coupons=coupons_out)
     return result
-
-
-def _coupons(
-    sets: tuple[RuleSet, ...],
-    codes: frozenset[str],
-    member: MemberContext | None,
-    store_id: str | None,
-    at: datetime,
-    local: datetime,
-    applied: dict[str, int],
-    rewards: Rewards,
-) -> tuple[CouponOutcome, ...]:
-    """Explain each presented code: the rules it fired, or why it fired none."""
-    earned = {d.rule for d in rewards.details}
-    out: list[CouponOutcome] = []
-    for code in sorted(codes):
-        rules = [r for rs in sets for r in rs.by_coupon.get(code, ())]
-        fired = tuple(r.id for r in rules if r.id in applied or r.id in earned)
-        if fired:
-            cents = sum(applied.get(rid, 0) for rid in fired)
-            out.append(CouponOutcome(code, fired, cents))
-            continue
-        if not rules:
-            reason = "unknown"
-        elif any(_live_here(r, member, codes, store_id, at, local) for r in rules):
-            reason = "nothing_to_discount"
-        else:
-            reason = "not_live"
-        out.append(CouponOutcome(code, (), 0, reason))
-    return tuple(out)
-
-
-def _live_here(
-    rule: Rule,
-    member: MemberContext | None,
-    codes: frozenset[str],
-    store_id: str | None,
-    at: datetime,
-    local: datetime,
-) -> bool:
-    stores = rule.valid.stores
-    if stores and (store_id is None or store_id not in stores):
-        return False
-    return live(rule, member, codes, at, local)
 
 
 def _prepare(
@@ -156,7 +110,7 @@ def _prepare(
         ls.group = group
     found: list[RuleLines] = []
     for idx in indexes:
-        found += _candidates(idx, order, member, codes, at, local)
+        found += rules_in_scope(idx, order, member, codes, at, local)
     return order, found
 
 
@@ -212,78 +166,6 @@ _PROMOTION_STAGES = frozenset({Stage.ITEM, Stage.BASKET})
 
 def _sort_key(ls: LineState) -> tuple[object, ...]:
     return ls.line.sort_key
-
-
-def _candidates(
-    idx: StoreIndex,
-    order: list[LineState],
-    member: MemberContext | None,
-    codes: frozenset[str],
-    at: datetime,
-    local: datetime,
-) -> list[RuleLines]:
-    """The live rules with the lines in their scope, each list in attribute (rank) order.
-
-    Indexed rules come first, in the order the lines first reach them, then the rules that
-    may touch any line, in file order (the stages sort them; earning sorts too).
-    """
-    seen: dict[str, list[LineState] | None] = {}
-    indexed: list[Rule] = []
-    scopes = idx.scopes
-    for ls in order:
-        key = (ls.sku, ls.category, ls.brand, ls.tags)
-        scope = scopes.get(key)
-        if scope is None:
-            scope = _scope(idx, key)
-        for rule in scope[0]:
-            lines = seen.get(rule.id, _UNSEEN)
-            if lines is _UNSEEN:
-                lines = [] if rule.unconditional or live(rule, member, codes, at, local) else None
-                seen[rule.id] = lines
-                if lines is not None:
-                    indexed.append(rule)
-            if lines is not None:
-                lines.append(ls)
-        for rule in scope[1]:
-            lines = seen.get(rule.id, _UNSEEN)
-            if lines is _UNSEEN:
-                lines = [] if rule.unconditional or live(rule, member, codes, at, local) else None
-                seen[rule.id] = lines
-            if lines is not None:
-                lines.append(ls)
-    out = [(rule, seen[rule.id] or []) for rule in indexed]
-    for rule in idx.everywhere:
-        if rule.exclude is None:  # every line: no per-line work
-            if rule.unconditional or live(rule, member, codes, at, local):
-                out.append((rule, list(order)))
-        elif lines := seen.get(rule.id):
-            out.append((rule, lines))
-    return out
-
-
-_SCOPES_KEPT = 50_000  # products remembered per store index (a catalogue, with room)
-
-
-def _scope(
-    idx: StoreIndex, key: tuple[str, str, str, frozenset[str]]
-) -> tuple[tuple[Rule, ...], tuple[Rule, ...]]:
-    """The rules covering a line with these attributes: the index's hits, and ``everywhere``."""
-    sku, category, brand, tags = key
-    hits = idx.by_sku.get(sku, ()) + idx.by_category.get(category, ()) + idx.by_brand.get(brand, ())
-    for tag in sorted(tags):
-        hits += idx.by_tag.get(tag, ())
-    covering: dict[str, Rule] = {}
-    for rule in hits:
-        if rule.id not in covering and rule.covers(sku, category, brand, tags):
-            covering[rule.id] = rule
-    anywhere = tuple(
-        r for r in idx.everywhere if r.exclude is not None and r.covers(sku, category, brand, tags)
-    )
-    found = (tuple(covering.values()), anywhere)
-    if len(idx.scopes) >= _SCOPES_KEPT:
-        idx.scopes.clear()  # odd inputs (random skus) must not grow memory without end
-    idx.scopes[key] = found
-    return found
 
 
 def _member_prices(rules: list[RuleLines], applied: dict[str, int]) -> None:
