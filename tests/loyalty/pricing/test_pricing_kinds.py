@@ -52,9 +52,11 @@ def test_member_price_cap_and_weighed_line() -> None:
 
 def test_percent_off_is_computed_on_the_line_not_per_unit() -> None:
     """
-    The percentage is taken of what the rule covers (the line's amount), rounded once half-up,
-    as Saleor computes a percentage promotion on the line total; the new amount is spread back
-    over the units by largest remainder, so every unit stays in whole cents.
+    The percentage is taken of what the rule covers (the line's amount) and rounded once,
+    half-up, as engines that discount the line total do (Saleor's line discounts; Odoo rounds
+    the discounted line, 38,58 × 0,67 × 8 = 206,7888 → 206,79, the same net here); the new
+    amount is spread back over the units by largest remainder, so every unit stays in whole
+    cents. 14,99 for 15 % of 99,90 is the figure the issue quotes from other engines.
 
     ======================  =============================  ========  =======
     line                    percent of the line amount     discount  net
