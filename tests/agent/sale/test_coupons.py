@@ -106,3 +106,24 @@ def test_a_new_sale_refused_for_its_coupon_is_not_left_open(agent: Agent) -> Non
     with pytest.raises(CouponRefused):
         agent.sales.price("p9", BASKET, ["NOPE10"])
     assert "p9" not in agent.sales.open
+
+
+def test_the_pos_http_api_takes_a_coupon_both_ways(agent: Agent) -> None:
+    """GIVEN the real http plugin app over the agent WHEN the POS sends ``coupon`` with the
+    basket, or the code to the voucher route, THEN the rule fires; a bad code is a 422."""
+    from plugins.dispatch import Dispatcher
+    from plugins.http import create_pos_app
+
+    secret = "x" * 20
+    pos = create_pos_app(Dispatcher(agent.sales), secret).test_client()
+    h = {"X-Tillclub-Secret": secret}
+    r = pos.put("/v1/sales/A/basket", headers=h, json={"lines": BASKET, "coupon": "acucar20"})
+    assert (r.status_code, r.get_json()["result"]["total"]) == (200, "28.00")
+    pos.put("/v1/sales/B/basket", headers=h, json={"lines": BASKET})
+    r = pos.post("/v1/sales/B/vouchers", headers=h, json={"code": "ACUCAR20"})
+    assert r.get_json()["result"]["coupons"][0]["applied"] is True
+    r = pos.put("/v1/sales/B/basket", headers=h, json={"lines": BASKET, "coupons": ["NOPE10"]})
+    assert (r.status_code, r.get_json()["error"]["code"]) == (422, "coupon_unknown")
+    assert "cupom 'NOPE10'" in r.get_json()["error"]["message"]
+    r = pos.post("/v1/sales/B/finalise", headers=h)
+    assert r.get_json()["result"]["total"] == "28.00"
