@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from loyalty.bounds import Bounds
 from loyalty.errors import LoyaltyError
 
 _ID = r"^[A-Za-z0-9_-]{1,32}$"
@@ -90,6 +91,26 @@ class OfflineSettings(_Section):
     queue_age_warning_hours: float = Field(default=24, gt=0)
 
 
+class LimitsSettings(_Section):
+    """Upper bounds on what the POS may send (``loyalty.bounds``); beyond: 422 out_of_bounds."""
+
+    max_unit_price_brl: Decimal = Field(default=Decimal("1000000.00"), gt=0)
+    max_quantity: Decimal = Field(default=Decimal("100000"), gt=0)
+    max_line_amount_brl: Decimal = Field(default=Decimal("10000000.00"), gt=0)
+    max_sale_total_brl: Decimal = Field(default=Decimal("10000000.00"), gt=0)
+    max_lines: int = Field(default=1000, ge=1, le=100000)
+
+    @property
+    def bounds(self) -> Bounds:
+        return Bounds(
+            unit_price=self.max_unit_price_brl,
+            quantity=self.max_quantity,
+            line_amount=self.max_line_amount_brl,
+            sale_total=self.max_sale_total_brl,
+            lines=self.max_lines,
+        )
+
+
 class PointsSettings(_Section):
     per_unit: int = Field(default=100, gt=0)
     unit_value_brl: Decimal = Field(default=Decimal("1.00"), gt=0)
@@ -152,6 +173,7 @@ class AgentConfig(_Section):
     storage: StorageSettings
     identification: IdentificationSettings = IdentificationSettings()
     offline: OfflineSettings = OfflineSettings()
+    limits: LimitsSettings = LimitsSettings()
     points: PointsSettings = PointsSettings()
     cashback: CashbackSettings = CashbackSettings()
     printer: PrinterSettings = PrinterSettings()

@@ -148,6 +148,7 @@ def sale_settings(config: AgentConfig, terminal_id: str) -> SaleSettings:
         cashback=CashbackConfig(cb.maturation_days, cb.expiry_days, cb.max_share),
         max_redeem_per_sale=Money(config.offline.max_redeem_per_sale_brl),
         max_redeem_per_member_day=Money(config.offline.max_redeem_per_member_day_brl),
+        bounds=config.limits.bounds,
     )
 
 

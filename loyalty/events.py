@@ -15,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, TypeVar
 
+from .bounds import DEFAULT_BOUNDS, Bounds, OutOfBounds
 from .errors import LoyaltyError
 from .rewards.ledger import LedgerEntry
 
@@ -69,7 +70,11 @@ def _decimal(name: str, value: Any) -> Decimal:
 
 def _money(name: str, value: Any) -> Decimal:
     result = _decimal(name, value)
-    if result != result.quantize(Decimal("0.01")):
+    try:
+        whole_cents = result == result.quantize(Decimal("0.01"))
+    except InvalidOperation:  # 1e400 or 5,000 digits: too large to hold cents at all
+        raise OutOfBounds(name, value, DEFAULT_BOUNDS.sale_total) from None
+    if not whole_cents:
         raise InvalidEvent(name, value, "must be whole cents")
     return result
 
@@ -217,7 +222,11 @@ class SaleLine:
     def from_dict(cls, d: Mapping[str, Any]) -> SaleLine:
         _check_keys(d, cls.KEYS, "lines[]")
         quantity = _get(d, "quantity", _decimal)
-        if quantity <= 0 or quantity != quantity.quantize(Decimal("0.001")):
+        try:
+            exact = quantity == quantity.quantize(Decimal("0.001"))
+        except InvalidOperation:  # too many digits to hold thousandths
+            raise OutOfBounds("quantity", d["quantity"], DEFAULT_BOUNDS.quantity) from None
+        if quantity <= 0 or not exact:
             raise InvalidEvent("quantity", d["quantity"], "must be positive, to 3 decimal places")
         line = cls(
             line_no=_get(d, "line_no", _count),
@@ -330,13 +339,17 @@ class SaleRecorded:
     member_context: Mapping[str, Any] | None = None
     # Raffle numbers ("números da sorte") issued for the sale; owed ones carry no number.
     raffle_tickets: tuple[TicketLine, ...] = ()
+    # Rule coupon codes presented at the till (upper case), whoever the shopper: pricing input.
+    coupon_codes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         # raffle_tickets only when there are some: older servers refuse unknown keys.
         extra = {"raffle_tickets": [t.to_dict() for t in self.raffle_tickets]}
+        coupons = {"coupon_codes": list(self.coupon_codes)}
         return (
             self.header.header_dict(self.TYPE)
             | (extra if self.raffle_tickets else {})
+            | (coupons if self.coupon_codes else {})
             | {
                 "member_context": None
                 if self.member_context is None
@@ -355,11 +368,25 @@ class SaleRecorded:
         )
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> SaleRecorded:
+    def from_dict(cls, d: Mapping[str, Any], bounds: Bounds = DEFAULT_BOUNDS) -> SaleRecorded:
+        """Parse and check a wire sale.
+
+        :param bounds: the server's upper bounds; a sale beyond them is refused alone.
+        :raises InvalidEvent: naming the first bad field.
+        :raises OutOfBounds: a line or the sale beyond ``bounds`` (code ``out_of_bounds``).
+
+        .. versionchanged:: issue 28
+           Upper bounds on unit price, quantity, line amount, sale total and line count.
+        """
         _check_keys(d, _HEADER | _SALE_KEYS, "")
-        lines = tuple(SaleLine.from_dict(x) for x in _get(d, "lines", _items))
+        raw_lines = _get(d, "lines", _items)
+        if len(raw_lines) > bounds.lines:
+            bounds.check_sale(len(raw_lines), Decimal(0))
+        lines = tuple(SaleLine.from_dict(x) for x in raw_lines)
         if not lines:
             raise InvalidEvent("lines", [], "a sale has at least one line")
+        for line in lines:
+            bounds.check_line(line.line_no, line.unit_price, line.quantity, line.gross)
         if len({line.line_no for line in lines}) != len(lines):
             raise InvalidEvent("lines", d["lines"], "line_no values must be unique")
         codes = d.get("voucher_codes") or []
@@ -384,7 +411,9 @@ class SaleRecorded:
             ledger_entries=_opt(d, "ledger_entries", _entries) or (),
             member_context=_opt(d, "member_context", _object),
             raffle_tickets=_opt(d, "raffle_tickets", _tickets) or (),
+            coupon_codes=_opt(d, "coupon_codes", _coupon_codes) or (),
         )
+        bounds.check_sale(len(lines), event.subtotal)
         if event.subtotal != sum((line.gross for line in lines), Decimal(0)):
             raise InvalidEvent("subtotal", d["subtotal"], "must be the sum of the lines' gross")
         if event.total != event.subtotal - event.discount_total or event.total < 0:
@@ -408,8 +437,18 @@ _SALE_KEYS = frozenset(
         "ledger_entries",
         "member_context",
         "raffle_tickets",
+        "coupon_codes",
     }
 )
+
+
+def _coupon_codes(name: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or len(value) > 20:
+        raise InvalidEvent(name, value, "must be a list of at most 20 coupon codes")
+    codes = tuple(_text(name, v).strip().upper() for v in value)
+    if len(set(codes)) != len(codes):
+        raise InvalidEvent(name, value, "coupon codes must be unique")
+    return codes
 
 
 @dataclass(frozen=True, slots=True)
@@ -599,15 +638,18 @@ class UnknownEventType(InvalidEvent):
     code = "unknown_event_type"
 
 
-def event_from_dict(d: object) -> Event:
-    """Parse one wire event of any type.
+def event_from_dict(d: object, bounds: Bounds = DEFAULT_BOUNDS) -> Event:
+    """Parse one wire event of any type; a sale is checked against ``bounds``.
 
     :raises UnknownEventType: for a missing or unknown ``type``.
     :raises InvalidEvent: naming the first bad field.
+    :raises OutOfBounds: a sale beyond ``bounds`` (code ``out_of_bounds``).
     """
     if not isinstance(d, dict):
         raise InvalidEvent("event", d, "must be a JSON object")
     parse = EVENT_TYPES.get(d.get("type"))  # type: ignore[arg-type]
     if parse is None:
         raise UnknownEventType("type", d.get("type"), f"must be one of {', '.join(EVENT_TYPES)}")
+    if bounds is not DEFAULT_BOUNDS and parse == SaleRecorded.from_dict:
+        return SaleRecorded.from_dict(d, bounds)
     return parse(d)

@@ -150,6 +150,9 @@ class Dispatcher:
             lines = r.get("lines")
             if not isinstance(lines, list):
                 raise _field("lines", lines, "a list of basket lines")
+            coupons = _coupons(r)
+            if coupons:
+                return lambda: port.price(sale, lines, coupons)
             return lambda: port.price(sale, lines)
         if op == "apply_voucher":
             voucher = _text(r, "code")
@@ -210,6 +213,21 @@ def _text(r: Mapping[str, Any], name: str) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > 100:
         raise _field(name, value, "a string of 1-100 characters")
     return value
+
+
+def _coupons(r: Mapping[str, Any]) -> list[str]:
+    """``coupon`` (one code or null) and ``coupons`` (a list) of a price call, as one list."""
+    out: list[str] = []
+    one = r.get("coupon")
+    if one is not None:
+        out.append(_text(r, "coupon"))
+    many = r.get("coupons")
+    if many is not None:
+        if not isinstance(many, list) or len(many) > 20:
+            raise _field("coupons", many, "a list of at most 20 coupon codes")
+        for code in many:
+            out.append(_text({"coupons": code}, "coupons"))
+    return out
 
 
 def _amount(r: Mapping[str, Any], name: str) -> str:

@@ -38,9 +38,17 @@ class LoyaltyPort(Protocol):
         """
         ...
 
-    def price(self, pos_id: str, lines: Sequence[Mapping[str, Any]]) -> Answer: ...
+    def price(
+        self, pos_id: str, lines: Sequence[Mapping[str, Any]], coupons: Sequence[str] = ()
+    ) -> Answer:
+        """Price the basket; ``coupons`` are rule coupon codes presented with it (kept for
+        the rest of the sale). A code that fires no rule is refused (``coupon_unknown``,
+        ``coupon_not_valid``) and nothing changes."""
+        ...
 
-    def apply_voucher(self, pos_id: str, code: str) -> Answer: ...
+    def apply_voucher(self, pos_id: str, code: str) -> Answer:
+        """Use an issued voucher, or present a campaign rule's coupon code (``ACUCAR20``)."""
+        ...
 
     def apply_points(self, pos_id: str, points: int) -> Answer: ...
 

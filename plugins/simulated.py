@@ -130,6 +130,10 @@ class SimulatedPos:
             for sku, qty in self.items.items()
         ]
 
+    def present_coupon(self, code: str) -> Answer:
+        """The shopper hands over a campaign coupon: the basket is priced again with it."""
+        return self.call("price", lines=self.lines(), coupon=code)
+
     def identify(self, code: str | None) -> Answer:
         return self.call("identify", code=code)
 

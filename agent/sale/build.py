@@ -128,6 +128,17 @@ def quote(
         "vouchers": [
             {"code": v.code, "applied": v.applied, "reason": v.reason} for v in result.vouchers
         ],
+        # Each rule coupon presented: the rules it fired and their discount, or why none.
+        "coupons": [
+            {
+                "code": c.code,
+                "applied": c.applied,
+                "rules": list(c.rules),
+                "amount": _txt(c.amount_cents),
+                "reason": c.reason,
+            }
+            for c in result.coupons
+        ],
         "points_redeemed": points,
         "points_value": _txt(points_value.cents),
         "cashback_redeemed": _txt(cashback.cents),

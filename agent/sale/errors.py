@@ -37,6 +37,26 @@ class TenderRefused(SaleError):
     code = "tender_refused"
 
 
+class CouponRefused(SaleError):
+    """A coupon code presented at the till that fires no rule here; nothing changed.
+
+    ``code``: ``coupon_unknown`` (no campaign rule carries it) or ``coupon_not_valid`` (its
+    rules are outside their dates, hours, stores or audience for this sale).
+    """
+
+    code = "coupon_unknown"
+
+    def __init__(self, coupon: str, reason: str) -> None:
+        self.coupon = coupon
+        if reason == "unknown":
+            en, pt = "is no coupon of any campaign here", "não é cupom de nenhuma campanha aqui"
+        else:
+            self.code = "coupon_not_valid"
+            en = "is not valid for this sale (date, time, store or shopper)"
+            pt = "não vale para esta venda (data, horário, loja ou cliente)"
+        super().__init__(f"coupon {coupon!r} {en}", f"cupom {coupon!r} {pt}")
+
+
 class BadRequest(SaleError):
     code = "bad_request"
 

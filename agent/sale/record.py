@@ -132,6 +132,8 @@ def sale_write(
     if tickets:
         lines = tuple(TicketLine(t.ticket_id, t.campaign_id, t.number) for t in tickets)
         event = replace(event, raffle_tickets=lines)
+    if sale.coupons:  # presented rule coupons: the server re-prices with the same codes
+        event = replace(event, coupon_codes=sale.coupons)
     events: list[tuple[str, str, str | bytes]] = [
         (event.header.event_id, event.TYPE, orjson.dumps(event.to_dict()))
     ]

@@ -43,10 +43,10 @@ from loyalty.rewards import (
 
 from ..cache import CachedMember, CachedOffer, CacheLookups, Rules
 from ..journal import Journal, Write
-from . import build
+from . import build, limits
 from .catalogue import check_basket
 from .enrol import prepare as prepare_enrolment
-from .errors import BadRequest, NoSuchSale, SaleStateError, TenderRefused
+from .errors import BadRequest, CouponRefused, NoSuchSale, SaleStateError, TenderRefused
 from .ledger import LedgerMemo
 from .lookup import find_member
 from .raffle import RaffleSource
@@ -162,20 +162,52 @@ class SaleService:
     # -- price ---------------------------------------------------------------------------
 
     def price(
-        self, pos_id: str, lines: Sequence[Mapping[str, Any]] | Sequence[BasketLine]
+        self,
+        pos_id: str,
+        lines: Sequence[Mapping[str, Any]] | Sequence[BasketLine],
+        coupons: Sequence[str] = (),
     ) -> dict[str, Any]:
-        """Price the basket (replacing any earlier one); tenders are cleared, vouchers kept.
+        """Price the basket (replacing any earlier one); tenders are cleared, vouchers and
+        coupons kept.
 
+        :param coupons: rule coupon codes presented now, added to the sale's earlier ones.
         :raises BasketError: naming the line and field (a negative quantity, a bad price, …).
         :raises UnknownSku: a line whose SKU the synced catalogue lacks (or has inactive); the
             open sale keeps its previous basket.
+        :raises CouponRefused: a code that fires no rule here; the sale is left as it was.
         """
         with self.lock:
             checked = check_basket(self.lookups, self._basket(lines))
+            created = pos_id not in self.open
             sale = self._sale(pos_id, create=True)
+            before = (sale.basket, sale.names, sale.points, sale.cashback)
             sale.basket, sale.names = checked.lines, checked.names
             sale.points, sale.cashback = 0, Money.zero()
+            try:
+                return self._with_coupons(sale, coupons)
+            except CouponRefused:
+                if created:
+                    self.open.pop(pos_id, None)
+                else:
+                    sale.basket, sale.names, sale.points, sale.cashback = before
+                    self._reprice(sale)
+                raise
+
+    def _with_coupons(self, sale: OpenSale, coupons: Sequence[str]) -> dict[str, Any]:
+        """Re-price with ``coupons`` added; a new code that fires no rule is refused and the
+        sale's coupons stay as they were (the caller restores the rest)."""
+        new = [c.strip().upper() for c in coupons if c.strip().upper() not in sale.coupons]
+        if not new:
             return self._reprice(sale)
+        previous = sale.coupons
+        sale.coupons = (*previous, *dict.fromkeys(new))
+        answer = self._reprice(sale)
+        assert sale.result is not None
+        for outcome in sale.result.coupons:
+            if outcome.code in new and outcome.reason in ("unknown", "not_live"):
+                sale.coupons = previous
+                raise CouponRefused(outcome.code, outcome.reason)
+        return answer
 
     def _basket(self, lines: Sequence[Any]) -> tuple[BasketLine, ...]:
         if not lines:
@@ -183,8 +215,12 @@ class SaleService:
                 "a sale needs at least one line", "a venda precisa de ao menos um item"
             )
         if all(isinstance(x, BasketLine) for x in lines):
-            return tuple(lines)
-        return parse_basket({"lines": list(lines)})
+            parsed = tuple(lines)
+        else:
+            limits.check_raw_lines(lines, self.s.bounds)
+            parsed = parse_basket({"lines": list(lines)})
+        limits.check_basket(parsed, self.s.bounds)
+        return parsed
 
     def _reprice(self, sale: OpenSale) -> dict[str, Any]:
         sale.at = self.clock()
@@ -199,6 +235,7 @@ class SaleService:
             self.s.store_id,
             sale.at,
             vouchers=apps,
+            coupons=sale.coupons,
             personal=self.rules.personal([o.data for o in offers], chain),
         )
         return self._quote(sale)
@@ -237,10 +274,21 @@ class SaleService:
         """
         with self.lock:
             sale = self._priced(pos_id)
-            canonical = normalize_code(code)
+            coupon = code.strip().upper() if isinstance(code, str) else ""
+            if coupon in sale.coupons:
+                return self._quote(sale)
+            try:
+                canonical = normalize_code(code)
+                found = self.lookups.voucher_by_code(canonical)
+            except LoyaltyError:
+                if coupon not in self._rule_coupons(sale):
+                    raise
+                found = None
+            if found is None and coupon in self._rule_coupons(sale):
+                # A campaign rule's coupon (ACUCAR20), not an issued voucher: it fires the rule.
+                return self._coupon_on_priced(sale, coupon)
             if any(v.code == canonical for v in sale.vouchers):
                 return self._quote(sale)
-            found = self.lookups.voucher_by_code(canonical)
             voucher, accepted = found if found is not None else (None, [])
             uses = self._voucher_uses(voucher, accepted) if voucher is not None else []
             assert sale.result is not None
@@ -260,6 +308,25 @@ class SaleService:
             sale.vouchers.append(voucher)
             sale.points, sale.cashback = 0, Money.zero()
             return self._reprice(sale)
+
+    def _rule_coupons(self, sale: OpenSale) -> set[str]:
+        codes = set(self.rules.ruleset.by_coupon)
+        if sale.member is not None:
+            offers = self.lookups.offers_for_member(sale.member.member_id)
+            personal = self.rules.personal([o.data for o in offers])
+            if personal is not None:
+                codes |= set(personal.by_coupon)
+        return codes
+
+    def _coupon_on_priced(self, sale: OpenSale, coupon: str) -> dict[str, Any]:
+        before = (sale.points, sale.cashback)
+        sale.points, sale.cashback = 0, Money.zero()
+        try:
+            return self._with_coupons(sale, [coupon])
+        except CouponRefused:
+            sale.points, sale.cashback = before
+            self._reprice(sale)
+            raise
 
     def _voucher_uses(self, voucher: Voucher, accepted: list[str]) -> list[VoucherUse]:
         at = self.clock()

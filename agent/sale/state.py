@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from loyalty.bounds import DEFAULT_BOUNDS, Bounds
 from loyalty.identification import IdentificationConfig
 from loyalty.money import Money
 from loyalty.pricing import BasketLine, MemberContext, PricingResult
@@ -25,6 +26,7 @@ class SaleSettings:
     cashback: CashbackConfig
     max_redeem_per_sale: Money
     max_redeem_per_member_day: Money
+    bounds: Bounds = DEFAULT_BOUNDS  # the [limits] of the agent's config
 
 
 @dataclass
@@ -43,3 +45,4 @@ class OpenSale:
     # cashback, names), reused until one of them is replaced.
     quote: tuple[tuple[object, ...], dict[str, Any]] | None = None
     context: MemberContext | None = None  # what the basket was priced with
+    coupons: tuple[str, ...] = ()  # rule coupon codes presented (upper case), kept on re-pricing

@@ -22,6 +22,7 @@ from .index import compile_rules as compile_rules
 from .json_io import result_to_json as result_to_json
 from .offers import offer_rule as offer_rule
 from .offers import personal_ruleset as personal_ruleset
+from .result import CouponOutcome as CouponOutcome
 from .result import Explanation as Explanation
 from .result import LineResult as LineResult
 from .result import PricingResult as PricingResult

@@ -45,6 +45,8 @@ def rule_to_json(rule: Rule) -> dict[str, Any]:
         out["priority"] = rule.priority
     if rule.stackable:
         out["stackable"] = True
+    if rule.exclusive:
+        out["exclusive"] = True
     if rule.applies_to is not None and not isinstance(rule.params, MemberPrice):
         out["applies_to"] = _selector(rule.applies_to)
     if rule.exclude is not None:

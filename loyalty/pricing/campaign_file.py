@@ -21,7 +21,7 @@ from .rules import MemberPrice, Rule, RuleKind, Selector
 DEFAULT_TIMEZONE = "America/Sao_Paulo"
 TOP_FIELDS = {"$schema", "description", "timezone", "store_timezones", "rules"}
 COMMON_FIELDS = {
-    "id", "kind", "name", "priority", "stackable", "applies_to", "exclude", "audience",
+    "id", "kind", "name", "priority", "stackable", "exclusive", "applies_to", "exclude", "audience",
     "valid", "requires_activation", "coupon", "max_units_per_sale", "description",
 }  # fmt: skip
 PARAM_FIELDS: dict[RuleKind, set[str]] = {
@@ -42,16 +42,16 @@ PARAM_FIELDS: dict[RuleKind, set[str]] = {
 }
 # Common fields that mean nothing for a kind are refused rather than silently ignored.
 NOT_FOR: dict[RuleKind, set[str]] = {
-    RuleKind.MEMBER_PRICE: {"applies_to", "exclude", "stackable", "priority"},
+    RuleKind.MEMBER_PRICE: {"applies_to", "exclude", "stackable", "exclusive", "priority"},
     **{
         k: {"max_units_per_sale"} for k in (RuleKind.BASKET_AMOUNT_OFF, RuleKind.BASKET_PERCENT_OFF)
     },
     **{
-        k: {"stackable", "priority", "max_units_per_sale"}
+        k: {"stackable", "exclusive", "priority", "max_units_per_sale"}
         for k in (RuleKind.POINTS, RuleKind.CASHBACK, RuleKind.RAFFLE)
     },
-    RuleKind.POINTS_MULTIPLIER: {"max_units_per_sale"},
-    RuleKind.POINTS_BONUS: {"stackable", "priority"},
+    RuleKind.POINTS_MULTIPLIER: {"exclusive", "max_units_per_sale"},
+    RuleKind.POINTS_BONUS: {"stackable", "exclusive", "priority"},
 }
 KINDS = ", ".join(k.value for k in RuleKind)
 KINDS = ", ".join(k.value for k in RuleKind)
@@ -179,6 +179,13 @@ def parse_rule(raw: object, position: int = 1) -> Rule:
         applies_to = Selector(skus=frozenset({params.sku}))
     max_units = raw.get("max_units_per_sale")
     coupon = raw.get("coupon")
+    exclusive = v.flag(raise_, "exclusive", raw.get("exclusive", False))
+    if exclusive and raw.get("stackable"):
+        raise_(
+            "stackable",
+            "cannot be true for an exclusive rule (it applies alone)",
+            "não pode ser true numa regra exclusiva (ela se aplica sozinha)",
+        )
     return Rule(
         id=rule_id,
         kind=kind,
@@ -186,6 +193,7 @@ def parse_rule(raw: object, position: int = 1) -> Rule:
         params=params,
         priority=_priority(raise_, raw.get("priority", 100)),
         stackable=v.flag(raise_, "stackable", raw.get("stackable", False)),
+        exclusive=exclusive,
         applies_to=applies_to,
         exclude=selector(raise_, "exclude", raw["exclude"]) if "exclude" in raw else None,
         audience=audience(raise_, raw.get("audience", {})),

@@ -9,23 +9,30 @@ from __future__ import annotations
 
 from collections import ChainMap
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from .arith import percent_of, ratio, split
 from .basket import BasketLine, MemberContext, normalize_codes
+from .candidates import RuleLines
+from .candidates import candidates as rules_in_scope
+from .coupons import explain_coupons
 from .earning import earn
-from .eligibility import live
 from .errors import PricingError
 from .index import Head, RuleSet, StoreIndex
 from .promotions import PLANNERS
-from .result import AppliedRule, Explanation, LineResult, PricingResult, Rewards, VoucherOutcome
+from .result import (
+    AppliedRule,
+    Explanation,
+    LineResult,
+    PricingResult,
+    Rewards,
+    VoucherOutcome,
+)
 from .rules import BasketAmountOff, BasketPercentOff, MemberPrice, Rule, Stage
 from .state import LineState, apply_plan
 from .voucher import VoucherApplication
-
-RuleLines = tuple[Rule, list[LineState]]
-_UNSEEN: list[LineState] = []
 
 
 def price(
@@ -61,6 +68,36 @@ def price(
     codes = normalize_codes(coupons)
     if member is not None:
         codes |= member.coupons
+    indexes = [ruleset.index_for(store_id)]
+    if personal is not None:
+        indexes.append(personal.index_for(store_id))
+    order, found = _prepare(basket, indexes, member, codes, at, local)
+    applied: dict[str, int] = {}
+    if any(rule.exclusive for rule, _ in found):
+        order, found, applied = _best_option(basket, indexes, member, codes, at, local, found)
+    else:
+        _promotions(found, order, applied)
+    outcomes = _vouchers(vouchers, order)
+    earning = [(rule, lines) for rule, lines in found if rule.stage is Stage.EARNING]
+    rewards = earn(earning) if member is not None else earn([])
+    heads = ruleset.heads if personal is None else ChainMap(ruleset.heads, personal.heads)
+    result = _result(heads, order, applied, vouchers, outcomes, rewards, store_id, member)
+    if codes:
+        sets = (ruleset,) if personal is None else (ruleset, personal)
+        coupons_out = explain_coupons(sets, codes, member, store_id, at, local, applied, rewards)
+        result = replace(result, coupons=coupons_out)
+    return result
+
+
+def _prepare(
+    basket: Sequence[BasketLine],
+    indexes: list[StoreIndex],
+    member: MemberContext | None,
+    codes: frozenset[str],
+    at: datetime,
+    local: datetime,
+) -> tuple[list[LineState], list[RuleLines]]:
+    """Fresh line states in attribute order, and the live rules with their lines."""
     order = [LineState(i, line) for i, line in enumerate(basket)]
     order.sort(key=_sort_key)  # stable: identical lines keep their basket order
     previous: object = None
@@ -71,62 +108,64 @@ def price(
             previous = ls.line.sort_key
             group += 1
         ls.group = group
-    found = _candidates(ruleset.index_for(store_id), order, member, codes, at, local)
-    if personal is not None:
-        found += _candidates(personal.index_for(store_id), order, member, codes, at, local)
+    found: list[RuleLines] = []
+    for idx in indexes:
+        found += rules_in_scope(idx, order, member, codes, at, local)
+    return order, found
+
+
+def _promotions(found: list[RuleLines], order: list[LineState], applied: dict[str, int]) -> None:
+    """Stages 1–3 (member prices, item and basket promotions) on ``order``."""
     stages: dict[Stage, list[RuleLines]] = {stage: [] for stage in Stage}
     for rule, lines in found:
         stages[rule.stage].append((rule, lines))
-    applied: dict[str, int] = {}
     _member_prices(stages[Stage.PRICE], applied)
     _item_promotions(stages[Stage.ITEM], applied)
     _basket_promotions(stages[Stage.BASKET], order, applied)
-    outcomes = _vouchers(vouchers, order)
-    rewards = earn(stages[Stage.EARNING]) if member is not None else earn([])
-    heads = ruleset.heads if personal is None else ChainMap(ruleset.heads, personal.heads)
-    return _result(heads, order, applied, vouchers, outcomes, rewards, store_id, member)
 
 
-def _sort_key(ls: LineState) -> tuple[object, ...]:
-    return ls.line.sort_key
-
-
-def _candidates(
-    idx: StoreIndex,
-    order: list[LineState],
+def _best_option(
+    basket: Sequence[BasketLine],
+    indexes: list[StoreIndex],
     member: MemberContext | None,
     codes: frozenset[str],
     at: datetime,
     local: datetime,
-) -> list[RuleLines]:
-    """The live rules with the lines in their scope, each list in attribute (rank) order."""
-    seen: dict[str, list[LineState] | None] = {}
-    rules: list[Rule] = []
-    by_sku, by_cat, by_brand, by_tag = idx.by_sku, idx.by_category, idx.by_brand, idx.by_tag
-    for ls in order:
-        hits = by_sku.get(ls.sku, ()) + by_cat.get(ls.category, ()) + by_brand.get(ls.brand, ())
-        for tag in ls.tags:
-            hits += by_tag.get(tag, ())
-        for rule in hits:
-            lines = seen.get(rule.id, _UNSEEN)
-            if lines is _UNSEEN:
-                lines = [] if rule.unconditional or live(rule, member, codes, at, local) else None
-                seen[rule.id] = lines
-                if lines is not None:
-                    rules.append(rule)
-            if lines is None or (lines and lines[-1] is ls):
-                continue
-            if rule.covers(ls.sku, ls.category, ls.brand, ls.tags):
-                lines.append(ls)
-    out = [(rule, lines) for rule in rules if (lines := seen[rule.id])]
-    for rule in idx.everywhere:
-        if not (rule.unconditional or live(rule, member, codes, at, local)):
-            continue
-        if rule.exclude is None:
-            out.append((rule, list(order)))
-        elif lines := [ls for ls in order if rule.covers(ls.sku, ls.category, ls.brand, ls.tags)]:
-            out.append((rule, lines))
-    return out
+    found: list[RuleLines],
+) -> tuple[list[LineState], list[RuleLines], dict[str, int]]:
+    """Exclusive promotions: price the sale once without them and once with each alone.
+
+    The option that leaves the shopper the lowest total after the basket stage wins; ties go
+    to the sale without exclusive promotions, then to the exclusive rule of lower priority,
+    then of smaller id. An exclusive rule that gives nothing never wins (it ties at best).
+    """
+    exclusives = sorted(
+        {rule.id: rule for rule, _ in found if rule.exclusive}.values(),
+        key=lambda r: (r.priority, r.id),
+    )
+    best: tuple[int, list[LineState], list[RuleLines], dict[str, int]] | None = None
+    for only in (None, *exclusives):
+        order, option = _prepare(basket, indexes, member, codes, at, local)
+        kept = [
+            (rule, lines)
+            for rule, lines in option
+            if rule.stage not in _PROMOTION_STAGES
+            or (rule is only if only is not None else not rule.exclusive)
+        ]
+        applied: dict[str, int] = {}
+        _promotions(kept, order, applied)
+        total = sum(ls.paid - ls.cut for ls in order)
+        if best is None or total < best[0]:
+            best = (total, order, kept, applied)
+    assert best is not None
+    return best[1], best[2], best[3]
+
+
+_PROMOTION_STAGES = frozenset({Stage.ITEM, Stage.BASKET})
+
+
+def _sort_key(ls: LineState) -> tuple[object, ...]:
+    return ls.line.sort_key
 
 
 def _member_prices(rules: list[RuleLines], applied: dict[str, int]) -> None:
@@ -298,9 +337,13 @@ def _result(
     by_pos: list[LineState] = [order[0]] * len(order) if order else []
     for ls in order:
         by_pos[ls.pos] = ls
+    # tuple.__new__ builds the NamedTuples without their Python-level __new__: the same
+    # values, a third of the cost, for the few hundred a large basket makes.
+    make = tuple.__new__
     lines: list[LineResult] = []
+    subtotal = total = 0
     for ls in by_pos:
-        explained = [Explanation(*heads[rid], c) for rid, c in ls.discounts.items()]
+        explained = [make(Explanation, (*heads[rid], c)) for rid, c in ls.discounts.items()]
         if ls.vouchers:
             explained += [
                 Explanation("voucher", vid, names[vid], "voucher", Stage.VOUCHER, c)
@@ -308,19 +351,25 @@ def _result(
             ]
         line = ls.line
         net = ls.paid - ls.cut
+        gross = ls.gross
+        subtotal += gross
+        total += net
         lines.append(
-            LineResult(
-                ls.pos,
-                line.sku,
-                line.qty,
-                line.unit_price,
-                ls.weighed,
-                ls.gross,
-                (*explained,),
-                net,
+            make(
+                LineResult,
+                (
+                    ls.pos,
+                    line.sku,
+                    line.qty,
+                    line.unit_price,
+                    ls.weighed,
+                    gross,
+                    (*explained,),
+                    net,
+                ),
             )
         )
-    summary = [AppliedRule(*heads[rid], c) for rid, c in applied.items()]
+    summary = [make(AppliedRule, (*heads[rid], c)) for rid, c in applied.items()]
     summary += [
         AppliedRule(
             "voucher", o.voucher_id, names[o.voucher_id], "voucher", Stage.VOUCHER, o.amount_cents
@@ -330,8 +379,8 @@ def _result(
     ]
     return PricingResult(
         lines=tuple(lines),
-        subtotal_cents=sum(ls.gross for ls in order),
-        total_cents=sum(ln.net_cents for ln in lines),
+        subtotal_cents=subtotal,
+        total_cents=total,
         rewards=rewards,
         applied=tuple(summary),
         vouchers=tuple(outcomes),

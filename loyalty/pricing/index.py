@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .campaign_file import CampaignFile, parse_campaign
 from .rules import BundlePrice, BuyGet, Rule, Selector, Stage
@@ -27,6 +28,12 @@ class StoreIndex:
     by_brand: dict[str, tuple[Rule, ...]]
     by_tag: dict[str, tuple[Rule, ...]]
     everywhere: tuple[Rule, ...]  # rules that may touch any line
+    # (sku, category, brand, tags) -> the rules whose scope covers such a line: indexed ones
+    # in hit order, and the `everywhere` ones that have an `exclude`. Filled as baskets are
+    # priced, so a product pays the lookups and scope checks once per rule set, not per sale.
+    scopes: dict[
+        tuple[str, str, str, frozenset[str]], tuple[tuple[Rule, ...], tuple[Rule, ...]]
+    ] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,15 @@ class RuleSet:
         if store_id is None:
             return self._all_stores
         return self._per_store.get(store_id, self._all_stores)
+
+    @cached_property
+    def by_coupon(self) -> dict[str, tuple[Rule, ...]]:
+        """The rules that fire on a presented coupon code, by code (upper case), file order."""
+        out: dict[str, list[Rule]] = {}
+        for rule in self.campaign.rules:
+            if rule.coupon is not None:
+                out.setdefault(rule.coupon, []).append(rule)
+        return {code: tuple(rules) for code, rules in out.items()}
 
     def timezone_for(self, store_id: str | None) -> str:
         if store_id is None:

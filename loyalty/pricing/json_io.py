@@ -76,6 +76,16 @@ def result_to_json(result: PricingResult) -> dict[str, Any]:
             }
             for o in result.vouchers
         ],
+        "coupons": [
+            {
+                "code": c.code,
+                "applied": c.applied,
+                "rules": list(c.rules),
+                "amount": _amount(c.amount_cents),
+                "reason": c.reason,
+            }
+            for c in result.coupons
+        ],
         "rewards": {
             "points": result.rewards.points,
             "cashback": _amount(result.rewards.cashback_cents),

@@ -71,8 +71,47 @@ def _per_unit(
 
 def percent_off(rule: Rule, lines: list[LineState]) -> Plan:
     assert isinstance(rule.params, PercentOff)
-    pct = rule.params.percent_ratio
-    return _per_unit(rule, lines, lambda ls, price: price - percent_of(price, pct))
+    plan = Plan()
+    entries = [e for e in available(rule, lines, plan) if e[0] > 0]
+    cap = rule.max_units_per_sale
+    if cap is not None:
+        entries.sort(key=_dear)  # the cap goes to the dearest units first, as in _per_unit
+        chosen = _take(entries, cap)
+    else:
+        chosen = [(e, e[5]) for e in entries]
+    _percent_on_groups(plan, chosen, rule.params.percent_ratio, not rule.stackable)
+    return plan
+
+
+def _percent_on_groups(
+    plan: Plan, chosen: list[tuple[Entry, int]], pct: tuple[int, int], take: bool
+) -> None:
+    """``pct`` % off the chosen units, computed on each group's amount, not on each unit.
+
+    A group is the units of identical lines at the same current price: the percentage of the
+    group's amount is rounded once (half-up), so 15 % of 10 × 9,99 is 14,99 as on a receipt
+    that rounds the line, not 10 × 1,00. The group's new amount is spread back over its units
+    by largest remainder (equal weights): some units cost one cent more than others, every
+    unit stays in whole cents, and the group adds up exactly. Identical lines pool into one
+    group, so splitting a line into several changes no product's amount.
+    """
+    groups: dict[tuple[int, int], list[tuple[Entry, int]]] = {}
+    for entry, n in chosen:
+        groups.setdefault((entry[4].group, entry[0]), []).append((entry, n))
+    for (_, price), members in groups.items():
+        units = sum(n for _, n in members)
+        off = percent_of(price * units, pct)
+        if off <= 0:
+            continue  # a group the rule gives nothing is not used up by it
+        new_total = price * units - off
+        low, dearer = divmod(new_total, units)  # `dearer` units cost low + 1
+        for (_, _, _, ti, ls, _), n in members:
+            up = min(n, dearer)
+            dearer -= up
+            if up:
+                plan.add(ls, ti, up, low + 1, take)
+            if n - up:
+                plan.add(ls, ti, n - up, low, take)
 
 
 def amount_off(rule: Rule, lines: list[LineState]) -> Plan:
@@ -159,9 +198,8 @@ def buy_get(rule: Rule, lines: list[LineState]) -> Plan:
         (p, t, r, ti, ls, count - used.get((ls.pos, ti), 0))
         for p, t, r, ti, ls, count in sorted(only_get + both)
     ]
-    pct = params.percent_ratio
-    for (price, _, _, ti, ls, _), n in _take([e for e in rest if e[5] > 0], gets):
-        plan.add(ls, ti, n, price - percent_of(price, pct), take)
+    chosen = _take([e for e in rest if e[5] > 0], gets)
+    _percent_on_groups(plan, chosen, params.percent_ratio, take)
     return plan
 
 

@@ -114,6 +114,25 @@ class VoucherOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class CouponOutcome:
+    """What a coupon code presented at the till did: the rules it fired, or why none.
+
+    ``reason``: ``None`` (applied), ``unknown`` (no rule carries this code), ``not_live`` (its
+    rules are outside their window, store or audience now), ``nothing_to_discount`` (live,
+    but no line in scope or another promotion gave more).
+    """
+
+    code: str
+    rules: tuple[str, ...]  # ids of the rules with this coupon that changed the sale
+    amount_cents: int  # their discount (earning rules add rewards, not cents)
+    reason: str | None = None
+
+    @property
+    def applied(self) -> bool:
+        return self.reason is None
+
+
+@dataclass(frozen=True, slots=True)
 class PricingResult:
     lines: tuple[LineResult, ...]
     subtotal_cents: int
@@ -123,6 +142,7 @@ class PricingResult:
     vouchers: tuple[VoucherOutcome, ...] = ()
     store_id: str | None = None
     member_id: str | None = None
+    coupons: tuple[CouponOutcome, ...] = ()  # one per presented code, sorted by code
 
     @property
     def subtotal(self) -> Money:

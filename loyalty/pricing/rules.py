@@ -301,6 +301,9 @@ class Rule:
     params: Params
     priority: int = 100
     stackable: bool = False
+    # Exclusive of every other promotion in the sale (item and basket stages), not only of
+    # other non-stackable ones on the same unit; see docs/campaign-format.md.
+    exclusive: bool = False
     applies_to: Selector | None = None
     exclude: Selector | None = None
     audience: Audience = Audience()

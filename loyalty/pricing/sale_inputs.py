@@ -4,7 +4,7 @@ The server's re-pricing and the campaign simulation both price a :class:`SaleRec
 this is the one place that says how: lines in ``line_no`` order with their sku, quantity,
 unit price, category, brand and tags; the member context the till priced with
 (``member_context``, which carries the coupons presented, in ``parse_member`` form); the
-voucher codes presented; the store and the moment of the sale (``occurred_at``).
+voucher codes and rule coupons presented; the store and the moment of the sale (``occurred_at``).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ class PricingInputs:
     store_id: str
     at: datetime
     voucher_codes: tuple[str, ...]
+    coupons: tuple[str, ...] = ()  # rule coupon codes presented at the till
 
 
 def pricing_inputs(sale: SaleRecorded) -> PricingInputs:
@@ -43,7 +44,12 @@ def pricing_inputs(sale: SaleRecorded) -> PricingInputs:
         context["id"] = sale.member_id
         member = parse_member(context)
     return PricingInputs(
-        basket, member, sale.header.store_id, sale.header.occurred_at, sale.voucher_codes
+        basket,
+        member,
+        sale.header.store_id,
+        sale.header.occurred_at,
+        sale.voucher_codes,
+        sale.coupon_codes,
     )
 
 

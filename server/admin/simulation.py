@@ -245,4 +245,12 @@ def _price(
         if offers
         else None
     )
-    return price(ruleset, inputs.basket, member, inputs.store_id, inputs.at, personal=personal)
+    return price(
+        ruleset,
+        inputs.basket,
+        member,
+        inputs.store_id,
+        inputs.at,
+        coupons=inputs.coupons,
+        personal=personal,
+    )

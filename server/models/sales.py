@@ -44,6 +44,8 @@ class Sale(Base):
     recorded_at: Mapped[dt.datetime]
     # What the till priced the member with (``SaleRecorded.member_context``), for simulations.
     member_context: Mapped[dict[str, Any] | None]
+    # The rule coupon codes presented at the till (``SaleRecorded.coupon_codes``).
+    coupon_codes: Mapped[list[Any] | None]
 
 
 class SaleLine(Base):

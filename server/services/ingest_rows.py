@@ -200,6 +200,7 @@ def rows_for(
                 "reprice_detail": rp.detail if rp else None,
                 "recorded_at": now,
                 "member_context": None if e.member_context is None else dict(e.member_context),
+                "coupon_codes": list(e.coupon_codes) or None,
             }
         )
         rows["sale_lines"].extend(

@@ -42,4 +42,5 @@ def recorded_sale(row: Sale, lines: Iterable[SaleLineRow]) -> SaleRecorded:
             for ln in sorted(lines, key=lambda x: x.line_no)
         ),
         member_context=row.member_context,
+        coupon_codes=tuple(row.coupon_codes or ()),
     )

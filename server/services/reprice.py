@@ -132,6 +132,7 @@ class CampaignCache:
                     inputs.store_id,
                     inputs.at,
                     vouchers=applications,
+                    coupons=inputs.coupons,  # the rule coupons presented at the till
                     personal=personal,
                 )
                 return compare(sale, result)

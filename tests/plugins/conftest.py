@@ -38,8 +38,10 @@ class FakePort:
         self.sales.setdefault(pos_id, {})["member"] = "m-new"
         return {"pos_sale_id": pos_id, "status": "enrolled", "member_id": "m-new"}
 
-    def price(self, pos_id: str, lines: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-        self._log("price", pos_id, tuple(lines))
+    def price(
+        self, pos_id: str, lines: Sequence[Mapping[str, Any]], coupons: Sequence[str] = ()
+    ) -> dict[str, Any]:
+        self._log("price", pos_id, tuple(lines), *([tuple(coupons)] if coupons else []))
         out, total, discount = [], Decimal(0), Decimal(0)
         for i, line in enumerate(lines, 1):
             gross = Decimal(line["qty"]) * Decimal(line["unit_price"])

@@ -25,6 +25,15 @@ def test_a_whole_sale(port: FakePort) -> None:
     assert d.handle({"operation": "slip", "sale_id": "s1"})["result"]["text"] == "SLIP s1"
 
 
+def test_presented_coupons_reach_the_port_as_one_list(port: FakePort) -> None:
+    d = Dispatcher(port)
+    assert _basket(d, coupon="ACUCAR20", coupons=["NATAL"])["ok"]
+    assert _basket(d)["ok"]
+    prices = [c[1] for c in port.calls if c[0] == "price"]
+    assert prices[0][2] == ("ACUCAR20", "NATAL")
+    assert len(prices[1]) == 2  # no coupon: the port is called as before
+
+
 def test_a_retried_operation_id_is_applied_once(port: FakePort) -> None:
     d = Dispatcher(port)
     _basket(d)
@@ -55,6 +64,10 @@ def test_a_retried_operation_id_is_applied_once(port: FakePort) -> None:
         ({"operation": "apply_voucher", "sale_id": "nope", "code": "V"}, "no_such_sale", 404,
          "nope"),
         ({"operation": "slip", "sale_id": "nope"}, "malformed_request", 400, "nope"),
+        ({"operation": "price", "sale_id": "s1", "lines": [], "coupon": 20}, "malformed_request",
+         400, "coupon"),
+        ({"operation": "price", "sale_id": "s1", "lines": [], "coupons": "X"},
+         "malformed_request", 400, "coupons"),
     ],
 )  # fmt: skip
 def test_bad_requests_get_a_clear_error_and_change_nothing(

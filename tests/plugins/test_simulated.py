@@ -35,3 +35,12 @@ def test_unknown_product_is_refused_before_the_port(port: FakePort) -> None:
     with pytest.raises(PosRefused, match="não cadastrado"):
         pos.scan_product("ghost")
     assert port.calls == []
+
+
+def test_a_presented_coupon_reprices_the_basket_with_it(port: FakePort) -> None:
+    pos = SimulatedPlugin(port, {"catalogue": CATALOGUE}).pos
+    pos.scan_product("milk")
+    pos.present_coupon("ACUCAR20")
+    last = port.calls[-1]
+    assert last[0] == "price"
+    assert last[1][2] == ("ACUCAR20",)

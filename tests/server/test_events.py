@@ -270,3 +270,63 @@ def test_batch_limits_and_envelope_errors(app: Flask, client: FlaskClient, till:
     assert (r.status_code, r.get_json()["code"]) == (400, "validation_failed")
     r = client.post("/api/v1/events", json={"events": [{}] * 501}, headers=till.headers)
     assert (r.status_code, r.get_json()["code"]) == (400, "validation_failed")
+
+
+COUPON_CAMPAIGN = {
+    "rules": [
+        {
+            "id": "acucar20",
+            "kind": "percent_off",
+            "name": "Açúcar -20% com cupom",
+            "percent": "20",
+            "coupon": "ACUCAR20",
+            "applies_to": {"skus": ["SKU1"]},
+        }
+    ]
+}
+
+
+def _coupon_sale(till: Till) -> dict[str, Any]:
+    sale = till.sale(None, ["10.00", "5.00"])
+    sale["lines"][0] |= {"discount": "2.00", "net": "8.00"}
+    sale |= {"discount_total": "2.00", "total": "13.00", "coupon_codes": ["ACUCAR20"]}
+    return sale
+
+
+def test_the_server_re_prices_with_the_coupons_the_till_recorded(app: Flask, till: Till) -> None:
+    """GIVEN a 20 % rule on SKU1 with coupon ACUCAR20 WHEN an anonymous sale priced with the
+    coupon (10,00 → 8,00) is pushed THEN it matches; the same sale without the code does not."""
+    put_campaign(SqlUnitOfWork.for_app(app), "C1", "Cupom", COUPON_CAMPAIGN)
+    sale = _coupon_sale(till)
+    assert till.push([sale]) == {"applied": [sale["event_id"]], "rejected": [], "flags": []}
+    without = _coupon_sale(till)
+    del without["coupon_codes"]
+    flags = till.push([without])["flags"]
+    assert flags[0]["differences"]["total"] == {"till": "13.00", "server": "15.00"}
+
+
+def test_a_sale_beyond_the_bounds_is_rejected_alone_with_a_code(app: Flask, till: Till) -> None:
+    """GIVEN a good sale and sales with a R$ 99.999.999.999,99 unit price, a 1e400 total,
+    a 5,000-digit gross, a NaN price and 1,001 lines WHEN pushed together THEN only the good
+    sale applies; each of the others is rejected alone with a code, none is a 500."""
+    good = till.sale(None, ["3.00"])
+    huge = till.sale(None, ["99999999999.99"])
+    e400 = till.sale(None, ["3.00"])
+    e400["total"] = "1e400"
+    digits = till.sale(None, ["3.00"])
+    digits["lines"][0]["gross"] = "9" * 5000
+    nan = till.sale(None, ["3.00"])
+    nan["lines"][0]["unit_price"] = "NaN"
+    many = till.sale(None, ["0.01"] * 1001)
+    answer = till.push([good, huge, e400, digits, nan, many])
+    assert answer["applied"] == [good["event_id"]]
+    codes = {r["index"]: r["code"] for r in answer["rejected"]}
+    assert codes == {
+        1: "out_of_bounds",
+        2: "out_of_bounds",
+        3: "out_of_bounds",
+        4: "invalid_event",
+        5: "out_of_bounds",
+    }
+    reasons = {r["index"]: r["message"] for r in answer["rejected"]}
+    assert "line 1: unit_price 99999999999.99 is beyond the limit of 1000000.00" in reasons[1]

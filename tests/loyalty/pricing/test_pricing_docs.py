@@ -64,6 +64,15 @@ def test_the_example_campaign_is_valid_for_schema_and_engine(validator: Any) -> 
         {"id": "r", "kind": "percent_off", "name": "n", "percent": 5, "applies_to": {}},
         {"id": "r", "kind": "percent_off", "name": "n", "percent": 5, "valid": {"weekdays": [8]}},
         {"kind": "percent_off", "name": "n", "percent": 5},
+        {
+            "id": "r",
+            "kind": "percent_off",
+            "name": "n",
+            "percent": 5,
+            "exclusive": True,
+            "stackable": True,
+        },
+        {"id": "r", "kind": "cashback", "name": "n", "percent": 5, "exclusive": True},
     ],
 )
 def test_schema_and_engine_both_reject(validator: Any, bad_rule: dict[str, Any]) -> None:

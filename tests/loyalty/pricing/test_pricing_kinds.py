@@ -50,21 +50,77 @@ def test_member_price_cap_and_weighed_line() -> None:
     assert [ln.gross_cents for ln in result.lines] == [3000, 4928]
 
 
-def test_percent_off_rounds_per_unit_so_lines_split_freely() -> None:
+def test_percent_off_is_computed_on_the_line_not_per_unit() -> None:
     """
-    ======================  ==================  =========
-    line                    10 %                discount
-    ======================  ==================  =========
-    3 × 3.33 (count)        0.333 → 0.33 each   0.99
-    1.235 kg × 7.98 = 9.86  0.986 → 0.99        0.99
-    ======================  ==================  =========
+    The percentage is taken of what the rule covers (the line's amount) and rounded once,
+    half-up, as engines that discount the line total do (Saleor's line discounts; Odoo rounds
+    the discounted line, 38,58 × 0,67 × 8 = 206,7888 → 206,79, the same net here); the new
+    amount is spread back over the units by largest remainder, so every unit stays in whole
+    cents. 14,99 for 15 % of 99,90 is the figure the issue quotes from other engines.
 
-    Per-line rounding would give 1.00 on the first line but 3 × 0.33 on three lines of one;
-    rounding per unit gives 0.99 both ways.
+    ======================  =============================  ========  =======
+    line                    percent of the line amount     discount  net
+    ======================  =============================  ========  =======
+    8 × 38.58 = 308.64      33 % = 101.8512 → 101.85       101.85    206.79
+    10 × 9.99 = 99.90       15 % = 14.985 → 14.99          14.99     84.91
+    3 × 3.33 = 9.99         10 % = 0.999 → 1.00            1.00      8.99
+    1.235 kg × 7.98 = 9.86  10 % = 0.986 → 0.99            0.99      8.87
+    120 × 2.99 = 358.80     12.5 % = 44.85                 44.85     313.95
+    ======================  =============================  ========  =======
+
+    Rounding per unit (the old rule) gave 206.80, a discount of 15.00, 0.99, 0.99 and
+    120 × 0.37 = 44.40 (off by 45 cents at atacarejo quantities).
     """
-    rules = [rule("p10", "percent_off", percent="10")]
-    result = run(rules, [line("A", 3, "3.33"), line("K", "1.235", "7.98")])
-    assert [ln.gross_cents - ln.net_cents for ln in result.lines] == [99, 99]
+    cases = [
+        ("33", line("A", 8, "38.58"), 10185),
+        ("15", line("A", 10, "9.99"), 1499),
+        ("10", line("A", 3, "3.33"), 100),
+        ("10", line("K", "1.235", "7.98"), 99),
+        ("12.5", line("A", 120, "2.99"), 4485),
+    ]
+    for percent, basket_line, off in cases:
+        result = run([rule("p", "percent_off", percent=percent)], [basket_line])
+        assert result.lines[0].gross_cents - result.lines[0].net_cents == off, percent
+    result = run([rule("p", "percent_off", percent="33")], [line("A", 8, "38.58")])
+    assert result.total_cents == 20679
+
+
+def test_percent_off_pools_identical_lines_so_a_split_changes_nothing() -> None:
+    """
+    ==========================  ===============================  ========
+    basket                      15 % of the group                discount
+    ==========================  ===============================  ========
+    1 line of 10 × 9.99         of 99.90 = 14.985 → 14.99        14.99
+    10 lines of 1 × 9.99        of 99.90 (one group) → 14.99     14.99
+    4 + 6 × 9.99                of 99.90 → 14.99                 14.99
+    ==========================  ===============================  ========
+
+    Identical lines (same sku, category, brand, tags and price) form one group; the group's
+    discount is split over its lines by largest remainder (each line's net in whole cents).
+    """
+    rules = [rule("p15", "percent_off", percent="15")]
+    for basket in (
+        [line("A", 10, "9.99")],
+        [line("A", 1, "9.99") for _ in range(10)],
+        [line("A", 4, "9.99"), line("B", 1, "1.00"), line("A", 6, "9.99")],
+    ):
+        result = run(rules, basket)
+        a_lines = [ln for ln in result.lines if ln.sku == "A"]
+        assert sum(ln.gross_cents - ln.net_cents for ln in a_lines) == 1499
+        assert sum(ln.net_cents for ln in a_lines) == 8491
+
+
+def test_buy_get_percent_is_computed_on_the_get_units_together() -> None:
+    """
+    Buy 1 get 1 at 33 % off, 4 × 38.58: two get units, 33 % of 77.16 = 25.4628 → 25.46
+    (per unit it was 2 × 12.73 = 25.46 too); 3 get units of 9.99 at 15 %: 15 % of 29.97 =
+    4.4955 → 4.50 (per unit 3 × 1.50 = 4.50); 5 get units of 9.99 at 15 %: 7.4925 → 7.49
+    where per unit gave 7.50.
+    """
+    get = {"applies_to": {"skus": ["A"]}, "qty": 1, "percent": "15"}
+    rules = [rule("bg", "buy_get", buy={"applies_to": {"skus": ["A"]}, "qty": 1}, get=get)]
+    assert by_rule(run(rules, [line("A", 10, "9.99")])) == {"bg": 749}
+    assert by_rule(run(rules, [line("A", 6, "9.99")])) == {"bg": 450}
 
 
 def test_amount_off_is_per_unit_and_never_below_zero() -> None:

@@ -121,6 +121,8 @@ def a_rule(draw: st.DrawFn, n: int) -> dict[str, Any]:
     if kind not in ("member_price", "points", "cashback", "raffle", "points_bonus"):
         if draw(st.booleans()):
             r["stackable"] = True
+        elif kind not in ("points_multiplier", "points_bonus") and draw(st.integers(0, 5)) == 0:
+            r["exclusive"] = True
         r["priority"] = draw(st.sampled_from([50, 100, 100, 200]))
     if kind not in (
         "basket_amount_off",

@@ -1,0 +1,91 @@
+"""Which live rules touch which lines of a basket: the index lookups, scope and liveness.
+
+Each product's covering rules are remembered per store index (``StoreIndex.scopes``), so a
+sale pays the lookups and scope checks only for products no earlier sale had; liveness
+(window, audience, coupon) is checked once per rule per sale, never per line.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .basket import MemberContext
+from .eligibility import live
+from .index import StoreIndex
+from .rules import Rule
+from .state import LineState
+
+RuleLines = tuple[Rule, list[LineState]]
+_UNSEEN: list[LineState] = []
+
+
+def candidates(
+    idx: StoreIndex,
+    order: list[LineState],
+    member: MemberContext | None,
+    codes: frozenset[str],
+    at: datetime,
+    local: datetime,
+) -> list[RuleLines]:
+    """The live rules with the lines in their scope, each list in attribute (rank) order.
+
+    Indexed rules come first, in the order the lines first reach them, then the rules that
+    may touch any line, in file order (the stages sort them; earning sorts too).
+    """
+    seen: dict[str, list[LineState] | None] = {}
+    indexed: list[Rule] = []
+    scopes = idx.scopes
+    for ls in order:
+        key = (ls.sku, ls.category, ls.brand, ls.tags)
+        scope = scopes.get(key)
+        if scope is None:
+            scope = _scope(idx, key)
+        for rule in scope[0]:
+            lines = seen.get(rule.id, _UNSEEN)
+            if lines is _UNSEEN:
+                lines = [] if rule.unconditional or live(rule, member, codes, at, local) else None
+                seen[rule.id] = lines
+                if lines is not None:
+                    indexed.append(rule)
+            if lines is not None:
+                lines.append(ls)
+        for rule in scope[1]:
+            lines = seen.get(rule.id, _UNSEEN)
+            if lines is _UNSEEN:
+                lines = [] if rule.unconditional or live(rule, member, codes, at, local) else None
+                seen[rule.id] = lines
+            if lines is not None:
+                lines.append(ls)
+    out = [(rule, seen[rule.id] or []) for rule in indexed]
+    for rule in idx.everywhere:
+        if rule.exclude is None:  # every line: no per-line work
+            if rule.unconditional or live(rule, member, codes, at, local):
+                out.append((rule, list(order)))
+        elif lines := seen.get(rule.id):
+            out.append((rule, lines))
+    return out
+
+
+_SCOPES_KEPT = 50_000  # products remembered per store index (a catalogue, with room)
+
+
+def _scope(
+    idx: StoreIndex, key: tuple[str, str, str, frozenset[str]]
+) -> tuple[tuple[Rule, ...], tuple[Rule, ...]]:
+    """The rules covering a line with these attributes: the index's hits, and ``everywhere``."""
+    sku, category, brand, tags = key
+    hits = idx.by_sku.get(sku, ()) + idx.by_category.get(category, ()) + idx.by_brand.get(brand, ())
+    for tag in sorted(tags):
+        hits += idx.by_tag.get(tag, ())
+    covering: dict[str, Rule] = {}
+    for rule in hits:
+        if rule.id not in covering and rule.covers(sku, category, brand, tags):
+            covering[rule.id] = rule
+    anywhere = tuple(
+        r for r in idx.everywhere if r.exclude is not None and r.covers(sku, category, brand, tags)
+    )
+    found = (tuple(covering.values()), anywhere)
+    if len(idx.scopes) >= _SCOPES_KEPT:
+        idx.scopes.clear()  # odd inputs (random skus) must not grow memory without end
+    idx.scopes[key] = found
+    return found
