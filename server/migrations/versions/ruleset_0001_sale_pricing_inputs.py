@@ -1,9 +1,9 @@
 """sale pricing inputs: keep what a sale was priced with, so a simulation re-prices it alike
 
 ``sale_lines.brand`` and ``sale_lines.tags`` (the catalogue's, as the till priced the line)
-and ``sales.member_context`` (tier, segments, activations and coupons the till used) and ``sales.coupon_codes`` (rule coupons
-presented) make a stored sale back into the same pricing inputs as the pushed event
-(``loyalty.pricing.sale_inputs``). Sales recorded before this revision have none of them.
+and ``sales.member_context`` (tier, segments, activations and coupons the till used) and
+``sales.coupon_codes`` (rule coupons presented) make a stored sale back into the same pricing
+inputs as the pushed event (``loyalty.pricing.sale_inputs``). Sales recorded before this revision have none of them.
 
 Revision ID: ruleset_0001
 Revises: 0006
