@@ -54,6 +54,7 @@ class Rules:
         self.error: str | None = None
         self.warning: str | None = None  # the campaigns' zone for the store is not the terminal's
         self._lock = threading.Lock()
+        self._rebuilding = threading.Lock()
         # offers (as JSON) -> (the chain rule set they were compiled against, their rules)
         self._personal: OrderedDict[tuple[bytes, ...], tuple[RuleSet, RuleSet | None]]
         self._personal = OrderedDict()
@@ -112,8 +113,12 @@ class Rules:
         return personal
 
     def rebuild(self, campaigns: Iterable[Mapping[str, Any]]) -> None:
-        """Compile every segment of the cached campaigns' schedule, then swap them in."""
-        with self._lock:
+        """Compile every segment of the cached campaigns' schedule, then swap them in.
+
+        Compiling happens outside the lock the sale path's personal offers take, so a sale is
+        never held up by a rebuild; rebuilds themselves are serialised.
+        """
+        with self._rebuilding:
             try:
                 published = [PublishedCampaign.from_wire(c) for c in campaigns]
                 store_rules = StoreRules(published, self.store_id)
@@ -126,12 +131,14 @@ class Rules:
                 self.error = f"campaigns not applied: {type(exc).__name__}: {exc}"
                 log.error(self.error)
                 return
-            self.warning = None
+            warning = None
             if store_rules.campaigns and store_rules.zone != self.timezone:
-                self.warning = (
+                warning = (
                     f"campaigns price this store in {store_rules.zone}, "
                     f"the terminal is set to {self.timezone}"
                 )
-                log.warning(self.warning)
-            self.store_rules = store_rules
-            self.error = None
+                log.warning(warning)
+            with self._lock:
+                self.store_rules = store_rules
+                self.warning = warning
+                self.error = None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import ChainMap
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -24,6 +23,7 @@ from .index import Head, RuleSet, StoreIndex
 from .promotions import PLANNERS
 from .result import (
     AppliedRule,
+    CouponOutcome,
     Explanation,
     LineResult,
     PricingResult,
@@ -73,20 +73,20 @@ def price(
         indexes.append(personal.index_for(store_id))
     order, found = _prepare(basket, indexes, member, codes, at, local)
     applied: dict[str, int] = {}
-    if any(rule.exclusive for rule, _ in found):
+    exclusive_rules = ruleset.has_exclusive or (personal is not None and personal.has_exclusive)
+    if exclusive_rules and any(rule.exclusive for rule, _ in found):
         order, found, applied = _best_option(basket, indexes, member, codes, at, local, found)
+        earning = [(rule, lines) for rule, lines in found if rule.stage is Stage.EARNING]
     else:
-        _promotions(found, order, applied)
+        earning = _promotions(found, order, applied)
     outcomes = _vouchers(vouchers, order)
-    earning = [(rule, lines) for rule, lines in found if rule.stage is Stage.EARNING]
     rewards = earn(earning) if member is not None else earn([])
     heads = ruleset.heads if personal is None else ChainMap(ruleset.heads, personal.heads)
-    result = _result(heads, order, applied, vouchers, outcomes, rewards, store_id, member)
+    explained: tuple[CouponOutcome, ...] = ()
     if codes:
         sets = (ruleset,) if personal is None else (ruleset, personal)
-        coupons_out = explain_coupons(sets, codes, member, store_id, at, local, applied, rewards)
-        result = replace(result, coupons=coupons_out)
-    return result
+        explained = explain_coupons(sets, codes, member, store_id, at, local, applied, rewards)
+    return _result(heads, order, applied, vouchers, outcomes, rewards, store_id, member, explained)
 
 
 def _prepare(
@@ -114,14 +114,18 @@ def _prepare(
     return order, found
 
 
-def _promotions(found: list[RuleLines], order: list[LineState], applied: dict[str, int]) -> None:
-    """Stages 1–3 (member prices, item and basket promotions) on ``order``."""
+def _promotions(
+    found: list[RuleLines], order: list[LineState], applied: dict[str, int]
+) -> list[RuleLines]:
+    """Stages 1–3 (member prices, item and basket promotions) on ``order``; returns the
+    earning rules (stage 5) for later."""
     stages: dict[Stage, list[RuleLines]] = {stage: [] for stage in Stage}
     for rule, lines in found:
         stages[rule.stage].append((rule, lines))
     _member_prices(stages[Stage.PRICE], applied)
     _item_promotions(stages[Stage.ITEM], applied)
     _basket_promotions(stages[Stage.BASKET], order, applied)
+    return stages[Stage.EARNING]
 
 
 def _best_option(
@@ -332,6 +336,7 @@ def _result(
     rewards: Rewards,
     store_id: str | None,
     member: MemberContext | None,
+    coupons: tuple[CouponOutcome, ...] = (),
 ) -> PricingResult:
     names = {v.voucher_id: v.name for v in vouchers}
     by_pos: list[LineState] = [order[0]] * len(order) if order else []
@@ -386,4 +391,5 @@ def _result(
         vouchers=tuple(outcomes),
         store_id=store_id,
         member_id=None if member is None else member.id,
+        coupons=coupons,
     )

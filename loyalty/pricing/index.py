@@ -57,6 +57,11 @@ class RuleSet:
         return self._per_store.get(store_id, self._all_stores)
 
     @cached_property
+    def has_exclusive(self) -> bool:
+        """Whether any rule is exclusive (most rule sets have none: no options to compare)."""
+        return any(rule.exclusive for rule in self.campaign.rules)
+
+    @cached_property
     def by_coupon(self) -> dict[str, tuple[Rule, ...]]:
         """The rules that fire on a presented coupon code, by code (upper case), file order."""
         out: dict[str, list[Rule]] = {}

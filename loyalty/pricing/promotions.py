@@ -95,9 +95,13 @@ def _percent_on_groups(
     unit stays in whole cents, and the group adds up exactly. Identical lines pool into one
     group, so splitting a line into several changes no product's amount.
     """
-    groups: dict[tuple[int, int], list[tuple[Entry, int]]] = {}
-    for entry, n in chosen:
-        groups.setdefault((entry[4].group, entry[0]), []).append((entry, n))
+    if len(chosen) == 1:  # one line, one price: the common case needs no grouping
+        entry = chosen[0][0]
+        groups = {(entry[4].group, entry[0]): chosen}
+    else:
+        groups = {}
+        for entry, n in chosen:
+            groups.setdefault((entry[4].group, entry[0]), []).append((entry, n))
     for (_, price), members in groups.items():
         units = sum(n for _, n in members)
         off = percent_of(price * units, pct)

@@ -148,7 +148,9 @@ def simulate(
     if len(sales) > max_sales:
         sales, result.truncated = sales[:max_sales], True
     if not sales:
-        compile_rules(merged_document([draft], None))  # still refuse a draft that does not compile
+        # Still refuse a draft that does not compile (with every campaign it may meet).
+        store = next(iter(sorted(draft.store_ids or ())), "-")
+        compile_rules(merged_document([c for c in (*published, draft) if c.serves(store)], store))
         return result
     lines: dict[str, list[SaleLine]] = defaultdict(list)
     ids = [s.sale_id for s in sales]

@@ -41,6 +41,8 @@ from tests.agent.sale.world import Clock, card_change, member_change, write_conf
 from tests.server.conftest import T0, Till, enrol_till
 
 STORES = ("MAO-01", "SAO-01")
+# The terminals' own setting; pricing must not depend on it (the campaigns name the zone).
+TERMINAL_ZONES = {"MAO-01": "America/Manaus", "SAO-01": "America/Sao_Paulo"}
 ZONES = ("America/Manaus", "America/Sao_Paulo", "America/Noronha")
 SKUS = {"CAFE": ("cafe", "Pilão"), "ARROZ": ("mercearia", "Tio João"), "LEITE": ("frios", "")}
 TAGS = ("promo", "organico")
@@ -169,7 +171,7 @@ class World:
             home = tmp / store
             home.mkdir()
             path = write_config(
-                home, terminal=f'store = "{store}"\ntimezone = "America/Sao_Paulo"\n'
+                home, terminal=f'store = "{store}"\ntimezone = "{TERMINAL_ZONES[store]}"\n'
             )
             write_credential(
                 home / "credential.json", Credential(till.credential, till.terminal_id, store)
