@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from loyalty.errors import LoyaltyError
 from loyalty.money import Money
 from loyalty.pricing import BasketLine, MemberContext, compile_rules, price
+from loyalty.rewards import Earns, earns
 
 from ..models import Campaign, Member, Sale, SaleLine
 from ..models.admin_ui import MemberSegment
@@ -216,9 +217,10 @@ def simulate(
         for d in after.rewards.details:
             if d.rule in draft_ids:
                 t = result.per_rule[d.rule]
-                if d.kind.value == "cashback":
+                what = earns(d.kind)
+                if what is Earns.CASHBACK:
                     t.cashback_cents += d.amount
-                elif d.kind.value.startswith("points"):
+                elif what is Earns.POINTS:
                     t.points += d.amount
         for rule_id in fired:
             result.per_rule[rule_id].sales += 1

@@ -13,7 +13,7 @@ from loyalty.events import (
     SaleRecorded,
     VoucherUsed,
 )
-from loyalty.rewards.ids import parse_entry_id
+from loyalty.rewards.ids import is_ticket_of, parse_entry_id
 from loyalty.rewards.ledger import LedgerEntry
 from loyalty.rewards.voucher_codes import normalize_code
 
@@ -185,7 +185,7 @@ def _check_tickets(
 ) -> None:
     """Tickets name a known raffle, belong to this sale, and use the till's own numbers."""
     for t in e.raffle_tickets:
-        if not t.ticket_id.startswith(f"{e.sale_id}/"):
+        if not is_ticket_of(t.ticket_id, e.sale_id):
             raise Reject("raffle_ticket", f"ticket {t.ticket_id!r} is not of sale {e.sale_id!r}")
         key = (t.campaign_id, e.header.terminal_id)
         if key not in numbers:
