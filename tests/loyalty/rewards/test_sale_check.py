@@ -14,6 +14,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from loyalty.money import Money
 from loyalty.pricing import compile_rules, price
 from loyalty.rewards import (
@@ -137,3 +140,64 @@ def test_points_redeemed_from_several_lots_are_valued_as_one_tender() -> None:
     assert _check(entries) == {}  # R$ 1,50 + R$ 14,00 = R$ 15,50, the total
     entries.append(_entry(Currency.CASHBACK, EntryKind.REDEEM, "-0.01", None))
     assert _check(entries) == {"redeemed": {"till": "15.51", "server": "15.50"}}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    cents=st.lists(st.integers(1, 30_000), min_size=1, max_size=5),
+    points_wanted=st.integers(0, 20_000),
+    cash_wanted=st.integers(0, 10_000),
+)
+def test_a_sale_the_till_records_within_its_rules_always_passes_the_re_check(
+    cents: list[int], points_wanted: int, cash_wanted: int
+) -> None:
+    """GIVEN a member with 20.000 points and R$ 100,00 of cashback and any basket
+    WHEN the till takes the tenders its shared caps allow (points first, then cashback) and
+    books the rules' rewards with the core's functions
+    THEN the server's re-check of that sale finds no difference."""
+    from datetime import timedelta
+
+    from loyalty.rewards import RedeemCaps, redeem_for_sale, tender_allowance
+
+    basket = [line(f"S{i}", 1, f"{Decimal(c).scaleb(-2):.2f}") for i, c in enumerate(cents)]
+    result = price(RULES, basket, member(), None, AT)
+    old = AT - timedelta(days=5)
+    ledger = [
+        LedgerEntry(_id(), "m1", Currency.POINTS, EntryKind.EARN, Decimal(20_000), old),
+        LedgerEntry(_id(), "m1", Currency.CASHBACK, EntryKind.EARN, Decimal("100.00"), old),
+    ]
+    caps = RedeemCaps(Money("50.00"), Money("100.00"))
+    cash_config = CashbackConfig(maturation_days=0)
+
+    def allowed(currency: Currency, points: int, cash: Money, due: Money) -> Decimal:
+        return tender_allowance(
+            currency, caps=caps, points_config=PointsConfig(), cashback_config=cash_config,
+            server=ledger, local=[], at=AT, day_start=AT - timedelta(hours=12), amount_due=due,
+            points_in_sale=points, cashback_in_sale=cash,
+        ).max_redeemable  # fmt: skip
+
+    points = min(points_wanted, int(allowed(Currency.POINTS, 0, Money.zero(), result.total)))
+    due = result.total - PointsConfig().value_of(points)
+    cash = Money.from_cents(
+        min(cash_wanted, int(allowed(Currency.CASHBACK, points, Money.zero(), due) * 100))
+    )
+    sale_id = "S:L:T:000000000009"
+    entries = list(
+        redeem_for_sale(
+            ledger, points=points, cashback=cash, total=result.total,
+            points_config=PointsConfig(), cashback_config=cash_config, member_id="m1", at=AT,
+            new_id=_id, sale_id=sale_id,
+        ).entries
+    )  # fmt: skip
+    entries += sale_earn_entries(
+        sale_id=sale_id, member_id="m1", at=AT, rewards=rule_rewards(result.rewards.details),
+        new_id=_id, points_config=PointsConfig(), cashback_config=cash_config,
+    ).entries  # fmt: skip
+    tickets = dict(result.rewards.raffle_tickets)
+    assert (
+        check_sale_rewards(
+            result.rewards.details, entries, total=result.total, raffle_tickets=tickets,
+            limits=LIMITS,
+        )
+        == {}
+    )  # fmt: skip
