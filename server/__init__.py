@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-from .config import DEFAULTS, check_secrets, load_config
+from .config import DEFAULTS, check_secrets, load_config, tender_limits
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -43,6 +43,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         base64.b64decode(config["CPF_KEY"]), base64.b64decode(config["CPF_HASH_SECRET"])
     )
     app.extensions["tillclub.campaigns"] = CampaignCache()
+    app.extensions["tillclub.tenders"] = tender_limits(config)
     api.init_app(app)
     # The head-office UI uses the API's rate limiter, so it comes after the API.
     from . import admin, portal

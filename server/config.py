@@ -14,7 +14,10 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from loyalty.rewards import TenderLimits
 
 ENV_PREFIX = "TILLCLUB_SERVER_"
 CONFIG_ENV = "TILLCLUB_SERVER_CONFIG"
@@ -38,6 +41,11 @@ DEFAULTS: dict[str, Any] = {
     "LOG_JSON": True,
     "SQL_ECHO": False,
     "FAILPOINT_PAUSE_BEFORE_COMMIT": 0.0,
+    # The tills' tender rules, for re-checking pushed sales (as the agents' points.per_unit,
+    # points.unit_value_brl and offline.max_redeem_per_sale_brl; "" : no cap checked).
+    "POINTS_PER_UNIT": 100,
+    "POINTS_UNIT_VALUE_BRL": "1.00",
+    "MAX_REDEEM_PER_SALE_BRL": "50.00",
 }
 
 SECRETS = ("SECRET_KEY", "CPF_KEY", "CPF_HASH_SECRET")
@@ -120,6 +128,40 @@ def check_secrets(config: Mapping[str, Any]) -> None:
             )
     decode_key(config["CPF_KEY"], "cpf_key", sizes=(32,))
     decode_key(config["CPF_HASH_SECRET"], "cpf_hash_secret", sizes=tuple(range(16, 129)))
+
+
+def tender_limits(config: Mapping[str, Any]) -> TenderLimits:
+    """The tills' tender rules from ``points_per_unit``, ``points_unit_value_brl`` and
+    ``max_redeem_per_sale_brl``, with which pushed sales' redemptions are re-checked.
+
+    :raises ConfigError: a value that is not a positive whole number or a BRL amount.
+    """
+    from decimal import Decimal, InvalidOperation
+
+    from loyalty.errors import LoyaltyError
+    from loyalty.money import Money
+    from loyalty.rewards import PointsConfig, TenderLimits
+
+    def brl(key: str, value: object) -> Money:
+        try:
+            amount = Decimal(str(value))
+            if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
+                raise ValueError
+            return Money(amount)
+        except (InvalidOperation, ValueError, TypeError):
+            raise ConfigError(f'{key.lower()}: expected a BRL amount such as "50.00"') from None
+
+    per_unit = config["POINTS_PER_UNIT"]
+    try:
+        points = PointsConfig(
+            per_unit, brl("POINTS_UNIT_VALUE_BRL", config["POINTS_UNIT_VALUE_BRL"])
+        )
+    except LoyaltyError:
+        raise ConfigError(
+            f"points_per_unit and points_unit_value_brl must be positive: {per_unit!r}"
+        ) from None
+    cap = config["MAX_REDEEM_PER_SALE_BRL"]
+    return TenderLimits(points, None if cap in ("", None) else brl("MAX_REDEEM_PER_SALE_BRL", cap))
 
 
 def decode_key(value: str, name: str, *, sizes: tuple[int, ...]) -> bytes:

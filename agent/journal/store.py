@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from loyalty.rewards import LedgerEntry
+from loyalty.rewards.ids import sequence_of
 
 
 def pack(text: str | bytes) -> bytes:
@@ -39,9 +40,9 @@ def _seq(made_id: str, *, strict: bool = True) -> int:
 
     :raises ValueError: ``strict`` and no such number (``-1`` otherwise: finds no row).
     """
-    tail = made_id.rpartition(":")[2]
-    if len(tail) == 12 and tail.isdigit():
-        return int(tail)
+    seq = sequence_of(made_id)
+    if seq is not None:
+        return seq
     if strict:
         raise ValueError(f"not an id made at this till: {made_id!r}")
     return -1

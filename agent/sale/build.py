@@ -12,10 +12,8 @@ from typing import Any
 
 from loyalty.events import AppliedRule, EventHeader, SaleLine, SaleRecorded
 from loyalty.money import Money, cents_text
-from loyalty.pricing import BasketLine, PricingResult, RuleKind
-from loyalty.rewards import LedgerEntry, RuleReward
-
-POINT_KINDS = {RuleKind.POINTS, RuleKind.POINTS_MULTIPLIER, RuleKind.POINTS_BONUS}
+from loyalty.pricing import BasketLine, PricingResult
+from loyalty.rewards import LedgerEntry
 
 
 def _dec(cents: int) -> Decimal:
@@ -25,23 +23,6 @@ def _dec(cents: int) -> Decimal:
 
 
 _txt = cents_text
-
-
-def rule_rewards(result: PricingResult) -> list[RuleReward]:
-    """The engine's per-rule rewards as the ledger books them (one entry per rule and currency)."""
-    per_rule: dict[str, dict[str, Any]] = {}
-    for d in result.rewards.details:
-        slot = per_rule.setdefault(d.rule, {"points": 0, "cents": 0, "raffle": {}})
-        if d.kind in POINT_KINDS:
-            slot["points"] += d.amount
-        elif d.kind is RuleKind.CASHBACK:
-            slot["cents"] += d.amount
-        elif d.kind is RuleKind.RAFFLE and d.campaign:
-            slot["raffle"][d.campaign] = slot["raffle"].get(d.campaign, 0) + d.amount
-    return [
-        RuleReward(rule, s["points"], Money.from_cents(s["cents"]), s["raffle"])
-        for rule, s in per_rule.items()
-    ]
 
 
 def sale_event(

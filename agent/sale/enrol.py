@@ -34,6 +34,7 @@ from loyalty.identification import (
     mask_cpf,
     normalize_cpf,
 )
+from loyalty.rewards.ids import make_event_id, make_member_id
 
 from ..cache import CachedMember, CacheLookups
 from ..journal import Counters, Journal, LocalMember, LocalMemberRow, Write
@@ -120,9 +121,9 @@ def prepare(
     if who.member_number is not None:
         member_id = str(who.member_number)
     else:
-        member_id = f"M:{settings.store_id}:{settings.terminal_id}:{counters.take('member'):012d}"
+        member_id = make_member_id(settings.store_id, settings.terminal_id, counters.take("member"))
     header = EventHeader(
-        f"V:{settings.store_id}:{settings.terminal_id}:{counters.take('event'):012d}",
+        make_event_id(settings.store_id, settings.terminal_id, counters.take("event")),
         settings.store_id,
         settings.terminal_id,
         now,

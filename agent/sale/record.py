@@ -2,7 +2,9 @@
 
 Built in memory from the priced sale, with ids taken from the terminal's counters; the
 service writes it all in one journal transaction (:meth:`agent.journal.Journal.record`).
-Redemptions draw on the member's lots first-expiring-first-out (``loyalty.rewards``).
+Redemptions (points first, then cashback, each first-expiring-first-out) and the per-rule
+earnings are the core's (``loyalty.rewards.redeem_for_sale``, ``rule_rewards``), so the server
+re-checks a pushed sale with the same rules.
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ from typing import Any
 import orjson
 
 from loyalty.events import EventHeader, TicketLine, VoucherUsed
-from loyalty.money import Money
 from loyalty.rewards import (
     LedgerEntry,
     RaffleTicket,
     make_entry_id,
+    make_event_id,
     make_sale_id,
-    redeem_cashback,
-    redeem_points,
+    redeem_for_sale,
+    rule_rewards,
     sale_earn_entries,
 )
 
@@ -58,7 +60,7 @@ def sale_write(
 
     def new_header() -> EventHeader:
         return EventHeader(
-            f"V:{s.store_id}:{s.terminal_id}:{c.take('event'):012d}",
+            make_event_id(s.store_id, s.terminal_id, c.take("event")),
             s.store_id,
             s.terminal_id,
             at,
@@ -66,45 +68,29 @@ def sale_write(
 
     entries: list[LedgerEntry] = []
     member_id = sale.member.member_id if sale.member else None
-    points_value = Money.zero()
     raffle: Mapping[str, int] = {}
     tickets: list[RaffleTicket] = []
     if member_id is not None:
-        due = result.total
-        if sale.points:
-            redemption = redeem_points(
+        if sale.points or sale.cashback.amount:
+            entries += redeem_for_sale(
                 ledger,
                 points=sale.points,
-                amount_due=due,
-                config=s.points,
+                cashback=sale.cashback,
+                total=result.total,
+                points_config=s.points,
+                cashback_config=s.cashback,
                 member_id=member_id,
                 at=at,
                 new_id=new_entry_id,
                 sale_id=sale_id,
                 store_id=s.store_id,
                 terminal_id=s.terminal_id,
-            )
-            entries += redemption.entries
-            points_value = redemption.value
-            due = due - points_value
-        if sale.cashback.amount:
-            entries += redeem_cashback(
-                ledger,
-                amount=sale.cashback,
-                amount_due=due,
-                config=s.cashback,
-                member_id=member_id,
-                at=at,
-                new_id=new_entry_id,
-                sale_id=sale_id,
-                store_id=s.store_id,
-                terminal_id=s.terminal_id,
-            )
+            ).entries
         earned = sale_earn_entries(
             sale_id=sale_id,
             member_id=member_id,
             at=at,
-            rewards=build.rule_rewards(result),
+            rewards=rule_rewards(result.rewards.details),
             new_id=new_entry_id,
             points_config=s.points,
             cashback_config=s.cashback,

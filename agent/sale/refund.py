@@ -20,6 +20,8 @@ from loyalty.rewards import (
     SaleRecord,
     VoucherUse,
     make_entry_id,
+    make_event_id,
+    make_refund_id,
     refund_sale,
 )
 
@@ -109,9 +111,9 @@ def refund_sale_write(
         terminal_id=terminal_id,
     )
     made, new_state = result.entries, result.state
-    refund_id = f"R:{store_id}:{terminal_id}:{c.take('refund'):012d}"
+    refund_id = make_refund_id(store_id, terminal_id, c.take("refund"))
     header = EventHeader(
-        f"V:{store_id}:{terminal_id}:{c.take('event'):012d}", store_id, terminal_id, at
+        make_event_id(store_id, terminal_id, c.take("event")), store_id, terminal_id, at
     )
     by_id = {t.ticket_id: t for t in tickets}
     voided = tuple(

@@ -1,4 +1,4 @@
-"""How much a member may redeem now: balance, amount due and the offline caps, shared in BRL."""
+"""How much a member may redeem now: the core's shared BRL caps, with this till's settings."""
 
 from __future__ import annotations
 
@@ -6,10 +6,17 @@ from datetime import datetime, time, tzinfo
 from decimal import Decimal
 
 from loyalty.money import Money
-from loyalty.rewards import Currency, LedgerEntry, OfflineCaps, balance, offline_redeemable
+from loyalty.rewards import Currency, LedgerEntry, RedeemCaps, tender_allowance
 from loyalty.rewards.offline_caps import CapReason
 
 from .state import OpenSale, SaleSettings
+
+_REASON = {
+    CapReason.BALANCE: "balance",
+    CapReason.PER_SALE: "limit per sale",
+    CapReason.PER_MEMBER_DAY: "limit per member per day",
+    CapReason.AMOUNT_DUE: "amount due",
+}
 
 
 def allowance(
@@ -24,54 +31,21 @@ def allowance(
 ) -> tuple[Decimal, str]:
     """The most of ``currency`` this sale may redeem now, and the bound that decided it.
 
-    The caps are in BRL and shared by points and cashback: what the other currency
-    redeemed (in this sale, and today for this member) is taken off before the engine's
-    per-currency :func:`offline_redeemable` applies them.
+    The caps are in BRL and shared by points and cashback (``loyalty.rewards.tender_allowance``);
+    the day is the store's local day.
     """
     day_start = datetime.combine(at.astimezone(zone).date(), time(), zone)
-
-    def redeemed_today(entries: list[LedgerEntry], cur: Currency) -> Decimal:
-        return -sum(
-            (
-                e.amount
-                for e in entries
-                if e.currency is cur and e.kind.value == "redeem" and e.effective_at >= day_start
-            ),
-            Decimal(0),
-        )
-
-    other = Currency.CASHBACK if currency is Currency.POINTS else Currency.POINTS
-    other_today = redeemed_today(server + local, other)
-    if other is Currency.POINTS:
-        other_brl = settings.points.value_of(int(other_today)).amount
-        other_sale = settings.points.value_of(sale.points).amount if sale.points else Decimal(0)
-    else:
-        other_brl, other_sale = other_today, sale.cashback.amount
-    per_sale = max(settings.max_redeem_per_sale.amount - other_sale, Decimal(0))
-    per_day = max(settings.max_redeem_per_member_day.amount - other_brl, Decimal(0))
-    if currency is Currency.POINTS:
-        caps = OfflineCaps(
-            Decimal(settings.points.points_for(Money(per_sale))),
-            Decimal(settings.points.points_for(Money(per_day))),
-        )
-    else:
-        caps = OfflineCaps(per_sale, per_day)
-    allowance = offline_redeemable(
-        currency=currency,
-        server_available=balance(server, currency, at).available,
-        local_entries=local,
-        caps=caps,
+    found = tender_allowance(
+        currency,
+        caps=RedeemCaps(settings.max_redeem_per_sale, settings.max_redeem_per_member_day),
+        points_config=settings.points,
+        cashback_config=settings.cashback,
+        server=server,
+        local=local,
         at=at,
         day_start=day_start,
         amount_due=due,
-        points_config=settings.points,
-        cashback_config=settings.cashback,
-        server_redeemed_today=redeemed_today(server, currency),
+        points_in_sale=sale.points,
+        cashback_in_sale=sale.cashback,
     )
-    reason = {
-        CapReason.BALANCE: "balance",
-        CapReason.PER_SALE: "limit per sale",
-        CapReason.PER_MEMBER_DAY: "limit per member per day",
-        CapReason.AMOUNT_DUE: "amount due",
-    }[allowance.limited_by]
-    return allowance.max_redeemable, reason
+    return found.max_redeemable, _REASON[found.limited_by]

@@ -11,6 +11,7 @@ non-stackable multiplier and every stackable one.
 
 from __future__ import annotations
 
+from ..rewards.currency import EARNING_KINDS, Earns
 from .arith import percent_of
 from .result import RewardDetail, Rewards
 from .rules import (
@@ -59,8 +60,9 @@ def earn(rules: list[RuleLines]) -> Rewards:
         if amount:
             details.append(RewardDetail(rule.id, rule.name, rule.kind, amount, campaign))
     details.extend(_multiplied(multipliers, points_rules))
-    points = sum(d.amount for d in details if d.kind.value.startswith("points"))
-    cashback = sum(d.amount for d in details if d.kind.value == "cashback")
+    # What each kind earns is the rewards core's table, read here and by every consumer.
+    points = sum(d.amount for d in details if EARNING_KINDS[d.kind.value] is Earns.POINTS)
+    cashback = sum(d.amount for d in details if EARNING_KINDS[d.kind.value] is Earns.CASHBACK)
     return Rewards(
         points, cashback, tuple(sorted((c, n) for c, n in tickets.items() if n)), tuple(details)
     )

@@ -11,7 +11,6 @@ from typing import Any
 from ..l10n import format_plain
 from ..money import Money
 from .result import Explanation, PricingResult, RewardDetail
-from .rules import RuleKind
 
 
 def _amount(cents: int) -> str:
@@ -31,7 +30,7 @@ def _explanation(e: Explanation) -> dict[str, Any]:
 
 def _detail(d: RewardDetail) -> dict[str, Any]:
     out: dict[str, Any] = {"rule": d.rule, "name": d.name, "kind": d.kind.value}
-    out["amount"] = _amount(d.amount) if d.kind is RuleKind.CASHBACK else d.amount
+    out["amount"] = _amount(d.amount) if d.cashback is not None else d.amount
     if d.campaign is not None:
         out["campaign"] = d.campaign
     return out

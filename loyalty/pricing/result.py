@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from ..money import Money
+from ..rewards.currency import EARNING_KINDS, Earns
 from .rules import RuleKind, Stage
 
 
@@ -60,7 +61,8 @@ class LineResult(NamedTuple):
 class RewardDetail:
     """A reward earned, attributed to the earning rule that gave it.
 
-    ``amount`` is points (``int``) for points kinds, cents for cashback, tickets for raffles.
+    ``amount`` counts what the kind earns (``loyalty.rewards.currency``): points, cents of
+    cashback, or raffle tickets.
     """
 
     rule: str
@@ -72,7 +74,8 @@ class RewardDetail:
     @property
     def cashback(self) -> Money | None:
         """The cashback as ``Money`` (``None`` for points and tickets)."""
-        return Money.from_cents(self.amount) if self.kind is RuleKind.CASHBACK else None
+        cash = EARNING_KINDS[self.kind.value] is Earns.CASHBACK
+        return Money.from_cents(self.amount) if cash else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,9 @@
 """A finalised sale's rewards, as the pricing engine reports them per rule, into ledger entries.
 
 The pricing engine says what each rule earned (points, cashback, raffle tickets per raffle
-campaign); this module books it: one ``earn`` entry per rule and currency, so the history shows
+campaign); :func:`rule_rewards` sorts that into currencies with the one table of
+:mod:`loyalty.rewards.currency`, and :func:`sale_earn_entries` books it: one ``earn`` entry
+per rule and currency, so the history shows
 which rule gave what (DESIGN.md invariant 5). Points expire ``points.expiry_months`` after the
 sale; cashback is pending for ``cashback.maturation_days`` and then expires
 ``cashback.expiry_days`` later. Raffle tickets are numbered by :mod:`loyalty.rewards.raffle`.
@@ -9,14 +11,17 @@ sale; cashback is pending for ``cashback.maturation_days`` and then expires
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 
 from loyalty.money import CENT, Money
 
 from .cashback import CashbackConfig
+from .currency import Earns, earns
 from .errors import RewardsError
 from .ledger import Currency, EntryKind, LedgerEntry
 from .months import add_months
@@ -50,6 +55,52 @@ class RuleReward:
                     f"rule {self.rule_id!r}: raffle tickets for {campaign!r} must be >= 0",
                     f"regra {self.rule_id!r}: números da sorte de {campaign!r} devem ser >= 0",
                 )
+
+
+class EarnedDetail(Protocol):
+    """One reward the pricing engine attributes to a rule (``loyalty.pricing.RewardDetail``).
+
+    ``amount`` counts in the unit of what the kind earns (:attr:`Earns.unit`).
+    """
+
+    @property
+    def rule(self) -> str: ...
+    @property
+    def kind(self) -> enum.Enum: ...
+    @property
+    def amount(self) -> int: ...
+    @property
+    def campaign(self) -> str | None: ...
+
+
+def rule_rewards(details: Iterable[EarnedDetail]) -> list[RuleReward]:
+    """The engine's per-rule rewards as the ledger books them: one value per rule, in the
+    order the rules first appear, each currency decided by :func:`loyalty.rewards.currency.earns`.
+
+    :raises UnknownEarningKind: a reward of a kind with no row in the currency table.
+    :raises RewardsError: a raffle reward that names no raffle campaign.
+    """
+    per_rule: dict[str, tuple[list[int], dict[str, int]]] = {}
+    for d in details:
+        slot = per_rule.get(d.rule)
+        if slot is None:
+            slot = per_rule[d.rule] = ([0, 0], {})
+        what = earns(d.kind)
+        if what is Earns.POINTS:
+            slot[0][0] += d.amount
+        elif what is Earns.CASHBACK:
+            slot[0][1] += d.amount
+        else:
+            if not d.campaign:
+                raise RewardsError(
+                    f"rule {d.rule!r}: raffle numbers name no raffle campaign",
+                    f"regra {d.rule!r}: números da sorte sem campanha de sorteio",
+                )
+            slot[1][d.campaign] = slot[1].get(d.campaign, 0) + d.amount
+    return [
+        RuleReward(rule, sums[0], Money.from_cents(sums[1]), raffle)
+        for rule, (sums, raffle) in per_rule.items()
+    ]
 
 
 @dataclass(frozen=True)

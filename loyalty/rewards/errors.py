@@ -50,6 +50,19 @@ class LedgerConflict(RewardsError):
         )
 
 
+class UnknownEarningKind(RewardsError):
+    """A reward attributed to a rule kind the table does not list: never silently dropped."""
+
+    code = "unknown_earning_kind"
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(
+            f"rule kind {kind!r} earns nothing known: add it to loyalty/rewards/currency.py",
+            f"o tipo de regra {kind!r} não tem moeda: inclua-o em loyalty/rewards/currency.py",
+        )
+        self.kind = kind
+
+
 class InvalidConfig(RewardsError):
     """A rewards setting out of range; the message names the key."""
 

@@ -1,9 +1,13 @@
-"""Entry and sale ids made at their origin (store, terminal, sequence), unique with no server.
+"""Every id a till makes (store, terminal, sequence), unique without a server; made and read here.
 
 Format (documented in ``docs/rewards.md``)::
 
     E:<store>:<terminal>:<seq>     a ledger entry      e.g. E:LOJA-01:PDV-03:000000000042
     S:<store>:<terminal>:<seq>     a sale              e.g. S:LOJA-01:PDV-03:000000000007
+    R:<store>:<terminal>:<seq>     a refund            e.g. R:LOJA-01:PDV-03:000000000002
+    V:<store>:<terminal>:<seq>     an outbox event     e.g. V:LOJA-01:PDV-03:000000000131
+    M:<store>:<terminal>:<seq>     a member enrolled at the till, until head office knows it
+    <sale>/<raffle>/<n>            the n-th raffle ticket (from 0) of a sale in one raffle
 
 ``store`` and ``terminal`` are 1-32 characters of ``A-Z a-z 0-9 _ -`` (no ``:``), so the triple
 is recovered unambiguously and two terminals can never mint the same id. ``seq`` is the
@@ -24,7 +28,19 @@ MAX_SEQ: Final = 10**SEQ_DIGITS - 1
 SERVER_STORE: Final = "HQ"
 
 _PART = re.compile(r"[A-Za-z0-9_-]{1,32}")
-_ID = re.compile(r"([ES]):([A-Za-z0-9_-]{1,32}):([A-Za-z0-9_-]{1,32}):(\d{12})")
+#: What each one-letter prefix names; a made id is ``<prefix>:<store>:<terminal>:<seq>``.
+KINDS: Final = {
+    "E": "an entry",
+    "S": "a sale",
+    "R": "a refund",
+    "V": "an event",
+    "M": "a member",
+}
+_KIND_PT: Final = {"E": "lançamento", "S": "venda", "R": "devolução", "V": "evento", "M": "cliente"}
+PATTERN: Final = r"([ESRVM]):([A-Za-z0-9_-]{1,32}):([A-Za-z0-9_-]{1,32}):(\d{12})"
+#: The entry-id pattern as a JSON-schema/pydantic ``pattern`` (anchored).
+ENTRY_ID_PATTERN: Final = r"^E:[A-Za-z0-9_-]{1,32}:[A-Za-z0-9_-]{1,32}:\d{12}$"
+_ID = re.compile(PATTERN)
 
 
 class Origin(NamedTuple):
@@ -70,15 +86,72 @@ def make_sale_id(store_id: str, terminal_id: str, seq: int) -> str:
     return _make("S", store_id, terminal_id, seq)
 
 
+def make_refund_id(store_id: str, terminal_id: str, seq: int) -> str:
+    """The id of the ``seq``-th refund made at ``terminal_id`` of ``store_id`` (``R:…``)."""
+    return _make("R", store_id, terminal_id, seq)
+
+
+def make_event_id(store_id: str, terminal_id: str, seq: int) -> str:
+    """The id of the ``seq``-th outbox event of ``terminal_id`` of ``store_id`` (``V:…``).
+
+    >>> make_event_id("LOJA-01", "PDV-03", 131)
+    'V:LOJA-01:PDV-03:000000000131'
+    """
+    return _make("V", store_id, terminal_id, seq)
+
+
+def make_member_id(store_id: str, terminal_id: str, seq: int) -> str:
+    """The id of the ``seq``-th shopper enrolled at ``terminal_id`` of ``store_id`` (``M:…``)."""
+    return _make("M", store_id, terminal_id, seq)
+
+
+def make_ticket_id(sale_id: str, campaign_id: str, index: int) -> str:
+    """The id of the ``index``-th (from 0) raffle ticket of ``sale_id`` in ``campaign_id``.
+
+    >>> make_ticket_id("S:LOJA-01:PDV-03:000000000007", "natal-2026", 0)
+    'S:LOJA-01:PDV-03:000000000007/natal-2026/0'
+    """
+    if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+        raise InvalidId(
+            f"ticket index must be an int >= 0: {index!r}",
+            f"índice do número da sorte deve ser um inteiro >= 0: {index!r}",
+        )
+    return f"{sale_id}/{campaign_id}/{index}"
+
+
+def is_ticket_of(ticket_id: str, sale_id: str) -> bool:
+    """Whether ``ticket_id`` names a ticket of ``sale_id`` (made by :func:`make_ticket_id`)."""
+    return isinstance(ticket_id, str) and ticket_id.startswith(f"{sale_id}/")
+
+
 def _parse(prefix: str, value: str) -> Origin:
     m = _ID.fullmatch(value) if isinstance(value, str) else None
     if m is None or m.group(1) != prefix:
-        kind = "an entry" if prefix == "E" else "a sale"
         raise InvalidId(
-            f"not {kind} id ({prefix}:<store>:<terminal>:<12 digits>): {value!r}",
-            f"id de {'lançamento' if prefix == 'E' else 'venda'} inválido: {value!r}",
+            f"not {KINDS[prefix]} id ({prefix}:<store>:<terminal>:<12 digits>): {value!r}",
+            f"id de {_KIND_PT[prefix]} inválido: {value!r}",
         )
     return Origin(m.group(2), m.group(3), int(m.group(4)))
+
+
+def parse_made_id(value: str) -> tuple[str, Origin]:
+    """The kind (a key of :data:`KINDS`) and origin of any id a till makes.
+
+    :raises InvalidId: if ``value`` is not one.
+    """
+    m = _ID.fullmatch(value) if isinstance(value, str) else None
+    if m is None:
+        raise InvalidId(
+            f"not an id made at a till (<E|S|R|V|M>:<store>:<terminal>:<12 digits>): {value!r}",
+            f"não é um id feito num caixa: {value!r}",
+        )
+    return m.group(1), Origin(m.group(2), m.group(3), int(m.group(4)))
+
+
+def sequence_of(value: str) -> int | None:
+    """The terminal's sequence number in an id it made (``…:000000000042`` -> 42), else None."""
+    m = _ID.fullmatch(value) if isinstance(value, str) else None
+    return int(m.group(4)) if m is not None else None
 
 
 def parse_entry_id(entry_id: str) -> Origin:
@@ -89,6 +162,21 @@ def parse_entry_id(entry_id: str) -> Origin:
 def parse_sale_id(sale_id: str) -> Origin:
     """The origin of a sale id. :raises InvalidId: if it is not one."""
     return _parse("S", sale_id)
+
+
+def parse_refund_id(refund_id: str) -> Origin:
+    """The origin of a refund id. :raises InvalidId: if it is not one."""
+    return _parse("R", refund_id)
+
+
+def parse_event_id(event_id: str) -> Origin:
+    """The origin of an outbox event id. :raises InvalidId: if it is not one."""
+    return _parse("V", event_id)
+
+
+def parse_member_id(member_id: str) -> Origin:
+    """The origin of a member id made at a till. :raises InvalidId: if it is not one."""
+    return _parse("M", member_id)
 
 
 def is_entry_id(value: object) -> bool:

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from loyalty.money import Money
 
 from .errors import RaffleError
+from .ids import make_ticket_id
 
 ELEMENTS_PER_SERIES = 100_000
 
@@ -206,7 +207,7 @@ def issue_tickets(
     numbers, state = state.take(campaign, count)
     tickets = [
         RaffleTicket(
-            f"{sale_id}/{campaign.campaign_id}/{i}",
+            make_ticket_id(sale_id, campaign.campaign_id, i),
             campaign.campaign_id,
             sale_id,
             member_id,

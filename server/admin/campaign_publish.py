@@ -14,8 +14,11 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from loyalty.errors import LoyaltyError
+
 from ..models import Campaign
 from ..models.admin_ui import CampaignDraft, CampaignSimulation
+from ..services.raffle import check_campaign_raffles
 from . import audit
 from .campaigns import CampaignFormError, validate
 from .simulation import simulate
@@ -72,7 +75,8 @@ def latest_simulation(session: Session, campaign_id: str) -> CampaignSimulation 
 def publish(session: Session, campaign_id: str, *, actor: str, now: dt.datetime) -> Campaign:
     """Copy the draft into ``campaigns`` as a new, active version; the draft is closed.
 
-    :raises CampaignFormError: no draft, no simulation since the last edit, or invalid rules.
+    :raises CampaignFormError: no draft, no simulation since the last edit, invalid rules, or a
+        raffle rule whose ratio is not its raffle's (or whose raffle does not exist).
     """
     draft = session.get(CampaignDraft, campaign_id)
     if draft is None:
@@ -83,6 +87,10 @@ def publish(session: Session, campaign_id: str, *, actor: str, now: dt.datetime)
             "simule a campanha depois da última alteração antes de publicar",
         )
     validate(draft.document)
+    try:  # one raffle ratio: what the portal promises is what the till counts
+        check_campaign_raffles(session, draft.document, require_known=True)
+    except LoyaltyError as exc:
+        raise CampaignFormError(exc.message_en, exc.message_pt, "per_amount") from None
     row = session.get(Campaign, campaign_id)
     before = None
     if row is None:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from loyalty.identification import IdentificationError, mask_cpf
 from loyalty.identification.cpf import looks_like_cpf
-from loyalty.rewards import Currency, EntryKind, LedgerEntry, balance
+from loyalty.rewards import Currency, EntryKind, LedgerEntry, balance, ids
 
 from ..models import Card, LedgerEntryRow, Member, Sale, SaleAppliedRule, Voucher
 from ..models.admin_ui import MemberSegment
@@ -28,7 +28,7 @@ from ..security import CpfCipher
 from ..services.raffle import numbers_for_member
 from . import tier_status
 
-SERVER_STORE = "HQ"
+SERVER_STORE = ids.SERVER_STORE  # entries head office makes (adjustments) carry this store
 WEB_WORKER = "WEB"
 _DIGITS = re.compile(r"\D")
 

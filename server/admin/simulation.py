@@ -36,6 +36,7 @@ from loyalty.money import Money
 from loyalty.pricing import MemberContext, PricingResult, compile_rules, personal_ruleset, price
 from loyalty.pricing.ruleset_builder import PublishedCampaign, StoreRules, merged_document
 from loyalty.pricing.sale_inputs import PricingInputs, pricing_inputs
+from loyalty.rewards import Earns, earns
 
 from ..models import Member, Sale, SaleLine
 from ..models.admin_ui import MemberSegment
@@ -218,9 +219,10 @@ def simulate(
         for d in after.rewards.details:
             if d.rule in draft_ids:
                 t = result.per_rule[d.rule]
-                if d.kind.value == "cashback":
+                what = earns(d.kind)
+                if what is Earns.CASHBACK:
                     t.cashback_cents += d.amount
-                elif d.kind.value.startswith("points"):
+                elif what is Earns.POINTS:
                     t.points += d.amount
         for rule_id in fired:
             result.per_rule[rule_id].sales += 1

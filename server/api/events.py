@@ -39,7 +39,10 @@ def push_events() -> Response:
         members = (m for e in sales if isinstance(m := e.get("member_id"), str))
         offers = offers_by_member(session, members)
         repricer = app.extensions["tillclub.campaigns"].repricer(
-            session, lambda codes: load_vouchers(app, codes), lambda m: offers.get(m, [])
+            session,
+            lambda codes: load_vouchers(app, codes),
+            lambda m: offers.get(m, []),
+            tenders=app.extensions["tillclub.tenders"],
         )
     result = apply_batch(
         SqlUnitOfWork.for_app(app),

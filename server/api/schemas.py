@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from loyalty.rewards.ids import ENTRY_ID_PATTERN
+
 from ..errors import ErrorCode
 
 Decimal2 = Field(pattern=r"^-?\d+(\.\d{1,2})?$", examples=["12.50"])
@@ -133,7 +135,7 @@ class _Header(Strict):
 
 
 class LedgerEntry(Strict):
-    entry_id: str = Field(pattern=r"^E:[A-Za-z0-9_-]{1,32}:[A-Za-z0-9_-]{1,32}:\d{12}$")
+    entry_id: str = Field(pattern=ENTRY_ID_PATTERN)
     member_id: str
     currency: Literal["points", "cashback"]
     kind: Literal["earn", "redeem", "expire", "reverse", "adjust", "mature"]

@@ -58,10 +58,18 @@ def put_campaign(
     active: bool = True,
     actor: str = "cli",
 ) -> int:
-    """Create or replace a campaign; returns its new version."""
+    """Create or replace a campaign; returns its new version.
+
+    :raises LoyaltyError: invalid rules, or a raffle rule whose ``per_amount`` is not its
+        raffle's ``spend_per_number``.
+    """
+    from .raffle import check_campaign_raffles
+
     validate_campaign(document)
     now = utcnow()
     with uow:
+        # One raffle ratio (docs/raffle.md): refused while nothing is written.
+        check_campaign_raffles(uow.session, document)
         row = uow.session.get(Campaign, campaign_id)
         if row is None:
             row = Campaign(id=campaign_id, version=0, created_at=now)
@@ -235,9 +243,12 @@ def add_raffle(
     :param rules: optional ``series_count``, ``draw_date`` (ISO date),
         ``max_numbers_per_sale`` and ``regulation`` (``DrawRegulation`` fields).
     :raises RaffleServiceError: a raffle with this id exists already.
-    :raises LoyaltyError: the core refuses the campaign (series count, amount, dates).
+    :raises LoyaltyError: the core refuses the campaign (series count, amount, dates), or a
+        published campaign's raffle rule naming ``raffle_id`` counts another ratio.
     """
-    from .raffle import RaffleServiceError, to_campaign
+    from loyalty.money import Money
+
+    from .raffle import RaffleServiceError, check_new_raffle, to_campaign
 
     row = RaffleCampaign(
         id=raffle_id,
@@ -257,6 +268,7 @@ def add_raffle(
     with uow:
         if uow.session.get(RaffleCampaign, raffle_id) is not None:
             raise RaffleServiceError("Raffle {id} exists already.", "raffle_id", id=raffle_id)
+        check_new_raffle(uow.session, raffle_id, Money(spend_per_number))
         uow.session.add(row)
         after = {
             "name": name,

@@ -13,7 +13,7 @@ from loyalty.events import (
     SaleRecorded,
     VoucherUsed,
 )
-from loyalty.rewards.ids import parse_entry_id
+from loyalty.rewards.ids import is_ticket_of, parse_entry_id, parse_made_id
 from loyalty.rewards.ledger import LedgerEntry
 from loyalty.rewards.voucher_codes import normalize_code
 
@@ -38,6 +38,8 @@ def check_origin(event: Event, who: TerminalIdentity) -> None:
             f"event made at {h.store_id}/{h.terminal_id} "
             f"pushed by {who.store_id}/{who.terminal_id}",
         )
+    for kind, made in _made_ids(event):
+        _check_made_id(kind, made, who)
     for entry in entries_of(event):
         origin = parse_entry_id(entry.entry_id)
         if (origin.store_id, origin.terminal_id) != (who.store_id, who.terminal_id):
@@ -51,6 +53,32 @@ def check_origin(event: Event, who: TerminalIdentity) -> None:
             raise Reject(
                 "wrong_terminal", f"ledger entry {entry.entry_id!r} names another store or terminal"
             )
+
+
+def _made_ids(event: Event) -> list[tuple[str, str]]:
+    """The ids the event names as its own, with the kind each must be (``ids.KINDS``)."""
+    found = [("V", event.header.event_id)]
+    if isinstance(event, SaleRecorded):
+        found.append(("S", event.sale_id))
+    elif isinstance(event, RefundRecorded):
+        found.append(("R", event.refund_id))
+    elif isinstance(event, MemberEnrolled):
+        found.append(("M", event.member_id))
+    return found
+
+
+def _check_made_id(kind: str, value: str, who: TerminalIdentity) -> None:
+    """An id in the format tills make (``loyalty.rewards.ids``) must be of its kind and name
+    the pushing terminal: a till must not take the ids another till will make. Ids in another
+    format (a member's card number, events of older agents) are left to the other checks."""
+    try:
+        made_kind, origin = parse_made_id(value)
+    except LoyaltyError:
+        return
+    if made_kind != kind:
+        raise Reject("invalid_id", f"{value!r} is not an id of this kind ({kind}:…)")
+    if (origin.store_id, origin.terminal_id) != (who.store_id, who.terminal_id):
+        raise Reject("wrong_terminal", f"id {value!r} was not made by this terminal")
 
 
 def check_against_db(s: Session, todo: list[Pending], result: BatchResult) -> list[Pending]:
@@ -185,7 +213,7 @@ def _check_tickets(
 ) -> None:
     """Tickets name a known raffle, belong to this sale, and use the till's own numbers."""
     for t in e.raffle_tickets:
-        if not t.ticket_id.startswith(f"{e.sale_id}/"):
+        if not is_ticket_of(t.ticket_id, e.sale_id):
             raise Reject("raffle_ticket", f"ticket {t.ticket_id!r} is not of sale {e.sale_id!r}")
         key = (t.campaign_id, e.header.terminal_id)
         if key not in numbers:

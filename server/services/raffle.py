@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -29,6 +30,7 @@ from loyalty.rewards import (
     reserve_block,
 )
 from loyalty.rewards import RaffleCampaign as Campaign
+from loyalty.rewards.raffle_rules import check_raffle_against, check_raffle_rules, raffle_rules
 
 from ..models import (
     AuditLog,
@@ -38,6 +40,7 @@ from ..models import (
     Terminal,
     TicketStatus,
 )
+from ..models import Campaign as CampaignRow
 from ..models.chain import TerminalStatus
 from .uow import SqlUnitOfWork, utcnow
 
@@ -76,6 +79,36 @@ def to_campaign(row: RaffleCampaign) -> Campaign:
         max_numbers_per_sale=rules.get("max_numbers_per_sale"),
         regulation=DrawRegulation(**rules.get("regulation", {})),
     )
+
+
+def check_campaign_raffles(
+    s: Session, document: Mapping[str, Any], *, require_known: bool = False
+) -> None:
+    """Refuse a campaign whose raffle rules count otherwise than their raffles promise
+    (``loyalty.rewards.raffle_rules``: one ratio, the raffle's ``spend_per_number``).
+
+    :raises RaffleError: a ratio mismatch, or (``require_known``) a rule naming no raffle.
+    """
+    named = {campaign for _, campaign, _ in raffle_rules(document)}
+    if not named:
+        return
+    rows = s.execute(
+        select(RaffleCampaign.id, RaffleCampaign.spend_per_number).where(
+            RaffleCampaign.id.in_(named)
+        )
+    )
+    check_raffle_rules(
+        document, {r.id: Money(r.spend_per_number) for r in rows}, require_known=require_known
+    )
+
+
+def check_new_raffle(s: Session, raffle_id: str, spend_per_number: Money) -> None:
+    """Refuse a new raffle whose ratio differs from a published campaign's rule naming it.
+
+    :raises RaffleError: naming the rule.
+    """
+    documents = s.scalars(select(CampaignRow.document).where(CampaignRow.active.is_(True)))
+    check_raffle_against(documents, raffle_id, spend_per_number)
 
 
 def _blocks(s: Session, raffle_id: str) -> list[RaffleNumberBlock]:

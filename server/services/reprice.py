@@ -13,7 +13,6 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -25,7 +24,7 @@ from loyalty.money import Money
 from loyalty.pricing import personal_ruleset, price
 from loyalty.pricing.ruleset_builder import PublishedCampaign, StoreRules
 from loyalty.pricing.sale_inputs import pricing_inputs
-from loyalty.rewards.ledger import Currency, EntryKind
+from loyalty.rewards import TenderLimits, check_sale_rewards
 
 from ..models import Campaign, MemberOffer
 from ..models.sales import RepriceStatus
@@ -89,12 +88,17 @@ class CampaignCache:
         self._stores: dict[str, StoreRules] = {}
 
     def repricer(
-        self, session: Session, vouchers: VoucherLoader, offers: OfferLoader | None = None
+        self,
+        session: Session,
+        vouchers: VoucherLoader,
+        offers: OfferLoader | None = None,
+        tenders: TenderLimits | None = None,
     ) -> Repricer:
         """A re-pricing function for one push, with the campaigns as published now.
 
         :param offers: a member's personal offers (wire form), priced beside the campaigns
             as the till does (``None``: campaigns only).
+        :param tenders: the tills' tender rules, to re-check redemptions (``None``: not).
         """
         version = session.execute(
             select(func.count(), func.coalesce(func.max(Campaign.change_seq), 0))
@@ -135,7 +139,7 @@ class CampaignCache:
                     coupons=inputs.coupons,  # the rule coupons presented at the till
                     personal=personal,
                 )
-                return compare(sale, result)
+                return compare(sale, result, tenders)
             except (LoyaltyError, TypeError, ValueError) as exc:
                 log.warning(
                     "re-pricing failed",
@@ -171,18 +175,9 @@ def published_campaigns(session: Session, *, exclude: str | None = None) -> list
     ]
 
 
-def _till_rewards(sale: SaleRecorded) -> tuple[Decimal, Decimal]:
-    points = cashback = Decimal(0)
-    for entry in sale.ledger_entries:
-        if entry.kind is EntryKind.EARN and entry.currency is Currency.POINTS:
-            points += entry.amount
-        elif entry.kind is EntryKind.EARN and entry.currency is Currency.CASHBACK:
-            cashback += entry.amount
-    return points, cashback
-
-
-def compare(sale: SaleRecorded, result: Any) -> Reprice:
-    """Compare the till's figures with the engine's: totals, every line's net, and rewards."""
+def compare(sale: SaleRecorded, result: Any, tenders: TenderLimits | None = None) -> Reprice:
+    """Compare the till's figures with the engine's: totals, every line's net, and rewards
+    (earned per rule, raffle tickets and redemptions: ``loyalty.rewards.check_sale_rewards``)."""
     till = {
         "subtotal": sale.subtotal,
         "total": sale.total,
@@ -193,18 +188,21 @@ def compare(sale: SaleRecorded, result: Any) -> Reprice:
         "total": Money.from_cents(result.total_cents).amount,
         "lines": [Money.from_cents(line.net_cents).amount for line in result.lines],
     }
-    if sale.member_id is not None:
-        points, cashback = _till_rewards(sale)
-        till |= {"points": points, "cashback": cashback}
-        server |= {
-            "points": Decimal(result.rewards.points),
-            "cashback": Money.from_cents(result.rewards.cashback_cents).amount,
-        }
     differences = {
         k: {"till": _show(till[k]), "server": _show(server[k])}
         for k in till
         if till[k] != server[k]
     }
+    tickets: dict[str, int] = {}
+    for t in sale.raffle_tickets:
+        tickets[t.campaign_id] = tickets.get(t.campaign_id, 0) + 1
+    differences |= check_sale_rewards(
+        result.rewards.details,
+        sale.ledger_entries,
+        total=Money(sale.total, sale.currency),
+        raffle_tickets=tickets,
+        limits=tenders,
+    )
     if differences:
         return Reprice(
             RepriceStatus.MISMATCH, {"sale_id": sale.sale_id, "differences": differences}

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from loyalty.errors import LoyaltyError
 from loyalty.l10n import parse_money
+from loyalty.rewards.raffle_rules import RaffleRatioMismatch
 
 from ...db import new_session
 from ...models import RaffleCampaign
@@ -103,7 +104,8 @@ def raffle_create() -> Response | tuple[str, int]:
         target.errors = [_error_text(exc)]
         return _list_page(form, 400)
     except LoyaltyError as exc:
-        form.name.errors = [_error_text(exc)]
+        mismatch = isinstance(exc, RaffleRatioMismatch)  # a published rule counts otherwise
+        (form.spend_per_number if mismatch else form.name).errors = [_error_text(exc)]
         return _list_page(form, 400)
     flash(_("Raffle {id} created.", id=raffle_id), "ok")
     return redirect(url_for("admin.raffle", raffle_id=raffle_id))

@@ -206,3 +206,15 @@ def test_no_member_no_tickets_and_unknown_raffle_does_not_block_the_sale(tmp_pat
         assert all("raffle_tickets" not in e for e in events(a, "sale"))
     finally:
         a.close()
+
+
+@pytest.mark.parametrize("price", ["9.99", "10.00", "39.99", "149.90"])
+def test_the_till_counts_what_the_raffle_promises(agent: Agent, price: str) -> None:
+    """GIVEN the raffle the portal shows ("one number for each R$ 10,00") and the campaign's
+    raffle rule, which publishing keeps at the same ratio (docs/raffle.md)
+    WHEN a member buys for ``price``
+    THEN the till gives exactly the numbers the raffle's own rule promises for that spend."""
+    answer = sell(agent, f"promise-{price}", price)
+    promised = pure_campaign().tickets_for_spend(Money(price))
+    assert answer.get("raffle_tickets", {}).get("natal", 0) == promised
+    assert len(answer.get("raffle_numbers", {}).get("natal", [])) == promised

@@ -62,3 +62,81 @@ def test_counter_hands_out_consecutive_ids_and_remembers_the_next() -> None:
     ids = EntryIds("L", "T", 5)
     assert [ids(), ids()] == [make_entry_id("L", "T", 5), make_entry_id("L", "T", 6)]
     assert ids.next_seq == 7
+
+
+# -- every id a till makes: refunds, events, members, raffle tickets ------------------------
+
+
+def test_documented_format_of_refund_event_member_and_ticket_ids() -> None:
+    from loyalty.rewards import (
+        make_event_id,
+        make_member_id,
+        make_refund_id,
+        make_ticket_id,
+        parse_event_id,
+        parse_made_id,
+        parse_member_id,
+        parse_refund_id,
+    )
+    from loyalty.rewards.ids import is_ticket_of, sequence_of
+
+    assert make_refund_id("LOJA-01", "PDV-03", 2) == "R:LOJA-01:PDV-03:000000000002"
+    assert make_event_id("LOJA-01", "PDV-03", 131) == "V:LOJA-01:PDV-03:000000000131"
+    assert make_member_id("LOJA-01", "PDV-03", 5) == "M:LOJA-01:PDV-03:000000000005"
+    assert parse_refund_id("R:LOJA-01:PDV-03:000000000002") == ("LOJA-01", "PDV-03", 2)
+    assert parse_event_id("V:LOJA-01:PDV-03:000000000131").seq == 131
+    assert parse_member_id("M:LOJA-01:PDV-03:000000000005").terminal_id == "PDV-03"
+    assert parse_made_id("R:L:T:000000000009") == ("R", ("L", "T", 9))
+    assert sequence_of("S:L:T:000000000042") == 42
+    assert sequence_of("pending:p1") is None
+    ticket = make_ticket_id("S:L:T:000000000007", "natal", 2)
+    assert ticket == "S:L:T:000000000007/natal/2"
+    assert is_ticket_of(ticket, "S:L:T:000000000007")
+    assert not is_ticket_of(ticket, "S:L:T:00000000000")
+
+
+@pytest.mark.parametrize(
+    ("parse", "value", "message"),
+    [
+        ("parse_refund_id", "S:L:T:000000000001", "not a refund id"),
+        ("parse_event_id", "V-1", "not an event id"),
+        ("parse_member_id", "M:L:T:12", "not a member id"),
+        ("parse_made_id", "X:L:T:000000000001", "not an id made at a till"),
+    ],
+)
+def test_every_parse_refuses_another_kind_of_id(parse: str, value: str, message: str) -> None:
+    import loyalty.rewards.ids as ids
+
+    with pytest.raises(InvalidId, match=message):
+        getattr(ids, parse)(value)
+
+
+def test_no_module_outside_ids_formats_or_parses_a_till_id() -> None:
+    """Ids are made and read in ``loyalty/rewards/ids.py`` only: no f-string starting with an
+    id prefix (``f"V:{store}…"``), no ``:012d`` sequence and no hand-written id pattern in
+    agent/, server/, plugins/, tillclub/ or the rest of loyalty/."""
+    import ast
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    prefix = re.compile(r"^[ESRVM]:")
+    hits = []
+    for package in ("agent", "server", "plugins", "tillclub", "loyalty"):
+        for path in (root / package).rglob("*.py"):
+            if path.name == "ids.py" or "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                where = f"{path.relative_to(root)}:{getattr(node, 'lineno', 0)}"
+                if isinstance(node, ast.JoinedStr) and node.values:
+                    first = node.values[0]
+                    if isinstance(first, ast.Constant) and prefix.match(str(first.value)):
+                        hits.append(where)
+                    for v in node.values:
+                        spec = getattr(v, "format_spec", None)
+                        if spec is not None and "012d" in ast.unparse(spec):
+                            hits.append(where)
+                elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    if re.search(r"\^?\[?E[\]:].*\\d\{12\}", node.value):
+                        hits.append(where)
+    assert hits == []
