@@ -320,3 +320,35 @@ def test_rule_input(page: Page, site: Site, kind: str, name: str, what: str) -> 
         rule = _draft_rule(site, rule_id)
         assert rule is not None, (kind, name, typed)
         assert _stored(rule, name) == want
+
+
+# -- importing over an existing campaign asks first -------------------------------------------
+
+
+def _paste_import(page: Page, site: Site, rule_id: str) -> None:
+    rule = f'"id": "{rule_id}", "kind": "amount_off", "name": "R$ 1,10", "amount": 1.10'
+    doc = '{"rules": [{' + rule + ', "applies_to": {"skus": ["A"]}}]}'  # 1.10: a JSON number
+    page.goto(site.url("/admin/campaigns"))
+    page.fill("#import-campaign_id", "importada")
+    page.fill("#import-name", "Importada")
+    page.fill("#import-document", doc)
+    page.click("text=Importar no rascunho")
+
+
+def test_import_over_an_existing_campaign_confirms_in_portuguese(page: Page, site: Site) -> None:
+    _paste_import(page, site, "primeira")
+    expect(page.locator(".flash.ok")).to_be_visible()
+    _paste_import(page, site, "segunda")
+    expect(page.locator("#import-replace-warning")).to_contain_text("substitui todas elas")
+    expect(page.locator("#replaced-rules")).to_contain_text("primeira")
+    expect(page.locator("#incoming-rules")).to_contain_text("segunda")
+    with new_session(site.app) as s:
+        draft = s.get(CampaignDraft, "importada")
+        assert draft is not None
+        assert [r["id"] for r in draft.document["rules"]] == ["primeira"]
+    page.click("#confirm-replace")
+    expect(page.locator(".flash.ok")).to_be_visible()
+    with new_session(site.app) as s:
+        draft = s.get(CampaignDraft, "importada")
+        assert draft is not None
+        assert [(r["id"], r["amount"]) for r in draft.document["rules"]] == [("segunda", "1.10")]
