@@ -101,13 +101,8 @@ def rule_lines(document: dict[str, Any]) -> tuple[RuleLine, ...]:
     )
 
 
-def existing(uow: SqlUnitOfWork, campaign_id: str) -> Existing | None:
-    """What an import over ``campaign_id`` would replace, or ``None`` for a new campaign."""
-    with uow:
-        return _existing(uow, campaign_id)
-
-
 def _existing(uow: SqlUnitOfWork, campaign_id: str) -> Existing | None:
+    """What an import over ``campaign_id`` would replace, or ``None`` for a new campaign."""
     draft = uow.session.get(CampaignDraft, campaign_id)
     pub = uow.session.get(Campaign, campaign_id)
     src = draft or pub
