@@ -1,4 +1,5 @@
-"""Parsing and formatting of money as people write it: "12,34", "12.34", "R$ 1.234,56".
+"""Parsing and formatting of money as people write it: "12,34", "12.34", "R$ 1.234,56", and of
+percentages ("5,5", "5.5", "5,5 %").
 
 Formatting is pt-BR (``R$ 1.234,56``) or plain (``1234.56``, for files and APIs).
 """
@@ -19,6 +20,9 @@ class MoneyParseError(LoyaltyError):
 
 
 _SYMBOL = re.compile(r"^\s*(?P<sign>-)?\s*(?:R\$)?\s*(?P<sign2>-)?\s*(?P<num>[\d.,]+)\s*$")
+# Beyond this many integer digits no amount is money, and quantizing it would overflow the
+# default decimal context (28 digits) with InvalidOperation.
+_MAX_DIGITS = 20
 _GROUPED = re.compile(r"^\d{1,3}([.,])\d{3}(?:\1\d{3})*$")
 
 
@@ -54,10 +58,39 @@ def parse_money(text: str, currency: str = DEFAULT_CURRENCY) -> Money:
     if integer != integer.replace(".", "").replace(",", "") and not _GROUPED.match(integer):
         raise _bad(text)
     digits = integer.replace(".", "").replace(",", "")
-    if not digits.isdigit():
+    if not digits.isdigit() or len(digits) > _MAX_DIGITS:
         raise _bad(text)
     amount = Decimal(f"{digits}.{fraction or '0'}")
     return Money(-amount if negative else amount, currency).quantize()
+
+
+_PERCENT = re.compile(r"^\s*(?P<num>-?\s*[\d.,]+)\s*%?\s*$")
+
+
+def parse_percent(text: str) -> Decimal:
+    """Parse a percentage as head office types it: ``5,5``, ``5.5``, ``5,5 %``, ``10``.
+
+    The number follows :func:`parse_money`'s rules (a decimal comma or point, at most two
+    decimals); the range (0 to 100, say) is the caller's to check.
+
+    >>> parse_percent("5,5 %")
+    Decimal('5.50')
+
+    :raises MoneyParseError: for anything else (``R$ 5``, ``1e400``, ``abc``), naming the text.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be str, not {type(text).__name__}")
+    m = _PERCENT.match(text)
+    if not m:
+        raise _bad_percent(text)
+    try:
+        return parse_money(m.group("num").replace(" ", "")).amount
+    except MoneyParseError:
+        raise _bad_percent(text) from None
+
+
+def _bad_percent(text: str) -> MoneyParseError:
+    return MoneyParseError(f"not a percentage: {text!r}", f"percentual inválido: {text!r}")
 
 
 def _bad(text: str) -> MoneyParseError:

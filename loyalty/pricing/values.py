@@ -11,6 +11,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import NoReturn
 
+from ..bounds import DEFAULT_BOUNDS
 from ..money import Money
 
 # raise_(field, problem_en, problem_pt) -> never returns
@@ -66,6 +67,12 @@ def money(raise_: Raise, name: str, value: object, *, positive: bool = False) ->
             f"must be an amount of money {lo_en} with at most 2 decimals, got {show(value)}",
             f"deve ser um valor em dinheiro {lo_pt} com no máximo 2 casas decimais, "
             f"recebido {show(value)}",
+        )
+    if d > DEFAULT_BOUNDS.form_amount:  # 1e400 would overflow the quantize below
+        raise_(
+            name,
+            f"must be at most {DEFAULT_BOUNDS.form_amount}, got {show(value)}",
+            f"deve ser no máximo {DEFAULT_BOUNDS.form_amount}, recebido {show(value)}",
         )
     return Money(d).quantize()
 

@@ -3,9 +3,12 @@
 Each input is named after the rule field it fills, dotted for nested fields (``percent``,
 ``applies_to.skus``, ``valid.hours``), so the pricing engine's own validation error, which
 names the field (``CampaignError.field``), lands on the input that holds the bad value.
-Values a person types are turned into the file format: lists are comma separated, money may
-use a decimal comma (``21,90``), whole numbers become integers; anything else is passed on as
-typed so the engine names it.
+Values a person types are turned into the file format: lists are comma separated, money and
+percentages are parsed by the head-office UI's one money and one percent helper
+(:mod:`.money_fields`: ``21,90``, ``R$ 1.234,56``, ``5,5 %``) and written as exact decimal
+strings (``"1234.56"``), whole numbers become integers; anything else is passed on as typed so
+the engine names it. A money or percent input that does not parse, or is out of bounds, is a
+:class:`RuleInputError` naming that input, before the engine sees the rule.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from typing import Any
 
 from loyalty.pricing.campaign_file import NOT_FOR, PARAM_FIELDS
 from loyalty.pricing.rules import RuleKind
+
+from .money_fields import InputError, money_input, percent_input, plain
 
 SELECTOR_KEYS = ("skus", "categories", "brands", "tags")
 
@@ -156,15 +161,54 @@ def _put(rule: dict[str, Any], path: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
+class RuleInputError(ValueError):
+    """Money or percent inputs that do not parse: ``errors`` maps each input to its message
+    (in the request's language)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
 def rule_from_form(kind: str, form: Mapping[str, str]) -> dict[str, Any]:
     """The rule (campaign format) for the submitted inputs of a ``kind`` form; empty inputs are
-    left out so the format's defaults apply."""
+    left out so the format's defaults apply.
+
+    :raises RuleInputError: a money or percent input is not an amount in bounds.
+    """
     rule: dict[str, Any] = {}
+    errors: dict[str, str] = {}
     for spec in specs_for(kind):
-        value = _value(spec, form)
+        try:
+            value = _value(spec, form)
+        except _InputAt as exc:
+            errors[exc.name] = exc.message
+            continue
         if value is not None:
             _put(rule, spec.name, value)
+    if errors:
+        raise RuleInputError(errors)
     return {"id": rule.pop("id", ""), "kind": kind, **rule}
+
+
+class _InputAt(InputError):
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
+def _money(name: str, text: str) -> str:
+    try:
+        return f"{money_input(text):f}"
+    except InputError as exc:
+        raise _InputAt(name, exc.message) from None
+
+
+def _percent(name: str, text: str) -> str:
+    try:
+        return plain(percent_input(text))
+    except InputError as exc:
+        raise _InputAt(name, exc.message) from None
 
 
 def _value(spec: FieldSpec, form: Mapping[str, str]) -> Any:
@@ -179,7 +223,8 @@ def _value(spec: FieldSpec, form: Mapping[str, str]) -> Any:
         qty = form.get(f"{spec.name}.qty", "").strip()
         part["qty"] = _int(qty) if qty else ""
         if t == "get":
-            part["percent"] = _num(form.get("get.percent", ""))
+            text = form.get("get.percent", "")
+            part["percent"] = _percent("get.percent", text) if text.strip() else ""
         return part
     if t == "hours":
         a, b = form.get(f"{spec.name}.0", "").strip(), form.get(f"{spec.name}.1", "").strip()
@@ -191,12 +236,16 @@ def _value(spec: FieldSpec, form: Mapping[str, str]) -> Any:
         return None
     if t == "list":
         return _list(raw)
-    if t in ("money", "percent", "decimal"):
+    if t == "money":
+        return _money(spec.name, raw)
+    if t == "percent":
+        return _percent(spec.name, raw)
+    if t == "decimal":
         return _num(raw)
     if t == "int":
         return _int(raw)
     if t == "tiers":
-        return [_tier(line) for line in raw.splitlines() if line.strip()]
+        return [_tier(spec.name, line) for line in raw.splitlines() if line.strip()]
     if t == "components":
         return [_component(line) for line in raw.splitlines() if line.strip()]
     return raw.strip()
@@ -210,10 +259,11 @@ def _getlist(form: Mapping[str, str], name: str) -> list[str]:
     return value if isinstance(value, list) else ([value] if value else [])
 
 
-def _tier(line: str) -> dict[str, Any]:
+def _tier(name: str, line: str) -> dict[str, Any]:
     qty, _, price = line.partition(";")
     q = _num(qty)
-    return {"min_qty": _int(q) if re.fullmatch(r"\d+", q) else q, "unit_price": _num(price)}
+    unit_price = _money(name, price) if price.strip() else ""
+    return {"min_qty": _int(q) if re.fullmatch(r"\d+", q) else q, "unit_price": unit_price}
 
 
 def _component(line: str) -> dict[str, Any]:

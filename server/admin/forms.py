@@ -3,11 +3,12 @@ the catalogue, translated when rendered."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     EmailField,
     IntegerField,
     PasswordField,
@@ -17,9 +18,21 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import get_translations
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from loyalty.bounds import DEFAULT_BOUNDS
 
 from .i18n import gettext, language
+from .money_fields import DecimalTextField, InputError, MoneyField, money_input, percent_input
+
+BOUNDS = DEFAULT_BOUNDS
 
 
 def Required() -> DataRequired:  # noqa: N802  (reads like the other validators)
@@ -51,10 +64,29 @@ class AdjustForm(Form):
         "Balance",
         choices=[SelectChoice("points", "Points"), SelectChoice("cashback", "Cashback (R$)")],
     )
-    amount = StringField("Amount (negative to remove)", validators=[Required(), Length(max=20)])
+    amount = DecimalTextField(
+        "Amount (negative to remove)", validators=[Required(), Length(max=30)]
+    )
     reason = TextAreaField(
         "Reason (mandatory, kept in the audit log)", validators=[Required(), Length(min=5, max=200)]
     )
+
+    def validate_amount(self, field: DecimalTextField) -> None:
+        """Cashback is money ("-12,50"); points are whole ("1.000"). The clean value replaces
+        the text, so the adjustment use case receives "-12.50" or "1000"."""
+        try:
+            amount = money_input(field.data or "", minimum=-BOUNDS.form_amount)
+        except InputError as exc:
+            raise ValidationError(exc.message) from None
+        if amount == 0:
+            raise ValidationError(gettext("The amount must be a number other than zero."))
+        if self.currency.data == "points":
+            if amount != amount.to_integral_value():
+                raise ValidationError(
+                    gettext("Points are whole numbers, got {value}", value=field.data)
+                )
+            amount = amount.quantize(Decimal(1))
+        field.data = f"{amount:f}"
 
 
 class ReplaceCardForm(Form):
@@ -83,12 +115,10 @@ class VoucherBatchForm(Form):
         "Discount",
         choices=[SelectChoice("amount", "Amount (R$)"), SelectChoice("percent", "Percent (%)")],
     )
-    value = DecimalField(
-        "Value", places=2, validators=[Required(), NumberRange(min=0.01, max=100000)]
-    )
-    min_subtotal = DecimalField(
-        "Minimum purchase (R$)", places=2, default=0, validators=[Optional(), NumberRange(min=0)]
-    )
+    parsed_value: Decimal | None = None  # set by validate_value
+    # R$ or %, as ``kind`` says: parsed in validate_value (amount) or as a percentage.
+    value = DecimalTextField("Value", validators=[Required(), Length(max=30)])
+    min_subtotal = MoneyField("Minimum purchase (R$)", validators=[Optional(), Length(max=30)])
     valid_from = DateField("Valid from", validators=[Required()])
     valid_until = DateField("Valid until (inclusive)", validators=[Required()])
     max_uses = IntegerField(
@@ -107,6 +137,19 @@ class VoucherBatchForm(Form):
         "Or: number of codes not tied to a member",
         validators=[Optional(), NumberRange(min=1, max=10000)],
     )
+
+    def validate_value(self, field: DecimalTextField) -> None:
+        """R$ 0,01 up to the form bound for an amount; above 0 up to 100 for a percentage."""
+        try:
+            if self.kind.data == "percent":
+                value = percent_input(field.data or "")
+                if value == 0:
+                    raise InputError(gettext("A percentage is between 0 and 100."))
+            else:
+                value = money_input(field.data or "", minimum=Decimal("0.01"))
+        except InputError as exc:
+            raise ValidationError(exc.message) from None
+        self.parsed_value = value
 
 
 class SimulateForm(Form):
@@ -136,6 +179,8 @@ class ImportForm(Form):
     campaign_id = id_field("Campaign id")
     name = StringField("Campaign name", validators=[Required(), Length(max=200)])
     document = TextAreaField("Campaign file (JSON)", validators=[Required()])
+    # Set by the confirmation page: head office has seen which rules the import replaces.
+    replace = BooleanField("Replace the existing rules")
 
 
 class NewCampaignForm(Form):
@@ -173,8 +218,11 @@ class RaffleForm(Form):
     authorisation = StringField(
         "SPA/MF authorisation certificate number", validators=[Required(), Length(max=64)]
     )
-    spend_per_number = StringField(  # parsed as BRL: "80,00", "R$ 80", "80.00"
-        "One number per R$ spent in one purchase", validators=[Required(), Length(max=20)]
+    spend_per_number = MoneyField(
+        "One number per R$ spent in one purchase",
+        validators=[Required(), Length(max=30)],
+        minimum=Decimal("0.01"),
+        maximum=Decimal("100000"),
     )
     starts_on = DateField("First day of sales", validators=[Required()])
     ends_on = DateField("Last day of sales (inclusive)", validators=[Required()])

@@ -169,11 +169,25 @@ def batch_vouchers(session: Session, batch_id: str) -> list[Voucher]:
 
 
 def codes_csv(vouchers: list[Voucher]) -> str:
-    """``voucher_id,code,member_id,valid_from,valid_until,max_uses,uses`` with a header row; the
-    code printed in groups of four as on vouchers."""
+    """``voucher_id,code,member_id,valid_from,valid_until,max_uses,uses,amount,percent,
+    min_subtotal`` with a header row; the code printed in groups of four as on vouchers, the
+    value as exact decimals (``12.50``; the column that does not apply is empty)."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(["voucher_id", "code", "member_id", "valid_from", "valid_until", "max_uses", "uses"])
+    w.writerow(
+        [
+            "voucher_id",
+            "code",
+            "member_id",
+            "valid_from",
+            "valid_until",
+            "max_uses",
+            "uses",
+            "amount",
+            "percent",
+            "min_subtotal",
+        ]
+    )
     for v in vouchers:
         pretty = "-".join(v.code[i : i + 4] for i in range(0, len(v.code), 4))
         w.writerow(
@@ -185,6 +199,9 @@ def codes_csv(vouchers: list[Voucher]) -> str:
                 v.valid_until.isoformat(),
                 v.max_uses or "",
                 len(v.accepted_sale_ids),
+                _s(v.amount) or "",
+                _s(v.percent) or "",
+                _s(v.min_subtotal) or "",
             ]
         )
     return out.getvalue()

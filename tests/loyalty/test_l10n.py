@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loyalty.l10n import MoneyParseError, format_brl, format_plain, parse_money
+from loyalty.l10n import MoneyParseError, format_brl, format_plain, parse_money, parse_percent
 from loyalty.money import Money
 
 cents = st.integers(min_value=-(10**11), max_value=10**11)
@@ -61,3 +61,26 @@ def test_parse_of_format_is_identity(value: int) -> None:
     assert parse_money(format_brl(money, symbol=False)) == money
     assert parse_money(format_plain(money)) == money
     assert parse_money(format_plain(money)).amount == Decimal(value).scaleb(-2)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("5,5", "5.5"), ("5.5", "5.5"), ("5,5 %", "5.5"), ("5,5%", "5.5"), ("10", "10"), ("0", "0")],
+)
+def test_parses_percentages_as_people_write_them(text: str, value: str) -> None:
+    assert parse_percent(text) == Decimal(value)
+
+
+@pytest.mark.parametrize("text", ["", "abc", "1e400", "R$ 5", "5,5 %%", "%", "5.555,5,5"])
+def test_rejects_non_percentages_naming_the_text(text: str) -> None:
+    with pytest.raises(MoneyParseError) as info:
+        parse_percent(text)
+    assert repr(text) in str(info.value)
+    assert info.value.message_pt.startswith("percentual inválido")
+
+
+def test_an_absurdly_long_amount_is_a_parse_error_not_an_overflow() -> None:
+    """30 digits overflow the 28-digit decimal context when quantized: refused as text."""
+    with pytest.raises(MoneyParseError):
+        parse_money("9" * 30)
+    assert parse_money("9" * 20).amount == Decimal("9" * 20)

@@ -180,28 +180,101 @@ def list_terminals(ctx: click.Context) -> None:
 
 @command.command("import-campaign")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--id", "campaign_id", required=True, help="Campaign id (re-importing replaces it).")
-@click.option("--name", default=None)
+@click.option("--id", "campaign_id", required=True, help="Campaign id.")
+@click.option("--name", default=None, help="Campaign name (default: the id).")
 @click.option("--store", "stores", multiple=True, help="Limit to these stores (default: all).")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Allow replacing the rules of a campaign that exists (draft or published).",
+)
+@click.option(
+    "--publish",
+    is_flag=True,
+    help="After importing, simulate on last month's sales and publish, as the web does.",
+)
 @click.pass_context
 def import_campaign(
-    ctx: click.Context, path: Path, campaign_id: str, name: str | None, stores: tuple[str, ...]
+    ctx: click.Context,
+    path: Path,
+    campaign_id: str,
+    name: str | None,
+    stores: tuple[str, ...],
+    replace: bool,
+    publish: bool,
 ) -> None:
-    """Import a campaign file (JSON, the campaign format); it syncs to the agents."""
-    from loyalty.errors import LoyaltyError
-    from server.services.admin import put_campaign
+    """Import a campaign file (JSON, the campaign format) into the campaign's draft.
+
+    Agents see nothing until the draft is published: in the head-office UI after its
+    simulation, or here with --publish. Amounts are read as exact decimals, never floats.
+    """
+    from decimal import Decimal
+
+    from server import clock
+    from server.admin import CONFIG_DEFAULTS
+    from server.admin.campaigns import CampaignFormError
+    from server.services.campaign_import import (
+        SimulationSettings,
+        WouldReplace,
+        import_campaign,
+        last_month,
+    )
+    from server.services.uow import SqlUnitOfWork
 
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
         raise click.ClickException(f"cannot read campaign file {path}: {exc}") from None
-    try:
-        version = put_campaign(
-            _uow(ctx), campaign_id, name or campaign_id, document, list(stores) or None
+    app = _app(ctx)
+    now = clock.now()
+    settings = None
+    if publish:
+        start, end = last_month(now.date())
+
+        def cfg(key: str) -> Any:
+            return app.config.get(key, CONFIG_DEFAULTS[key])
+
+        settings = SimulationSettings(
+            start,
+            end,
+            point_value=Decimal(str(cfg("ADMIN_POINT_VALUE"))),
+            max_sales=int(cfg("ADMIN_SIMULATION_MAX_SALES")),
         )
-    except LoyaltyError as exc:
+    try:
+        result = import_campaign(
+            SqlUnitOfWork.for_app(app),
+            campaign_id,
+            name or campaign_id,
+            text,
+            actor="cli",
+            now=now,
+            stores=list(stores) or None,
+            replace=replace,
+            publish=settings,
+        )
+    except WouldReplace as exc:
+        old = exc.existing
+        where = "draft" if old.from_draft else f"published version {old.published_version}"
+        ids = ", ".join(r.id for r in old.rules) or "none"
+        raise click.ClickException(
+            f"campaign {campaign_id} exists ({where}; rules: {ids}); "
+            "pass --replace to replace its rules"
+        ) from None
+    except CampaignFormError as exc:
         raise click.ClickException(f"{path}: {exc.message_en}") from None
-    click.echo(f"campaign {campaign_id} version {version} stored")
+    n = len(result.rules)
+    if result.published_version is not None:
+        sim = result.simulation or {}
+        click.echo(
+            f"campaign {campaign_id}: {n} rules imported, simulated on {sim.get('sales', 0)} "
+            f"sales (cost {sim.get('total_cost', '0.00')}), published as version "
+            f"{result.published_version}"
+        )
+    else:
+        click.echo(
+            f"campaign {campaign_id}: {n} rules imported into the draft; simulate and "
+            "publish it in the head-office UI, or import again with --replace --publish"
+        )
 
 
 @command.command("import-products")

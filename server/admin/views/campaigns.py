@@ -12,6 +12,8 @@ from werkzeug.wrappers import Response as BaseResponse
 from ...db import new_session
 from ...models import Campaign
 from ...models.admin_ui import CampaignDraft
+from ...services import campaign_import as campaign_import_case
+from ...services.uow import SqlUnitOfWork
 from .. import bp, campaign_forms, campaigns
 from .. import campaign_publish as publishing
 from ..access import current, require, utcnow
@@ -78,15 +80,26 @@ def campaign_import() -> BaseResponse | tuple[str, int]:
         form.document.data = upload.read(2_000_000).decode("utf-8", errors="replace")
     if form.validate_on_submit():
         try:
-            with new_session() as s, s.begin():
-                campaigns.import_document(
-                    s,
-                    form.campaign_id.data or "",
-                    form.name.data or "",
-                    form.document.data or "",
-                    actor=current().email,
-                    now=utcnow(),
-                )
+            campaign_import_case.import_campaign(
+                SqlUnitOfWork.for_app(current_app),
+                form.campaign_id.data or "",
+                form.name.data or "",
+                form.document.data or "",
+                actor=current().email,
+                now=utcnow(),
+                replace=bool(form.replace.data),
+            )
+        except campaign_import_case.WouldReplace as exc:
+            # Nothing written: show what the import replaces and ask before replacing it.
+            html = render_template(
+                "admin/campaign_import_confirm.html",
+                form=form,
+                existing=exc.existing,
+                incoming=campaign_import_case.rule_lines(
+                    campaign_import_case.read_document(form.document.data or "")
+                ),
+            )
+            return html, 409
         except campaigns.CampaignFormError as exc:
             form.document.errors = [_msg(exc)]
         else:
@@ -204,16 +217,19 @@ def rule_edit(campaign_id: str, rule_id: str | None = None) -> BaseResponse | tu
         return _rule_page(campaign_id, kind, values, {}, None, rule_id, 200)
     if kind not in campaign_forms.KIND_LABELS:
         abort(400)
-    rule = campaign_forms.rule_from_form(kind, request.form)
+    values = {
+        k: (request.form.getlist(k) if k == "valid.weekdays" else v)
+        for k, v in request.form.items()
+    }
+    try:
+        rule = campaign_forms.rule_from_form(kind, request.form)
+    except campaign_forms.RuleInputError as exc:
+        return _rule_page(campaign_id, kind, values, exc.errors, None, rule_id, 400)
     try:
         with new_session() as s, s.begin():
             draft = _open_draft(s, campaign_id)
             campaigns.save_rule(s, draft, rule, rule_id, actor=current().email, now=utcnow())
     except campaigns.CampaignFormError as exc:
-        values = {
-            k: (request.form.getlist(k) if k == "valid.weekdays" else v)
-            for k, v in request.form.items()
-        }
         message = _msg(exc)
         target = (
             campaign_forms.error_input(exc.field, kind)

@@ -47,15 +47,15 @@ def voucher_issue() -> BaseResponse | tuple[str, int]:
         return _page(form, 400)
     assert form.valid_from.data is not None
     assert form.valid_until.data is not None
-    assert form.value.data is not None
+    assert form.parsed_value is not None
     start = dt.datetime.combine(form.valid_from.data, dt.time(), dt.UTC)
     end = dt.datetime.combine(form.valid_until.data, dt.time(), dt.UTC) + dt.timedelta(days=1)
-    value = Decimal(form.value.data).quantize(Decimal("0.01"))
+    value = form.parsed_value
     spec = voucher_batches.BatchSpec(
         name=form.name.data or "",
         percent=value if form.kind.data == "percent" else None,
         amount=value if form.kind.data == "amount" else None,
-        min_subtotal=Decimal(form.min_subtotal.data or 0).quantize(Decimal("0.01")),
+        min_subtotal=form.min_subtotal.amount or Decimal("0.00"),
         valid_from=start,
         valid_until=end,
         max_uses=int(form.max_uses.data or 1),

@@ -264,3 +264,27 @@ def test_floats_are_read_as_written_not_as_binary() -> None:
     """A campaign decoded without parse_float=Decimal still gets 0.10, not 0.1000000000000000055."""
     ruleset = compile_rules({"rules": [rule("m", "member_price", sku="A", price=0.1)]})
     assert ruleset.rules[0].params.price == Money("0.10")  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("amount", ["1e400", "1E+30", "10000000.01", 10**40])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"kind": "amount_off", "amount": "{a}"},
+        {"kind": "member_price", "sku": "A", "price": "{a}"},
+        {"kind": "basket_amount_off", "amount": "5", "min_subtotal": "{a}"},
+        {"kind": "points", "per_amount": "{a}", "points": 1},
+        {"kind": "quantity_price", "tiers": [{"min_qty": 2, "unit_price": "{a}"}]},
+    ],
+    ids=lambda r: r["kind"] if isinstance(r, dict) else None,
+)
+def test_money_beyond_the_form_bound_is_a_campaign_error(raw: dict[str, Any], amount: Any) -> None:
+    """``1e400`` used to escape as ``decimal.InvalidOperation`` (a raw 500 at the server)."""
+    import json
+
+    text = json.dumps(raw).replace('"{a}"', json.dumps(amount))
+    doc = {"rules": [{"id": "r", "name": "R", **json.loads(text)}]}
+    with pytest.raises(CampaignError) as info:
+        compile_rules(doc)
+    assert "at most 10000000.00" in info.value.message_en
+    assert "no máximo 10000000.00" in info.value.message_pt
