@@ -58,6 +58,7 @@ def _draft(office: Office, per_amount: str, raffle: str = "natal") -> None:
             "import-campaign_id": "sorteio",
             "import-name": "Sorteio",
             "import-document": json.dumps(_doc(per_amount, raffle)),
+            "import-replace": "y",  # a second import replaces the first draft's rules
         },
         from_page="/admin/campaigns",
     )
