@@ -12,7 +12,6 @@ Runs before every view of the admin blueprint:
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -146,7 +145,3 @@ def require_store(store_id: str | None) -> None:
     """403 unless the current admin may see ``store_id``."""
     if not current().sees_store(store_id):
         abort(403)
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)

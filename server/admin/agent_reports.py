@@ -16,9 +16,9 @@ import time
 from flask import Flask, g, request
 from werkzeug.wrappers import Response
 
+from .. import clock
 from ..db import new_session
 from ..models.admin_ui import TerminalReport
-from ..services.uow import utcnow
 
 VERSION_HEADER = "X-Tillclub-Agent-Version"
 DEPTH_HEADER = "X-Tillclub-Queue-Depth"
@@ -60,7 +60,7 @@ def _record(response: Response) -> Response:
                 row.agent_version = version
             if depth is not None:
                 row.queue_depth = depth
-            row.reported_at = utcnow()
+            row.reported_at = clock.now()
     except Exception:  # a report must never fail the till's sync
         log.exception("could not record the terminal's report")
     return response

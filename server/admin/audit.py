@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..models import AuditLog
-from ..services.uow import utcnow
 
 ACTOR_TYPE = "admin"
 
@@ -35,7 +35,7 @@ def record(
     detail.update(extra)
     session.add(
         AuditLog(
-            at=utcnow(),
+            at=clock.now(),
             actor_type=ACTOR_TYPE,
             actor_id=actor,
             action=action,

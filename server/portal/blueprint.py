@@ -32,9 +32,10 @@ from wtforms import ValidationError
 
 from loyalty.identification import mask_cpf
 
+from .. import clock as server_clock
 from ..db import new_session
 from ..security import CpfCipher
-from ..services.uow import SqlUnitOfWork, utcnow
+from ..services.uow import SqlUnitOfWork
 from . import i18n, sessions
 from .cards import load_signing_key
 from .settings import setting
@@ -50,7 +51,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class PortalState:
     """Per-app portal state: the clock (tests move it) and the QR signing key, loaded once."""
 
-    clock: Callable[[], dt.datetime] = utcnow
+    clock: server_clock.Clock = server_clock.SYSTEM
     _key: Ed25519PrivateKey | None = field(default=None, repr=False)
 
     def signing_key(self) -> Ed25519PrivateKey:

@@ -30,6 +30,7 @@ from loyalty.rewards import (
 )
 from loyalty.rewards import RaffleCampaign as Campaign
 
+from .. import clock
 from ..models import (
     AuditLog,
     RaffleCampaign,
@@ -39,7 +40,7 @@ from ..models import (
     TicketStatus,
 )
 from ..models.chain import TerminalStatus
-from .uow import SqlUnitOfWork, utcnow
+from .uow import SqlUnitOfWork
 
 SERVER_HOLDER = "server"
 RESERVE_SIZE = 1000
@@ -120,7 +121,7 @@ def _reserve(
         terminal_id=holder.id if holder else None,
         first_position=block.start,
         size=block.size,
-        assigned_at=utcnow(),
+        assigned_at=clock.now(),
     )
     s.add(row)
     s.flush()
@@ -186,7 +187,7 @@ def reserve_terminal_block(
     }
     s.add(
         AuditLog(
-            at=utcnow(),
+            at=clock.now(),
             actor_type="admin",
             actor_id=actor,
             action="raffle.block",

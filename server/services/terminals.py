@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
+from .. import clock
 from ..models import Store, Terminal, TerminalStatus
 from ..security import (
     credential_matches,
@@ -17,7 +18,7 @@ from ..security import (
     parse_credential,
     sha256_hex,
 )
-from .uow import SqlUnitOfWork, utcnow
+from .uow import SqlUnitOfWork
 
 
 class TerminalError(ValueError):
@@ -54,7 +55,7 @@ def add_store(uow: SqlUnitOfWork, store_id: str, name: str, *, actor: str = "cli
     with uow:
         if uow.session.get(Store, store_id) is not None:
             raise TerminalError(f"store {store_id!r} exists already")
-        uow.session.add(Store(id=store_id, name=name, active=True, created_at=utcnow()))
+        uow.session.add(Store(id=store_id, name=name, active=True, created_at=clock.now()))
         uow.audit("cli", actor, "store.add", "store", store_id, name=name)
         uow.commit()
 
@@ -67,7 +68,7 @@ def register_terminal(
     :raises TerminalError: for an unknown or inactive store.
     """
     code = new_enrolment_code()
-    now = utcnow()
+    now = clock.now()
     terminal_id = "T" + secrets.token_hex(6).upper()
     with uow:
         store = uow.session.get(Store, store_id)
@@ -97,7 +98,7 @@ def register_terminal(
 def enrol(uow: SqlUnitOfWork, code: str) -> Enrolment | None:
     """Exchange a valid, unexpired, unused enrolment code for a new credential, or ``None``."""
     code_hash = sha256_hex(normalize_enrolment_code(code))
-    now = utcnow()
+    now = clock.now()
     with uow:
         terminal = uow.session.scalars(
             select(Terminal).where(Terminal.enrolment_code_hash == code_hash).with_for_update()
@@ -130,7 +131,7 @@ def revoke_terminal(uow: SqlUnitOfWork, terminal_id: str, *, actor: str = "cli")
         if terminal is None:
             raise TerminalError(f"unknown terminal {terminal_id!r}")
         terminal.status = TerminalStatus.REVOKED
-        terminal.revoked_at = utcnow()
+        terminal.revoked_at = clock.now()
         terminal.enrolment_code_hash = None
         uow.audit("cli", actor, "terminal.revoke", "terminal", terminal_id)
         uow.commit()
@@ -153,7 +154,7 @@ def authenticate(uow: SqlUnitOfWork, header: str | None) -> TerminalIdentity:
     credential = parse_credential(header[len("Bearer ") :].strip())
     if credential is None:
         raise AuthFailure(False)
-    now = utcnow()
+    now = clock.now()
     with uow:
         terminal = uow.session.get(Terminal, credential.terminal_id)
         if terminal is None or not credential_matches(credential, terminal.credential_hash):

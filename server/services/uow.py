@@ -6,7 +6,6 @@ tests and CLI commands can hand a service the unit of work they want.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
@@ -14,11 +13,8 @@ from typing import Any
 from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
+from .. import clock
 from ..models.admin import AuditLog
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class SqlUnitOfWork:
@@ -67,7 +63,7 @@ class SqlUnitOfWork:
         """Record an administrative action in the audit log (same transaction)."""
         self.session.add(
             AuditLog(
-                at=utcnow(),
+                at=clock.now(),
                 actor_type=actor_type,
                 actor_id=actor_id,
                 action=action,

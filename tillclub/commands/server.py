@@ -239,8 +239,8 @@ def set_tier_ladder(ctx: click.Context, path: Path) -> None:
     at the next ``review-tiers`` run.
     """
     from loyalty.l10n import format_plain
+    from server.clock import now as utcnow
     from server.services.tiers import TierLadderError, set_ladder
-    from server.services.uow import utcnow
 
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
@@ -270,9 +270,9 @@ def review_tiers(ctx: click.Context, at_text: str | None, batch_size: int) -> No
     """
     import datetime as dt
 
+    from server.clock import now as utcnow
     from server.services.tiers import TierLadderError
     from server.services.tiers import review_tiers as run
-    from server.services.uow import utcnow
 
     at = utcnow()
     if at_text is not None:

@@ -7,10 +7,11 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from ... import clock
 from ...api.limits import limiter
 from ...db import new_session
 from .. import bp
-from ..access import end_session, login_required, start_session, utcnow
+from ..access import end_session, login_required, start_session
 from ..accounts import authenticate
 from ..forms import LoginForm
 from ..i18n import gettext as _
@@ -61,7 +62,7 @@ def login() -> str | Response | tuple[str, int]:
                 s,
                 form.email.data or "",
                 form.password.data or "",
-                now=utcnow(),
+                now=clock.now(),
                 threshold=int(cfg["ADMIN_LOCKOUT_THRESHOLD"]),
                 lock_minutes=int(cfg["ADMIN_LOCKOUT_MINUTES"]),
             )

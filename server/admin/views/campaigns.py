@@ -9,12 +9,13 @@ from typing import Any
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from ... import clock
 from ...db import new_session
 from ...models import Campaign
 from ...models.admin_ui import CampaignDraft
 from .. import bp, campaign_forms, campaigns
 from .. import campaign_publish as publishing
-from ..access import current, require, utcnow
+from ..access import current, require
 from ..forms import ImportForm, NewCampaignForm, ScheduleForm, SimulateForm
 from ..i18n import gettext as _
 from ..i18n import language
@@ -60,7 +61,7 @@ def campaign_create() -> BaseResponse | tuple[str, int]:
                     form.name.data or "",
                     form.stores.data or "",
                     actor=current().email,
-                    now=utcnow(),
+                    now=clock.now(),
                 )
         except campaigns.CampaignFormError as exc:
             getattr(form, exc.field or "campaign_id").errors = [_msg(exc)]
@@ -85,7 +86,7 @@ def campaign_import() -> BaseResponse | tuple[str, int]:
                     form.name.data or "",
                     form.document.data or "",
                     actor=current().email,
-                    now=utcnow(),
+                    now=clock.now(),
                 )
         except campaigns.CampaignFormError as exc:
             form.document.errors = [_msg(exc)]
@@ -119,7 +120,7 @@ def _detail(
             )
         if sim is None:
             sim = SimulateForm(formdata=None)
-            today = utcnow().date()
+            today = clock.now().date()
             first = today.replace(day=1)
             prev_last = first - dt.timedelta(days=1)
             sim.period_from.data, sim.period_until.data = prev_last.replace(day=1), prev_last
@@ -150,7 +151,7 @@ def campaign(campaign_id: str) -> tuple[str, int]:
 
 
 def _open_draft(s: Any, campaign_id: str) -> CampaignDraft:
-    draft = campaigns.draft_for_edit(s, campaign_id, actor=current().email, now=utcnow())
+    draft = campaigns.draft_for_edit(s, campaign_id, actor=current().email, now=clock.now())
     if draft is None:
         abort(404)
     return draft
@@ -208,7 +209,7 @@ def rule_edit(campaign_id: str, rule_id: str | None = None) -> BaseResponse | tu
     try:
         with new_session() as s, s.begin():
             draft = _open_draft(s, campaign_id)
-            campaigns.save_rule(s, draft, rule, rule_id, actor=current().email, now=utcnow())
+            campaigns.save_rule(s, draft, rule, rule_id, actor=current().email, now=clock.now())
     except campaigns.CampaignFormError as exc:
         values = {
             k: (request.form.getlist(k) if k == "valid.weekdays" else v)
@@ -235,7 +236,7 @@ def rule_edit(campaign_id: str, rule_id: str | None = None) -> BaseResponse | tu
 def rule_delete(campaign_id: str, rule_id: str) -> BaseResponse:
     with new_session() as s, s.begin():
         draft = _open_draft(s, campaign_id)
-        campaigns.delete_rule(s, draft, rule_id, actor=current().email, now=utcnow())
+        campaigns.delete_rule(s, draft, rule_id, actor=current().email, now=clock.now())
     flash(_("Rule removed from the draft."), "ok")
     return redirect(url_for("admin.campaign", campaign_id=campaign_id))
 
@@ -255,7 +256,7 @@ def campaign_schedule(campaign_id: str) -> BaseResponse | tuple[str, int]:
                 _day(form.valid_from.data),
                 _day(form.valid_until.data, end=True),
                 actor=current().email,
-                now=utcnow(),
+                now=clock.now(),
             )
     except campaigns.CampaignFormError as exc:
         form.valid_until.errors = [_msg(exc)]
@@ -286,7 +287,7 @@ def campaign_simulate(campaign_id: str) -> BaseResponse | tuple[str, int]:
                 start,
                 end,
                 actor=current().email,
-                now=utcnow(),
+                now=clock.now(),
                 point_value=Decimal(str(cfg["ADMIN_POINT_VALUE"])),
                 max_sales=int(cfg["ADMIN_SIMULATION_MAX_SALES"]),
             )
@@ -301,7 +302,7 @@ def campaign_simulate(campaign_id: str) -> BaseResponse | tuple[str, int]:
 def campaign_publish(campaign_id: str) -> BaseResponse | tuple[str, int]:
     try:
         with new_session() as s, s.begin():
-            row = publishing.publish(s, campaign_id, actor=current().email, now=utcnow())
+            row = publishing.publish(s, campaign_id, actor=current().email, now=clock.now())
             version = row.version
     except campaigns.CampaignFormError as exc:
         return _detail(campaign_id, status=400, error=_msg(exc))
@@ -316,7 +317,7 @@ def campaign_pause(campaign_id: str) -> BaseResponse | tuple[str, int]:
     active = request.path.endswith("/resume")
     try:
         with new_session() as s, s.begin():
-            publishing.set_active(s, campaign_id, active, actor=current().email, now=utcnow())
+            publishing.set_active(s, campaign_id, active, actor=current().email, now=clock.now())
     except campaigns.CampaignFormError as exc:
         return _detail(campaign_id, status=400, error=_msg(exc))
     flash(_("Campaign resumed.") if active else _("Campaign paused."), "ok")

@@ -10,10 +10,11 @@ from werkzeug.wrappers import Response
 from loyalty.identification import mask_cpf
 from loyalty.identification.cpf import looks_like_cpf
 
+from ... import clock
 from ...db import new_session
 from ...models import Card
 from .. import adjustments, bp, cards, members
-from ..access import current, require, utcnow
+from ..access import current, require
 from ..forms import AdjustForm, ReplaceCardForm
 from ..i18n import gettext as _
 from ..roles import Perm
@@ -61,7 +62,7 @@ def _page(
     with new_session() as s:
         if not members.visible_to(s, member_id, admin.stores):
             abort(403)
-        page = members.member_page(s, _cipher(), member_id, at=utcnow(), stores=admin.stores)
+        page = members.member_page(s, _cipher(), member_id, at=clock.now(), stores=admin.stores)
         if page is None:
             abort(404)
         html = render_template(
@@ -94,7 +95,7 @@ def member_adjust(member_id: str) -> Response | tuple[str, int]:
                 form.amount.data or "",
                 form.reason.data or "",
                 actor=current().email,
-                now=utcnow(),
+                now=clock.now(),
             )
     except members.MemberError as exc:
         target = getattr(form, exc.field or "", None)
@@ -113,7 +114,7 @@ def member_adjust(member_id: str) -> Response | tuple[str, int]:
 def card_block(member_id: str, number: str) -> Response | tuple[str, int]:
     try:
         with new_session() as s, s.begin():
-            card = cards.block_card(s, number, actor=current().email, now=utcnow())
+            card = cards.block_card(s, number, actor=current().email, now=clock.now())
             if card.member_id != member_id:
                 abort(404)
     except members.MemberError as exc:
@@ -135,7 +136,7 @@ def card_replace(member_id: str, number: str) -> Response | tuple[str, int]:
             if old is None or old.member_id != member_id:
                 abort(404)
             cards.replace_card(
-                s, number, form.new_number.data or "", actor=current().email, now=utcnow()
+                s, number, form.new_number.data or "", actor=current().email, now=clock.now()
             )
     except members.MemberError as exc:
         form.new_number.errors = [_(exc.message, **exc.values)]

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from loyalty.errors import LoyaltyError
 from loyalty.l10n import parse_money
 
+from ... import clock
 from ...db import new_session
 from ...models import RaffleCampaign
 from ...services.admin import add_raffle
@@ -24,7 +25,7 @@ from ...services.raffle import (
 )
 from ...services.uow import SqlUnitOfWork
 from .. import audit, bp, raffles
-from ..access import current, require, utcnow
+from ..access import current, require
 from ..forms import DrawResultForm, RaffleBlockForm, RaffleForm
 from ..i18n import gettext as _
 from ..i18n import language
@@ -240,7 +241,7 @@ def raffle_draw(raffle_id: str) -> Response | tuple[str, int]:
                 prizes=prizes,
                 excluded=raffles.parse_member_ids(form.excluded.data or ""),
                 actor=current().email,
-                now=utcnow(),
+                now=clock.now(),
             )
     except raffles.DrawError as exc:
         target = getattr(form, exc.field or "", None)

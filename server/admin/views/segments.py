@@ -8,11 +8,12 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from ... import clock
 from ...db import new_session
 from ...models import Member
 from ...models.admin_ui import MemberSegment
 from .. import bp, segment_job
-from ..access import current, require, utcnow
+from ..access import current, require
 from ..i18n import gettext as _
 from ..roles import Perm
 from ..segments import RFM_SEGMENTS, VALUE_CLASSES
@@ -65,7 +66,7 @@ def segments_compute() -> Response:
     with new_session() as s, s.begin():
         n = segment_job.compute(
             s,
-            utcnow(),
+            clock.now(),
             margin=Decimal(str(cfg["ADMIN_GROSS_MARGIN"])),
             point_value=Decimal(str(cfg["ADMIN_POINT_VALUE"])),
             actor=current().email,

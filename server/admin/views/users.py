@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
+from ... import clock
 from ...db import new_session
 from .. import accounts, bp
-from ..access import current, require, utcnow
+from ..access import current, require
 from ..forms import UserForm
 from ..i18n import gettext as _
 from ..roles import Perm
@@ -17,7 +18,7 @@ def _page(form: UserForm | None = None, status: int = 200) -> tuple[str, int]:
     with new_session() as s:
         rows = accounts.list_users(s)
         html = render_template(
-            "admin/users.html", rows=rows, form=form or UserForm(formdata=None), now=utcnow()
+            "admin/users.html", rows=rows, form=form or UserForm(formdata=None), now=clock.now()
         )
     return html, status
 
@@ -45,7 +46,7 @@ def user_create() -> Response | tuple[str, int]:
                 name=form.name.data or "",
                 store_ids=stores,
                 actor=current().email,
-                now=utcnow(),
+                now=clock.now(),
             )
     except accounts.AccountError as exc:
         text = str(exc)

@@ -9,10 +9,11 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms.fields.choices import SelectChoice
 
+from ... import clock
 from ...db import new_session
 from ...models.admin_ui import VoucherBatch
 from .. import bp, voucher_batches
-from ..access import current, require, utcnow
+from ..access import current, require
 from ..forms import VoucherBatchForm
 from ..i18n import gettext as _
 from ..roles import Perm
@@ -70,7 +71,7 @@ def voucher_issue() -> BaseResponse | tuple[str, int]:
                 members = list(
                     voucher_batches.audience_members(s, None, form.member_ids.data or "")
                 )
-            batch = voucher_batches.issue(s, spec, members, actor=current().email, now=utcnow())
+            batch = voucher_batches.issue(s, spec, members, actor=current().email, now=clock.now())
             batch_id, count = batch.id, batch.count
     except voucher_batches.BatchError as exc:
         target = getattr(form, exc.field or "", None) or form.audience

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from server import create_app
 from server.admin import init_app
 from server.admin.accounts import authenticate
+from server.clock import now as utcnow
 from server.config import new_config_text
 from server.db import new_session
 from server.migrate import upgrade
 from server.models import AdminUser, AuditLog
-from server.services.uow import utcnow
 from tillclub.commands.server_admin import create_admin
 
 

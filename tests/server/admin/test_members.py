@@ -14,11 +14,12 @@ from sqlalchemy import select
 from loyalty.identification import card_number
 from server.admin.adjustments import adjust, parse_adjustment
 from server.admin.members import MemberError
+from server.clock import now as utcnow
 from server.db import get_engine, new_session
 from server.migrate import upgrade
 from server.models import AuditLog, Card, CardStatus, LedgerEntryRow
 from server.services.admin import add_member
-from server.services.uow import SqlUnitOfWork, utcnow
+from server.services.uow import SqlUnitOfWork
 
 from ..conftest import create_pg_database, drop_pg_database, enrol_till
 from .conftest import Office, add_admin, add_store, build_app
