@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, g, render_template
+from flask import Blueprint, Flask, current_app, g, render_template
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.wrappers import Response
 
 from ..models import admin_ui as _tables  # noqa: F401  (registers the UI's tables)
+from ..services.uow import SqlUnitOfWork
 from . import access, i18n
 
 CONFIG_DEFAULTS: dict[str, Any] = {
@@ -27,6 +28,13 @@ CONFIG_DEFAULTS: dict[str, Any] = {
     "ADMIN_GROSS_MARGIN": "0.25",  # share of net sales kept as margin, for value classes
     "ADMIN_SIMULATION_MAX_SALES": 50000,
 }
+
+
+def uow() -> SqlUnitOfWork:
+    """A unit of work on the app's session factory: views hand it to one use case, or open it
+    (``with uow().reading() as s:``) for a read-only query."""
+    return SqlUnitOfWork.for_app(current_app._get_current_object())  # type: ignore[attr-defined]
+
 
 bp = Blueprint(
     "admin",
