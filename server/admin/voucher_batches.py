@@ -24,6 +24,7 @@ from loyalty.rewards import make_voucher_code
 
 from ..models import Member, Voucher, VoucherUseRow
 from ..models.admin_ui import MemberSegment, VoucherBatch
+from ..services.segments import RFM, VALUE, parse_segment_name
 from . import audit
 
 MAX_BATCH = 10_000
@@ -54,10 +55,11 @@ def audience_members(session: Session, segment: str | None, member_ids_text: str
     :raises BatchError: unknown segment syntax or member ids that do not exist (named).
     """
     if segment:
-        kind, _, name = segment.partition(":")
-        column = {"value": MemberSegment.value_class, "rfm": MemberSegment.rfm_segment}.get(kind)
-        if column is None or not name:
+        parsed = parse_segment_name(segment)
+        if parsed is None:
             raise BatchError("Unknown segment {segment}", "segment", segment=segment)
+        kind, name = parsed
+        column = {VALUE: MemberSegment.value_class, RFM: MemberSegment.rfm_segment}[kind]
         return list(
             session.scalars(
                 select(MemberSegment.member_id)

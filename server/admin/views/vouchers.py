@@ -12,18 +12,18 @@ from wtforms.fields.choices import SelectChoice
 from ... import clock
 from ...db import new_session
 from ...models.admin_ui import VoucherBatch
+from ...services.segments import RFM, RFM_SEGMENTS, VALUE, VALUE_CLASSES, segment_name
 from .. import bp, voucher_batches
 from ..access import current, require
 from ..forms import VoucherBatchForm
 from ..i18n import gettext as _
 from ..roles import Perm
-from ..segments import RFM_SEGMENTS, VALUE_CLASSES
 
 
 def _form(form: VoucherBatchForm | None = None) -> VoucherBatchForm:
     form = form or VoucherBatchForm(formdata=None)
-    form.segment.choices = [SelectChoice(f"value:{c}", _(c)) for c in VALUE_CLASSES] + [
-        SelectChoice(f"rfm:{s}", "RFM: " + _(s)) for s in RFM_SEGMENTS
+    form.segment.choices = [SelectChoice(segment_name(VALUE, c), _(c)) for c in VALUE_CLASSES] + [
+        SelectChoice(segment_name(RFM, s), "RFM: " + _(s)) for s in RFM_SEGMENTS
     ]
     return form
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.admin.segments import (
+from server.services.segments import (
     RFM_SEGMENTS,
     VALUE_CLASSES,
     MemberFigures,
