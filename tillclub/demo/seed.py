@@ -41,7 +41,7 @@ def seed(app: Flask, now: dt.datetime) -> DemoChain:
     """Stores, the catalogue, 1,000 members with cards, campaigns, a voucher, an offer, points,
     logins."""
     from server.admin.accounts import create_admin
-    from server.admin.adjustments import adjust
+    from server.services.adjustments import adjust
     from server.services.admin import (
         activate_offer,
         add_member,
@@ -92,11 +92,10 @@ def seed(app: Flask, now: dt.datetime) -> DemoChain:
     sessions = app.extensions["tillclub.sessions"]
     with sessions() as session, session.begin():
         create_admin(session, ADMIN_EMAIL, ADMIN_PASSWORD, name="Demo", actor="demo", now=now)
-    with sessions() as session, session.begin():
-        adjust(
-            session, points_member.member_id, "points", "2500", "Bônus de boas-vindas da demo",
-            actor="demo", now=now,
-        )  # fmt: skip
+    adjust(
+        uow(), points_member.member_id, "points", "2500", "Bônus de boas-vindas da demo",
+        actor="demo", now=now,
+    )  # fmt: skip
     _portal_account(app, portal_member, now)
     return DemoChain(products, people, code, offer_member, points_member, portal_member)
 
