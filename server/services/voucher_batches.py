@@ -4,7 +4,7 @@ codes tied to nobody; the codes as CSV; and each batch's uses.
 Each voucher is one row of the server's ``vouchers`` table (agents pull it), with a fresh
 code from ``loyalty.rewards.make_voucher_code`` (60 random bits, check character) and the id
 ``<batch id>-<5 digits>``. A batch is written in one transaction with its audit row: all its
-vouchers or none.
+vouchers or none (:func:`issue_batch`, the use case, through the unit of work).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from loyalty.rewards import make_voucher_code
 
 from ..models import Member, Voucher, VoucherUseRow
 from ..models.admin_ui import MemberSegment, VoucherBatch
-from ..services.segments import RFM, VALUE, parse_segment_name
-from . import audit
+from .segments import RFM, VALUE, parse_segment_name
+from .uow import SqlUnitOfWork, use_case
 
 MAX_BATCH = 10_000
 
@@ -47,6 +47,16 @@ class BatchSpec:
     valid_from: dt.datetime
     valid_until: dt.datetime
     max_uses: int
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who a batch goes to: ``anonymous`` codes tied to nobody if given, else the members of
+    ``segment``, else the typed ``member_ids_text``."""
+
+    anonymous: int = 0
+    segment: str | None = None
+    member_ids_text: str = ""
 
 
 def audience_members(session: Session, segment: str | None, member_ids_text: str) -> list[str]:
@@ -81,8 +91,29 @@ def audience_members(session: Session, segment: str | None, member_ids_text: str
     return ids
 
 
+@use_case
+def issue_batch(
+    uow: SqlUnitOfWork,
+    spec: BatchSpec,
+    audience: Audience,
+    *,
+    actor: str,
+    now: dt.datetime,
+) -> VoucherBatch:
+    """Issue a batch to ``audience`` as one transaction.
+
+    :raises BatchError: an unknown segment or member ids, an empty audience or a bad spec.
+    """
+    members: list[str | None]
+    if audience.anonymous:
+        members = [None] * audience.anonymous
+    else:
+        members = list(audience_members(uow.session, audience.segment, audience.member_ids_text))
+    return issue(uow, spec, members, actor=actor, now=now)
+
+
 def issue(
-    session: Session,
+    uow: SqlUnitOfWork,
     spec: BatchSpec,
     member_ids: list[str | None],
     *,
@@ -91,6 +122,7 @@ def issue(
     random_bytes: Callable[[int], bytes] = secrets.token_bytes,
 ) -> VoucherBatch:
     """Write one voucher per entry of ``member_ids`` (``None``: not tied to a member)."""
+    session = uow.session
     if not member_ids:
         raise BatchError("Nobody to issue to: the audience is empty.", "audience")
     if len(member_ids) > MAX_BATCH:
@@ -138,8 +170,7 @@ def issue(
         created_by=actor,
     )
     session.add(batch)
-    audit.record(
-        session,
+    uow.audit_change(
         actor,
         "voucher.batch.issue",
         "voucher_batch",
