@@ -21,10 +21,10 @@ from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
 from loyalty.rewards.voucher_codes import format_code, make_voucher_code
-from server.admin.sync_issues import mask_code
 from server.db import get_engine
 from server.migrate import upgrade
 from server.services.admin import add_voucher
+from server.services.sync_issues import mask_code
 from server.services.uow import SqlUnitOfWork
 
 from ..conftest import Till, enrol_till
