@@ -68,7 +68,7 @@ def _after(response: Response) -> Response:
 
 @bp.context_processor
 def _template_globals() -> dict[str, Any]:
-    from .roles import Perm
+    from ..services.roles import Perm
 
     return {
         "_": i18n.gettext,

@@ -40,7 +40,6 @@ class DemoChain:
 def seed(app: Flask, now: dt.datetime) -> DemoChain:
     """Stores, the catalogue, 1,000 members with cards, campaigns, a voucher, an offer, points,
     logins."""
-    from server.admin.accounts import create_admin
     from server.services.adjustments import adjust
     from server.services.admin import (
         activate_offer,
@@ -50,6 +49,7 @@ def seed(app: Flask, now: dt.datetime) -> DemoChain:
         add_voucher,
         put_campaign,
     )
+    from server.services.admin_accounts import create_admin
     from server.services.products import ProductRow, import_products
     from server.services.terminals import add_store
     from server.services.uow import SqlUnitOfWork
@@ -89,9 +89,7 @@ def seed(app: Flask, now: dt.datetime) -> DemoChain:
         uow(), DEMO_RAFFLE, "Números da sorte de Natal", "SPA/MF 04.000123/2026",
         Decimal("50.00"), now - dt.timedelta(days=1), now + dt.timedelta(days=40), actor="demo",
     )  # fmt: skip
-    sessions = app.extensions["tillclub.sessions"]
-    with sessions() as session, session.begin():
-        create_admin(session, ADMIN_EMAIL, ADMIN_PASSWORD, name="Demo", actor="demo", now=now)
+    create_admin(uow(), ADMIN_EMAIL, ADMIN_PASSWORD, name="Demo", actor="demo", now=now)
     adjust(
         uow(), points_member.member_id, "points", "2500", "Bônus de boas-vindas da demo",
         actor="demo", now=now,

@@ -8,9 +8,9 @@ from urllib.parse import urlencode
 from flask import render_template, request
 
 from ...db import new_session
+from ...services.roles import Perm
 from .. import audit, bp
 from ..access import require
-from ..roles import Perm
 
 
 @bp.get("/audit")

@@ -14,12 +14,12 @@ from ...models import Campaign
 from ...models.admin_ui import CampaignDraft
 from ...services import campaign_publish as publishing
 from ...services import campaigns
+from ...services.roles import Perm
 from .. import bp, campaign_forms, uow
 from ..access import current, require
 from ..forms import ImportForm, NewCampaignForm, ScheduleForm, SimulateForm
 from ..i18n import gettext as _
 from ..i18n import language
-from ..roles import Perm
 
 
 def _msg(exc: campaigns.CampaignFormError) -> str:

@@ -12,11 +12,11 @@ from loyalty.identification.cpf import looks_like_cpf
 
 from ... import clock
 from ...services import adjustments, cards, members
+from ...services.roles import Perm
 from .. import bp, uow
 from ..access import current, require
 from ..forms import AdjustForm, ReplaceCardForm
 from ..i18n import gettext as _
-from ..roles import Perm
 
 
 def _cipher():  # type: ignore[no-untyped-def]

@@ -18,12 +18,12 @@ from ...models import RaffleCampaign
 from ...services import raffles
 from ...services.admin import add_raffle
 from ...services.raffle import RaffleServiceError, positions_left
+from ...services.roles import Perm
 from .. import bp, uow
 from ..access import current, require
 from ..forms import DrawResultForm, RaffleBlockForm, RaffleForm
 from ..i18n import gettext as _
 from ..i18n import language
-from ..roles import Perm
 
 
 def _error_text(exc: RaffleServiceError | LoyaltyError) -> str:

@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from ...models import Store
 from ...services import reports
+from ...services.roles import Perm
 from .. import bp, uow
 from ..access import current, require
 from ..i18n import gettext as _
 from ..period import period_from_request
-from ..roles import Perm
 
 
 def _filter() -> tuple[reports.Filter, dict[str, str]]:

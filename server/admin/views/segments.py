@@ -12,11 +12,11 @@ from ... import clock
 from ...models import Member
 from ...models.admin_ui import MemberSegment
 from ...services import segment_job
+from ...services.roles import Perm
 from ...services.segments import RFM, RFM_SEGMENTS, VALUE, VALUE_CLASSES, parse_segment_name
 from .. import bp, uow
 from ..access import current, require
 from ..i18n import gettext as _
-from ..roles import Perm
 
 
 @bp.get("/segments", endpoint="segments")

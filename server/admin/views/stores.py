@@ -7,13 +7,13 @@ from werkzeug.wrappers import Response
 
 from ...db import new_session
 from ...models import Store, Terminal
+from ...services.roles import Perm
 from ...services.terminals import TerminalError, add_store, register_terminal, revoke_terminal
 from ...services.uow import SqlUnitOfWork
 from .. import audit, bp, stores
 from ..access import current, require, require_store
 from ..forms import StoreForm, TerminalForm
 from ..i18n import gettext as _
-from ..roles import Perm
 
 
 def _uow() -> SqlUnitOfWork:

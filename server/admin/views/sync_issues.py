@@ -14,10 +14,10 @@ from sqlalchemy import select
 
 from ...models import Store
 from ...services import sync_issues
+from ...services.roles import Perm
 from .. import bp, uow
 from ..access import current, require
 from ..period import period_from_request
-from ..roles import Perm
 
 
 def _scope() -> tuple[sync_issues.Scope, dict[str, str]]:

@@ -12,12 +12,12 @@ from wtforms.fields.choices import SelectChoice
 from ... import clock
 from ...models.admin_ui import VoucherBatch
 from ...services import voucher_batches
+from ...services.roles import Perm
 from ...services.segments import RFM, RFM_SEGMENTS, VALUE, VALUE_CLASSES, segment_name
 from .. import bp, uow
 from ..access import current, require
 from ..forms import VoucherBatchForm
 from ..i18n import gettext as _
-from ..roles import Perm
 
 
 def _form(form: VoucherBatchForm | None = None) -> VoucherBatchForm:
