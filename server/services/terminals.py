@@ -46,8 +46,12 @@ class TerminalIdentity:
     store_id: str
 
 
-def add_store(uow: SqlUnitOfWork, store_id: str, name: str, *, actor: str = "cli") -> None:
-    """:raises TerminalError: if the store id exists already or is not 1-32 safe characters."""
+def add_store(
+    uow: SqlUnitOfWork, store_id: str, name: str, *, actor: str = "cli", from_web: bool = False
+) -> None:
+    """:param from_web: also record the head-office change (before and after) that the web
+        UI's audit log shows, in the same transaction.
+    :raises TerminalError: if the store id exists already or is not 1-32 safe characters."""
     if not store_id or len(store_id) > 32 or not all(c.isalnum() or c in "_-" for c in store_id):
         raise TerminalError(
             f"store id must be 1-32 characters of A-Z, a-z, 0-9, '_', '-': {store_id!r}"
@@ -57,14 +61,24 @@ def add_store(uow: SqlUnitOfWork, store_id: str, name: str, *, actor: str = "cli
             raise TerminalError(f"store {store_id!r} exists already")
         uow.session.add(Store(id=store_id, name=name, active=True, created_at=clock.now()))
         uow.audit("cli", actor, "store.add", "store", store_id, name=name)
+        if from_web:
+            after = {"id": store_id, "name": name}
+            uow.audit_change(actor, "store.create", "store", store_id, after=after)
         uow.commit()
 
 
 def register_terminal(
-    uow: SqlUnitOfWork, store_id: str, name: str, *, ttl_hours: int, actor: str = "cli"
+    uow: SqlUnitOfWork,
+    store_id: str,
+    name: str,
+    *,
+    ttl_hours: int,
+    actor: str = "cli",
+    from_web: bool = False,
 ) -> Registration:
     """Create a pending terminal and a one-time enrolment code (only its hash is kept).
 
+    :param from_web: as :func:`add_store`.
     :raises TerminalError: for an unknown or inactive store.
     """
     code = new_enrolment_code()
@@ -91,6 +105,9 @@ def register_terminal(
         uow.audit(
             "cli", actor, "terminal.register", "terminal", terminal_id, store_id=store_id, name=name
         )
+        if from_web:
+            after = {"store_id": store_id, "name": name, "status": "pending"}
+            uow.audit_change(actor, "terminal.register", "terminal", terminal_id, after=after)
         uow.commit()
     return Registration(terminal_id, store_id, code, expires)
 
@@ -121,19 +138,32 @@ def enrol(uow: SqlUnitOfWork, code: str) -> Enrolment | None:
         return Enrolment(terminal.id, terminal.store_id, str(credential))
 
 
-def revoke_terminal(uow: SqlUnitOfWork, terminal_id: str, *, actor: str = "cli") -> None:
+def revoke_terminal(
+    uow: SqlUnitOfWork, terminal_id: str, *, actor: str = "cli", from_web: bool = False
+) -> None:
     """Revoke a terminal: its credential (and any unused code) stops working at once.
 
+    :param from_web: as :func:`add_store`.
     :raises TerminalError: for an unknown terminal.
     """
     with uow:
         terminal = uow.session.get(Terminal, terminal_id)
         if terminal is None:
             raise TerminalError(f"unknown terminal {terminal_id!r}")
+        before = terminal.status.value
         terminal.status = TerminalStatus.REVOKED
         terminal.revoked_at = clock.now()
         terminal.enrolment_code_hash = None
         uow.audit("cli", actor, "terminal.revoke", "terminal", terminal_id)
+        if from_web:
+            uow.audit_change(
+                actor,
+                "terminal.revoke",
+                "terminal",
+                terminal_id,
+                before={"status": before},
+                after={"status": "revoked"},
+            )
         uow.commit()
 
 
