@@ -10,9 +10,10 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify
 
 from ..errors import ApiError, ErrorCode
+from ..limits import limiter
 from ..services.terminals import enrol
 from ..services.uow import SqlUnitOfWork
-from .limits import enrol_limit, limiter
+from .auth import by_terminal, enrol_limit
 from .request import json_body
 from .schemas import EnrolRequest
 
@@ -21,7 +22,7 @@ log = logging.getLogger("tillclub.server.terminals")
 
 
 @bp.post("/enrol")
-@limiter.limit(enrol_limit)
+@limiter.limit(enrol_limit, key_func=by_terminal)
 def enrol_terminal() -> tuple[Response, int]:
     body = json_body(EnrolRequest)
     result = enrol(SqlUnitOfWork.for_app(current_app._get_current_object()), body.code)  # type: ignore[attr-defined]

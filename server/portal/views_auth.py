@@ -9,7 +9,7 @@ import smtplib
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from ..api.limits import limiter
+from ..limits import limiter
 from . import sessions
 from .accounts import CardPlan, SignUp
 from .accounts import sign_in as do_sign_in

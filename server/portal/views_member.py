@@ -10,8 +10,8 @@ from flask import Response, abort, flash, jsonify, redirect, render_template, re
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from ..api.limits import limiter
 from ..db import new_session
+from ..limits import limiter
 from ..models import Member, MemberOffer
 from ..models.portal import ConsentRecord
 from ..services.admin import activate_offer

@@ -8,7 +8,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from werkzeug.wrappers import Response
 
 from ... import clock
-from ...api.limits import limiter
+from ...limits import limiter
 from ...services.admin_accounts import authenticate
 from ...services.roles import Perm
 from .. import bp, uow
