@@ -1,8 +1,8 @@
 """The head-office web UI (``/admin``): members, campaigns, vouchers, stores, reports, segments.
 
 ``init_app(app)`` registers the blueprint, its defaults (``ADMIN_*`` config keys), the
-language switch, the CSRF check and the hook that records what agents report at sync
-(``X-Tillclub-Agent-Version`` and ``X-Tillclub-Queue-Depth`` request headers).
+language switch and the CSRF check. What agents report at sync (version, queue depth) is
+recorded by the API (:mod:`server.api.telemetry`).
 """
 
 from __future__ import annotations
@@ -137,6 +137,3 @@ def init_app(app: Flask) -> None:
 
     views.load()
     app.register_blueprint(bp)
-    from .agent_reports import init_app as reports_init
-
-    reports_init(app)
