@@ -33,7 +33,6 @@ from wtforms import ValidationError
 from loyalty.identification import mask_cpf
 
 from .. import clock as server_clock
-from ..db import new_session
 from ..security import CpfCipher
 from ..services.uow import SqlUnitOfWork
 from . import i18n, sessions
@@ -94,8 +93,7 @@ def _before() -> Response | None:
     g.portal_stale = False
     sid = sessions.cookie_sid()
     if sid is not None:
-        with new_session() as s, s.begin():
-            g.portal_member = sessions.resolve(s, sid, now())
+        g.portal_member = sessions.check(uow(), sid, now())
         if g.portal_member is None:
             g.portal_stale = True
             sessions.forget_cookie()

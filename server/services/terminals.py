@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from .. import clock
 from ..models import Store, Terminal, TerminalStatus
@@ -165,6 +166,11 @@ def revoke_terminal(
                 after={"status": "revoked"},
             )
         uow.commit()
+
+
+def list_terminals(s: Session) -> list[Terminal]:
+    """Every terminal, by store and name (``tillclub server list-terminals``)."""
+    return list(s.scalars(select(Terminal).order_by(Terminal.store_id, Terminal.name)))
 
 
 class AuthFailure(Exception):

@@ -157,14 +157,10 @@ def assign_raffle_block(ctx: click.Context, raffle_id: str, terminal_id: str, si
 @click.pass_context
 def list_terminals(ctx: click.Context) -> None:
     """List terminals as JSON lines (id, store, name, status, last seen)."""
-    from sqlalchemy import select
+    from server.services.terminals import list_terminals as terminals
 
-    from server.db import new_session
-    from server.models import Terminal
-
-    app = _app(ctx)
-    with new_session(app) as s:
-        for t in s.scalars(select(Terminal).order_by(Terminal.store_id, Terminal.name)):
+    with _uow(ctx).reading() as s:
+        for t in terminals(s):
             click.echo(
                 json.dumps(
                     {
