@@ -1,6 +1,6 @@
 """The head-office web UI (``/admin``): members, campaigns, vouchers, stores, reports, segments.
 
-``init_app(app)`` registers the blueprint, its defaults (``ADMIN_*`` config keys), the
+``init_app(app)`` registers the blueprint (its ``ADMIN_*`` keys are in ``server.config``), the
 language switch and the CSRF check. What agents report at sync (version, queue depth) is
 recorded by the API (:mod:`server.api.telemetry`).
 """
@@ -16,18 +16,6 @@ from werkzeug.wrappers import Response
 from ..models import admin_ui as _tables  # noqa: F401  (registers the UI's tables)
 from ..services.uow import SqlUnitOfWork
 from . import access, i18n
-
-CONFIG_DEFAULTS: dict[str, Any] = {
-    "ADMIN_SESSION_IDLE_MINUTES": 30,
-    "ADMIN_SESSION_MAX_HOURS": 12,
-    "ADMIN_LOCKOUT_THRESHOLD": 5,
-    "ADMIN_LOCKOUT_MINUTES": 15,
-    "ADMIN_LOGIN_RATE_LIMIT": "20/minute",  # login attempts per client address
-    "ADMIN_PAGE_SIZE": 25,
-    "ADMIN_POINT_VALUE": "0.01",  # BRL per point, for the liability in reports
-    "ADMIN_GROSS_MARGIN": "0.25",  # share of net sales kept as margin, for value classes
-    "ADMIN_SIMULATION_MAX_SALES": 50000,
-}
 
 
 def uow() -> SqlUnitOfWork:
@@ -129,8 +117,6 @@ def init_app(app: Flask) -> None:
     """
     if bp.name in app.blueprints:
         return
-    for key, value in CONFIG_DEFAULTS.items():
-        app.config.setdefault(key, value)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     from . import views

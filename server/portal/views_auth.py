@@ -70,7 +70,7 @@ def sign_up() -> ResponseReturnValue:
                 data,
                 now=now(),
                 cards=CardPlan(
-                    str(setting("PORTAL_CARD_PREFIX")), int(setting("PORTAL_CARD_NUMBER_BASE"))
+                    str(setting("CARD_PREFIX")), int(setting("PORTAL_CARD_NUMBER_BASE"))
                 ),
                 terms_version=str(setting("PORTAL_TERMS_VERSION")),
                 session_hours=hours(),

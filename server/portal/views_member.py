@@ -58,7 +58,7 @@ def home() -> ResponseReturnValue:
 @login_required
 def card() -> ResponseReturnValue:
     with uow().reading() as s:
-        found = member_number(s, _me(), str(setting("PORTAL_CARD_PREFIX")))
+        found = member_number(s, _me(), str(setting("CARD_PREFIX")))
     barcode = ean13_svg(found[1]) if found else None
     return render_template(
         "portal/card.html", card_number=found[1] if found else None, barcode=barcode
@@ -73,7 +73,7 @@ def card_tokens() -> ResponseReturnValue:
             {"code": "signed_out", "message": _("Sign in again to refresh your code.")}
         ), 401
     with uow().reading() as s:
-        found = member_number(s, _me(), str(setting("PORTAL_CARD_PREFIX")))
+        found = member_number(s, _me(), str(setting("CARD_PREFIX")))
     if found is None:
         return jsonify({"code": "no_card", "message": _("Your account has no active card.")}), 404
     at = now()

@@ -111,7 +111,7 @@ def _portal_account(app: Flask, member: DemoMember, now: dt.datetime) -> None:
     )  # fmt: skip
     sign_up(
         SqlUnitOfWork.for_app(app), app.extensions["tillclub.cpf"], data, now=now,
-        cards=CardPlan(app.config["PORTAL_CARD_PREFIX"], app.config["PORTAL_CARD_NUMBER_BASE"]),
+        cards=CardPlan(app.config["CARD_PREFIX"], app.config["PORTAL_CARD_NUMBER_BASE"]),
         terms_version=str(app.config["PORTAL_TERMS_VERSION"]),
         session_hours=int(app.config["PORTAL_SESSION_HOURS"]),
     )  # fmt: skip
