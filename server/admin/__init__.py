@@ -13,7 +13,6 @@ from flask import Blueprint, Flask, current_app, g, render_template
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.wrappers import Response
 
-from ..models import admin_ui as _tables  # noqa: F401  (registers the UI's tables)
 from ..services.uow import SqlUnitOfWork
 from . import access, i18n
 

@@ -24,8 +24,7 @@ from sqlalchemy.orm import Session
 from loyalty.rewards import Currency, EntryKind, LedgerEntry, make_entry_id
 from loyalty.rewards.errors import InvalidEntry
 
-from ..models import LedgerEntryRow, Member
-from ..models.admin_ui import AdminIdCounter
+from ..models import AdminIdCounter, LedgerEntryRow, Member
 from .members import SERVER_STORE, WEB_WORKER, MemberError, balances
 from .uow import SqlUnitOfWork, use_case
 

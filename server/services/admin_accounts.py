@@ -20,8 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import AdminUser, Role, Store
-from ..models.admin_ui import AdminLoginState, AdminUserStore
+from ..models import AdminLoginState, AdminUser, AdminUserStore, Role, Store
 from .roles import ROLES
 from .uow import SqlUnitOfWork, use_case
 

@@ -14,8 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Campaign
-from ..models.admin_ui import CampaignDraft, CampaignSimulation
+from ..models import Campaign, CampaignDraft, CampaignSimulation
 from .campaigns import CampaignFormError, open_draft, validate
 from .simulation import simulate
 from .uow import SqlUnitOfWork, use_case

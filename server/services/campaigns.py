@@ -21,8 +21,7 @@ from sqlalchemy.orm import Session
 from loyalty.errors import LoyaltyError
 from loyalty.pricing import CampaignError, compile_rules, parse_campaign
 
-from ..models import Campaign, Store
-from ..models.admin_ui import CampaignDraft
+from ..models import Campaign, CampaignDraft, Store
 from .uow import SqlUnitOfWork, use_case
 
 

@@ -21,13 +21,13 @@ from ..models import (
     LedgerEntryRow,
     Member,
     MemberOffer,
+    MemberSegment,
     OfferActivation,
     Product,
     RaffleCampaign,
     RaffleNumberBlock,
     Voucher,
 )
-from ..models.admin_ui import MemberSegment
 from .segments import member_segment_names
 from .terminals import TerminalIdentity
 

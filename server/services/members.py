@@ -22,8 +22,7 @@ from loyalty.identification import IdentificationError, mask_cpf
 from loyalty.identification.cpf import looks_like_cpf
 from loyalty.rewards import Currency, EntryKind, LedgerEntry, balance
 
-from ..models import Card, LedgerEntryRow, Member, Sale, SaleAppliedRule, Voucher
-from ..models.admin_ui import MemberSegment
+from ..models import Card, LedgerEntryRow, Member, MemberSegment, Sale, SaleAppliedRule, Voucher
 from ..security import CpfCipher
 from . import tier_status
 from .raffle import numbers_for_member

@@ -14,8 +14,7 @@ from decimal import Decimal
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ..models import LedgerEntryRow, Member, Sale
-from ..models.admin_ui import MemberSegment
+from ..models import LedgerEntryRow, Member, MemberSegment, Sale
 from .segments import MemberFigures, score_members
 from .uow import SqlUnitOfWork, use_case
 

@@ -28,8 +28,7 @@ from loyalty.errors import LoyaltyError
 from loyalty.money import Money
 from loyalty.pricing import BasketLine, MemberContext, compile_rules, price
 
-from ..models import Campaign, Member, Sale, SaleLine
-from ..models.admin_ui import MemberSegment
+from ..models import Campaign, Member, MemberSegment, Sale, SaleLine
 from .segments import member_segment_names
 
 

@@ -6,7 +6,7 @@ the request headers and calls :func:`record_report`.
 from __future__ import annotations
 
 from .. import clock
-from ..models.admin_ui import TerminalReport
+from ..models import TerminalReport
 from .uow import SqlUnitOfWork, use_case
 
 

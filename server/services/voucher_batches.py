@@ -22,8 +22,7 @@ from sqlalchemy.orm import Session
 
 from loyalty.rewards import make_voucher_code
 
-from ..models import Member, Voucher, VoucherUseRow
-from ..models.admin_ui import MemberSegment, VoucherBatch
+from ..models import Member, MemberSegment, Voucher, VoucherBatch, VoucherUseRow
 from .segments import RFM, VALUE, parse_segment_name
 from .uow import SqlUnitOfWork, use_case
 

@@ -10,8 +10,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from werkzeug.wrappers import Response as BaseResponse
 
 from ... import clock
-from ...models import Campaign
-from ...models.admin_ui import CampaignDraft
+from ...models import Campaign, CampaignDraft
 from ...services import campaign_publish as publishing
 from ...services import campaigns
 from ...services.roles import Perm

@@ -9,8 +9,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ... import clock
-from ...models import Member
-from ...models.admin_ui import MemberSegment
+from ...models import Member, MemberSegment
 from ...services import segment_job
 from ...services.roles import Perm
 from ...services.segments import RFM, RFM_SEGMENTS, VALUE, VALUE_CLASSES, parse_segment_name

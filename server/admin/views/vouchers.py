@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms.fields.choices import SelectChoice
 
 from ... import clock
-from ...models.admin_ui import VoucherBatch
+from ...models import VoucherBatch
 from ...services import voucher_batches
 from ...services.roles import Perm
 from ...services.segments import RFM, RFM_SEGMENTS, VALUE, VALUE_CLASSES, segment_name

@@ -21,8 +21,7 @@ from agent.service import Agent, Credential, write_credential
 from agent.sync import enrol
 from server.clock import now as utcnow
 from server.db import new_session
-from server.models import Sale
-from server.models.admin_ui import MemberSegment
+from server.models import MemberSegment, Sale
 from server.models.sales import RepriceStatus
 from server.services.admin import add_member, put_campaign
 from server.services.tiers import review_tiers, set_ladder
