@@ -1,4 +1,4 @@
-"""One audit writer: every ``audit_log`` row is written by the unit of work.
+"""The unit of work is the one audit writer: every ``audit_log`` row is written by it.
 
 The test walks the source of ``server/`` and lists every place that builds an ``AuditLog`` row
 or inserts into ``audit_log`` (an ORM constructor call, ``insert(AuditLog)``, raw SQL). Anything
@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-SERVER = Path(__file__).resolve().parents[2] / "server"
+SERVER = Path(__file__).resolve().parents[3] / "server"
 THE_WRITER = "services/uow.py:SqlUnitOfWork.audit"
 
 
