@@ -25,7 +25,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         and environment (tests).
     :raises server.config.ConfigError: a missing secret or a malformed setting, naming the key.
     """
-    from . import api, db, errors
+    from . import api, db, errors, limits
     from . import logging as server_logging
     from .security import CpfCipher
     from .services.reprice import CampaignCache
@@ -44,8 +44,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions["tillclub.campaigns"] = CampaignCache()
     app.extensions["tillclub.tenders"] = tender_limits(config)
+    limits.init_app(app)
     api.init_app(app)
-    # The head-office UI uses the API's rate limiter, so it comes after the API.
     from . import admin, portal
 
     admin.init_app(app)

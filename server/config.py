@@ -1,6 +1,8 @@
 """Server configuration: defaults, then a TOML file, then ``TILLCLUB_SERVER_*`` variables.
 
-Every key is listed in ``DEFAULTS`` (and documented in ``config/server.example.toml``). TOML
+Every key of every area on the app (the sync API, the head-office UI's ``ADMIN_*``, the member
+portal's ``PORTAL_*``) is listed once, in ``DEFAULTS``, and documented in
+``config/server.example.toml``, ``docs/admin-ui.md`` and ``docs/member-portal.md``. TOML
 keys are lower case (``database_url``); Flask sees them upper case (``DATABASE_URL``). The
 secrets (``secret_key``, ``cpf_key``, ``cpf_hash_secret``) have no default and must come from
 the file or the environment, never from the repository.
@@ -46,16 +48,57 @@ DEFAULTS: dict[str, Any] = {
     "POINTS_PER_UNIT": 100,
     "POINTS_UNIT_VALUE_BRL": "1.00",
     "MAX_REDEEM_PER_SALE_BRL": "50.00",
+    # The chain's member card prefix (EAN-13, GS1's restricted 20-29): handed to tills at
+    # enrolment and used for the cards the portal issues.
+    "CARD_PREFIX": "29",
+    # --- head-office web UI (docs/admin-ui.md) ---
+    "ADMIN_SESSION_IDLE_MINUTES": 30,
+    "ADMIN_SESSION_MAX_HOURS": 12,
+    "ADMIN_LOCKOUT_THRESHOLD": 5,
+    "ADMIN_LOCKOUT_MINUTES": 15,
+    "ADMIN_LOGIN_RATE_LIMIT": "20/minute",  # login attempts per client address
+    "ADMIN_PAGE_SIZE": 25,
+    "ADMIN_POINT_VALUE": "0.01",  # BRL per point, for the liability in reports
+    "ADMIN_GROSS_MARGIN": "0.25",  # share of net sales kept as margin, for value classes
+    "ADMIN_SIMULATION_MAX_SALES": 50000,
+    # --- member portal (docs/member-portal.md) ---
+    # Sessions: a shopper stays signed in on their phone for this long (then signs in again).
+    "PORTAL_SESSION_HOURS": 24 * 30,
+    # Password-reset links are good once, for this many minutes.
+    "PORTAL_RESET_TTL_MINUTES": 30,
+    # Rate limits (Flask-Limiter syntax), per client address and per sign-in identifier.
+    "PORTAL_RATELIMIT_SIGNIN": "10/minute;50/hour",
+    "PORTAL_RATELIMIT_SIGNIN_PER_ID": "5/minute;20/hour",
+    "PORTAL_RATELIMIT_RESET": "5/minute;20/hour",
+    "PORTAL_RATELIMIT_SIGNUP": "10/minute;100/hour",
+    # Outgoing mail (password resets).
+    "PORTAL_SMTP_HOST": "127.0.0.1",
+    "PORTAL_SMTP_PORT": 25,
+    "PORTAL_SMTP_STARTTLS": False,
+    "PORTAL_SMTP_USER": None,
+    "PORTAL_SMTP_PASSWORD": None,
+    "PORTAL_MAIL_FROM": "tillclub <no-reply@localhost>",
+    # Absolute base of links in e-mails (https://clube.example.com); the request's host if unset.
+    "PORTAL_BASE_URL": None,
+    # Numbers for cards the portal issues (EAN-13 with CARD_PREFIX) start above this, a range
+    # kept apart from pre-printed stock.
+    "PORTAL_CARD_NUMBER_BASE": 9_000_000_000,
+    # Digital card: how many QR tokens one fetch pre-mints, each valid 5 minutes, started
+    # PORTAL_QR_STEP_SECONDS apart (12 x 4 min: the phone shows a valid code for ~49 minutes
+    # without signal).
+    "PORTAL_QR_TOKENS": 12,
+    "PORTAL_QR_STEP_SECONDS": 240,
+    # Version of the programme terms the shopper accepts at sign-up (kept in consent history).
+    "PORTAL_TERMS_VERSION": "2026-01",
+    # Cookie flags: Secure in production (HTTPS); tests run on plain http://127.0.0.1.
+    "PORTAL_COOKIE_SECURE": True,
 }
 
 SECRETS = ("SECRET_KEY", "CPF_KEY", "CPF_HASH_SECRET")
-# Areas mounted on the same app keep their own keys under these prefixes (their defaults are
-# applied by their init_app); values from the environment reach them as strings.
-AREA_PREFIXES = ("ADMIN_", "PORTAL_")
 
 
 def _known(key: str) -> bool:
-    return key in DEFAULTS or key.startswith(AREA_PREFIXES)
+    return key in DEFAULTS
 
 
 class ConfigError(ValueError):

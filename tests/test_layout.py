@@ -67,3 +67,113 @@ def test_every_module_opens_with_a_docstring() -> None:
             if path.stat().st_size and ast.get_docstring(tree) is None:
                 missing.append(str(path.relative_to(ROOT)))
     assert missing == []
+
+
+# The server's layers (docs/architecture.md): views parse the request, call one use case and
+# render; use cases (``server/services``) work through the unit of work on the models; the
+# models know neither. Imports point down only.
+SERVER = ROOT / "server"
+VIEWS = ("server.admin.views", "server.portal.views_", "server.portal.blueprint", "server.api")
+SERVICES = ("server.services",)
+MODELS = ("server.models",)
+WEB = ("server.admin", "server.portal", "server.api")  # the blueprints and their views
+# What a use case may take from Flask: the app type, for the unit of work's factory. Never the
+# request, ``g``, the session cookie or a blueprint.
+SERVICE_FLASK_NAMES = {"Flask"}
+
+
+def _module_name(path: Path, root: Path = ROOT) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _resolved_imports(path: Path, root: Path = ROOT) -> list[tuple[str, list[str]]]:
+    """``(module, names)`` for every import in ``path``, relative imports made absolute."""
+    here = _module_name(path, root)
+    package = here if path.name == "__init__.py" else here.rpartition(".")[0]
+    out: list[tuple[str, list[str]]] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out += [(alias.name, []) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")
+            if node.level:
+                base = base[: len(base) - (node.level - 1)]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            names = [alias.name for alias in node.names]
+            out.append((module, names))
+            # ``from . import views`` imports a submodule: check it as a module too.
+            out += [(f"{module}.{name}", []) for name in names]
+    return out
+
+
+def _in(module: str, layer: tuple[str, ...]) -> bool:
+    return any(module == p or module.startswith(p if p.endswith("_") else p + ".") for p in layer)
+
+
+def _server_modules() -> list[Path]:
+    return [p for p in SERVER.rglob("*.py") if "migrations" not in p.parts]
+
+
+def _layer_violations(root: Path = ROOT) -> list[str]:
+    bad = []
+    for path in (p for p in (root / "server").rglob("*.py") if "migrations" not in p.parts):
+        me = _module_name(path, root)
+        for module, names in _resolved_imports(path, root):
+            if _in(me, MODELS) and (_in(module, SERVICES) or _in(module, WEB)):
+                bad.append(f"{me} (a model) imports {module}")
+            if _in(me, SERVICES):
+                if _in(module, WEB):
+                    bad.append(f"{me} (a use case) imports {module}")
+                if module.split(".")[0] in {"flask_wtf", "wtforms", "werkzeug"}:
+                    bad.append(f"{me} (a use case) imports {module}")
+                if module == "flask" and set(names) - SERVICE_FLASK_NAMES:
+                    bad.append(f"{me} (a use case) imports flask's {sorted(set(names))}")
+    return sorted(set(bad))
+
+
+def test_server_layers_point_down_only() -> None:
+    """Views -> services -> models: models import no services or views, services no views,
+    blueprints or Flask request state."""
+    assert _layer_violations() == []
+
+
+# The push view's own session goes with issue 16 item 2 (ingest as one handler per event
+# type), which another branch does; remove the entry then.
+VIEWS_OPENING_SESSIONS = {"server.api.events"}
+
+
+def test_views_take_their_sessions_from_the_unit_of_work() -> None:
+    """A view hands a unit of work to a use case, or reads through ``uow().reading()``;
+    it never opens ``new_session()`` itself."""
+    found = set()
+    for path in _server_modules():
+        me = _module_name(path)
+        if not _in(me, VIEWS):
+            continue
+        for module, names in _resolved_imports(path):
+            if module == "server.db" and "new_session" in names:
+                found.add(me)
+    assert found == VIEWS_OPENING_SESSIONS
+
+
+def test_the_layer_check_sees_violations(tmp_path: Path) -> None:
+    """The check can fail: a model importing a use case (relative import) and a use case
+    reading Flask's request or importing a view are each seen."""
+    for folder in ("server/models", "server/services", "server/admin/views"):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "server/models/probe.py").write_text("from ..services import uow\n")
+    (tmp_path / "server/services/probe.py").write_text(
+        "from flask import Flask, request\nfrom ..admin.views import members\n"
+    )
+    assert _layer_violations(tmp_path) == [
+        "server.models.probe (a model) imports server.services",
+        "server.models.probe (a model) imports server.services.uow",
+        "server.services.probe (a use case) imports flask's ['Flask', 'request']",
+        "server.services.probe (a use case) imports server.admin.views",
+        "server.services.probe (a use case) imports server.admin.views.members",
+    ]

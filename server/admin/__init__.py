@@ -1,32 +1,27 @@
 """The head-office web UI (``/admin``): members, campaigns, vouchers, stores, reports, segments.
 
-``init_app(app)`` registers the blueprint, its defaults (``ADMIN_*`` config keys), the
-language switch, the CSRF check and the hook that records what agents report at sync
-(``X-Tillclub-Agent-Version`` and ``X-Tillclub-Queue-Depth`` request headers).
+``init_app(app)`` registers the blueprint (its ``ADMIN_*`` keys are in ``server.config``), the
+language switch and the CSRF check. What agents report at sync (version, queue depth) is
+recorded by the API (:mod:`server.api.telemetry`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, g, render_template
+from flask import Blueprint, Flask, current_app, g, render_template
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.wrappers import Response
 
-from ..models import admin_ui as _tables  # noqa: F401  (registers the UI's tables)
+from ..services.uow import SqlUnitOfWork
 from . import access, i18n
 
-CONFIG_DEFAULTS: dict[str, Any] = {
-    "ADMIN_SESSION_IDLE_MINUTES": 30,
-    "ADMIN_SESSION_MAX_HOURS": 12,
-    "ADMIN_LOCKOUT_THRESHOLD": 5,
-    "ADMIN_LOCKOUT_MINUTES": 15,
-    "ADMIN_LOGIN_RATE_LIMIT": "20/minute",  # login attempts per client address
-    "ADMIN_PAGE_SIZE": 25,
-    "ADMIN_POINT_VALUE": "0.01",  # BRL per point, for the liability in reports
-    "ADMIN_GROSS_MARGIN": "0.25",  # share of net sales kept as margin, for value classes
-    "ADMIN_SIMULATION_MAX_SALES": 50000,
-}
+
+def uow() -> SqlUnitOfWork:
+    """A unit of work on the app's session factory: views hand it to one use case, or open it
+    (``with uow().reading() as s:``) for a read-only query."""
+    return SqlUnitOfWork.for_app(current_app._get_current_object())  # type: ignore[attr-defined]
+
 
 bp = Blueprint(
     "admin",
@@ -60,7 +55,7 @@ def _after(response: Response) -> Response:
 
 @bp.context_processor
 def _template_globals() -> dict[str, Any]:
-    from .roles import Perm
+    from ..services.roles import Perm
 
     return {
         "_": i18n.gettext,
@@ -121,14 +116,9 @@ def init_app(app: Flask) -> None:
     """
     if bp.name in app.blueprints:
         return
-    for key, value in CONFIG_DEFAULTS.items():
-        app.config.setdefault(key, value)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     from . import views
 
     views.load()
     app.register_blueprint(bp)
-    from .agent_reports import init_app as reports_init
-
-    reports_init(app)

@@ -12,8 +12,6 @@ Runs before every view of the admin blueprint:
 
 from __future__ import annotations
 
-import datetime as dt
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -24,11 +22,12 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.wrappers import Response
 from wtforms import ValidationError
 
-from ..db import new_session
+from .. import clock
 from ..models import AdminUser
-from .accounts import user_role, user_stores
+from ..services.admin_accounts import user_role, user_stores
+from ..services.roles import STORE_SCOPED, Perm, permissions
+from ..services.uow import SqlUnitOfWork
 from .i18n import gettext as _
-from .roles import STORE_SCOPED, Perm, permissions
 
 F = TypeVar("F", bound=Callable[..., Any])
 SESSION_UID = "admin_uid"
@@ -79,14 +78,14 @@ def load_admin() -> Response | None:
     uid = session.get(SESSION_UID)
     if uid is None:
         return None
-    now = time.time()
+    now = clock.now().timestamp()
     idle = current_app.config["ADMIN_SESSION_IDLE_MINUTES"] * 60
     absolute = current_app.config["ADMIN_SESSION_MAX_HOURS"] * 3600
     if now - session.get(SESSION_SEEN, 0) > idle or now - session.get(SESSION_LOGIN, 0) > absolute:
         end_session()
         flash(_("Your session expired. Please log in again."), "info")
         return None
-    with new_session() as s:
+    with SqlUnitOfWork.for_app(current_app).reading() as s:
         user = s.get(AdminUser, uid)
         if user is None or not user.active:
             end_session()
@@ -102,7 +101,7 @@ def start_session(user_id: int) -> None:
     # Flask's session is a signed cookie, shared with other areas (the member portal): replace
     # only this area's keys, and take a new CSRF token so none planted before login survives.
     end_session()
-    now = time.time()
+    now = clock.now().timestamp()
     session[SESSION_UID] = user_id
     session[SESSION_LOGIN] = now
     session[SESSION_SEEN] = now
@@ -146,7 +145,3 @@ def require_store(store_id: str | None) -> None:
     """403 unless the current admin may see ``store_id``."""
     if not current().sees_store(store_id):
         abort(403)
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)

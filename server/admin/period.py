@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from flask import abort, request
 
-from .access import current, utcnow
+from .. import clock
+from .access import current
 
 MAX_DAYS = 366
 
@@ -27,7 +28,7 @@ def period_from_request() -> tuple[Period, dict[str, str]]:
     A malformed date or a reversed or over-long period is a 400; a store the admin may not see
     is a 403. Returns the filter and the normalised query arguments (for links and CSV).
     """
-    today = utcnow().date()
+    today = clock.now().date()
     args = {
         "from": request.args.get("from", ""),
         "until": request.args.get("until", ""),

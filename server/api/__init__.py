@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import changes, events, health, limits, openapi, terminals
+from . import changes, events, health, openapi, telemetry, terminals
 
 
 def init_app(app: Flask) -> None:
-    limits.init_app(app)
     for module in (health, terminals, changes, events, openapi):
         app.register_blueprint(module.bp)
+    telemetry.init_app(app)

@@ -1,4 +1,5 @@
-"""Terminal authentication for API views: ``Authorization: Bearer tc1.<terminal>.<secret>``."""
+"""Terminal authentication for API views: ``Authorization: Bearer tc1.<terminal>.<secret>``,
+and the API's rate-limit key and limits (the limiter itself is :mod:`server.limits`)."""
 
 from __future__ import annotations
 
@@ -57,3 +58,21 @@ def terminal_required(view: F) -> F:
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]
+
+
+def by_terminal() -> str:
+    """The rate-limit key: the authenticated terminal, else the address. The key function
+    authenticates the request itself (cached on ``g``), so a forged credential naming another
+    terminal is limited by its address, never charged to that terminal."""
+    who = try_authenticate()
+    if who is not None:
+        return f"terminal:{who.terminal_id}"
+    return f"addr:{request.remote_addr or '-'}"
+
+
+def terminal_limit() -> str:
+    return str(current_app.config["RATELIMIT_TERMINAL"])
+
+
+def enrol_limit() -> str:
+    return str(current_app.config["RATELIMIT_ENROL"])

@@ -9,9 +9,9 @@ from flask import Blueprint, Response, current_app, g, jsonify, stream_with_cont
 
 from ..db import readonly_session
 from ..errors import ApiError, ErrorCode
+from ..limits import limiter
 from ..services.changes import CursorAhead, changes_since, gzip_stream, snapshot_lines
-from .auth import terminal_required
-from .limits import limiter, terminal_limit
+from .auth import by_terminal, terminal_limit, terminal_required
 from .request import query
 from .schemas import ChangesQuery
 
@@ -20,7 +20,7 @@ log = logging.getLogger("tillclub.server.changes")
 
 
 @bp.get("/changes")
-@limiter.limit(terminal_limit)
+@limiter.limit(terminal_limit, key_func=by_terminal)
 @terminal_required
 def changes() -> Response:
     params = query(ChangesQuery)
@@ -39,7 +39,7 @@ def changes() -> Response:
 
 
 @bp.get("/snapshot")
-@limiter.limit(terminal_limit)
+@limiter.limit(terminal_limit, key_func=by_terminal)
 @terminal_required
 def snapshot() -> Response:
     who = g.terminal

@@ -9,12 +9,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..db import new_session
 from ..errors import ApiError, ErrorCode
+from ..limits import limiter
 from ..services.ingest import apply_batch, record_rejections
 from ..services.reprice import offers_by_member
 from ..services.uow import SqlUnitOfWork
 from ..services.vouchers import load_vouchers
-from .auth import terminal_required
-from .limits import limiter, terminal_limit
+from .auth import by_terminal, terminal_limit, terminal_required
 from .request import json_body
 from .schemas import EventsRequest
 
@@ -23,7 +23,7 @@ log = logging.getLogger("tillclub.server.events")
 
 
 @bp.post("/events")
-@limiter.limit(terminal_limit)
+@limiter.limit(terminal_limit, key_func=by_terminal)
 @terminal_required
 def push_events() -> Response:
     app = current_app._get_current_object()  # type: ignore[attr-defined]

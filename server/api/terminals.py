@@ -9,10 +9,12 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 
+from ..config import DEFAULTS
 from ..errors import ApiError, ErrorCode
+from ..limits import limiter
 from ..services.terminals import enrol
 from ..services.uow import SqlUnitOfWork
-from .limits import enrol_limit, limiter
+from .auth import by_terminal, enrol_limit
 from .request import json_body
 from .schemas import EnrolRequest
 
@@ -21,7 +23,7 @@ log = logging.getLogger("tillclub.server.terminals")
 
 
 @bp.post("/enrol")
-@limiter.limit(enrol_limit)
+@limiter.limit(enrol_limit, key_func=by_terminal)
 def enrol_terminal() -> tuple[Response, int]:
     body = json_body(EnrolRequest)
     result = enrol(SqlUnitOfWork.for_app(current_app._get_current_object()), body.code)  # type: ignore[attr-defined]
@@ -51,8 +53,6 @@ def till_identification(config: Mapping[str, Any]) -> dict[str, str | None]:
 
     from loyalty.identification import load_private_key
 
-    from ..portal.settings import PORTAL_DEFAULTS
-
     secret = config.get("CPF_HASH_SECRET")
     pem = None
     key_path = config.get("QR_PRIVATE_KEY_PATH")
@@ -70,5 +70,5 @@ def till_identification(config: Mapping[str, Any]) -> dict[str, str | None]:
                 )
                 .decode("ascii")
             )
-    prefix = config.get("PORTAL_CARD_PREFIX", PORTAL_DEFAULTS["PORTAL_CARD_PREFIX"])
+    prefix = config.get("CARD_PREFIX", DEFAULTS["CARD_PREFIX"])
     return {"card_prefix": str(prefix), "cpf_hash_secret": secret or None, "qr_public_key": pem}

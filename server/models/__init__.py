@@ -7,10 +7,14 @@ the tests' ``create_all`` rely on that).
 from __future__ import annotations
 
 from ..db import Base as Base
+from .admin import AdminLoginState as AdminLoginState
 from .admin import AdminUser as AdminUser
+from .admin import AdminUserStore as AdminUserStore
 from .admin import AuditLog as AuditLog
 from .admin import Role as Role
 from .campaigns import Campaign as Campaign
+from .campaigns import CampaignDraft as CampaignDraft
+from .campaigns import CampaignSimulation as CampaignSimulation
 from .campaigns import MemberOffer as MemberOffer
 from .campaigns import OfferActivation as OfferActivation
 from .catalog import Category as Category
@@ -18,7 +22,9 @@ from .catalog import Product as Product
 from .chain import ChainSetting as ChainSetting
 from .chain import Store as Store
 from .chain import Terminal as Terminal
+from .chain import TerminalReport as TerminalReport
 from .chain import TerminalStatus as TerminalStatus
+from .ledger import AdminIdCounter as AdminIdCounter
 from .ledger import LedgerEntryRow as LedgerEntryRow
 from .members import Card as Card
 from .members import CardStatus as CardStatus
@@ -33,11 +39,13 @@ from .sales import RepriceStatus as RepriceStatus
 from .sales import Sale as Sale
 from .sales import SaleAppliedRule as SaleAppliedRule
 from .sales import SaleLine as SaleLine
+from .segments import MemberSegment as MemberSegment
 from .sync import AppliedEvent as AppliedEvent
 from .sync import ChangeCounter as ChangeCounter
 from .sync import ChangeTracked as ChangeTracked
 from .sync import RejectedEvent as RejectedEvent
 from .vouchers import Voucher as Voucher
+from .vouchers import VoucherBatch as VoucherBatch
 from .vouchers import VoucherConflict as VoucherConflict
 from .vouchers import VoucherUseRow as VoucherUseRow
 

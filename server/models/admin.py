@@ -1,4 +1,5 @@
-"""Head-office users, their roles, and the audit log of every administrative change."""
+"""Head-office users, their roles, login state and store scopes, and the audit log of every
+administrative change."""
 
 from __future__ import annotations
 
@@ -47,3 +48,23 @@ class AuditLog(Base):
     detail: Mapped[dict[str, Any]]
 
     __table_args__ = (Index("ix_audit_log_target", "target_type", "target_id"),)
+
+
+class AdminLoginState(Base):
+    """Failed logins in a row and the lockout they caused (one row per admin user)."""
+
+    __tablename__ = "admin_login_state"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("admin_users.id"), primary_key=True)
+    failed_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[dt.datetime | None]
+    locked_until: Mapped[dt.datetime | None]
+
+
+class AdminUserStore(Base):
+    """A store a store manager may see; managers without rows see nothing."""
+
+    __tablename__ = "admin_user_stores"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("admin_users.id"), primary_key=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"), primary_key=True)

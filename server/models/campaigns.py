@@ -1,4 +1,5 @@
-"""Campaigns (rules in the campaign file format) and personalised member offers."""
+"""Campaigns (rules in the campaign file format), head office's drafts and their simulations,
+and personalised member offers. Agents never see a draft."""
 
 from __future__ import annotations
 
@@ -58,3 +59,33 @@ class OfferActivation(Base):
     member_id: Mapped[str] = mapped_column(String(64), index=True)
     activated_at: Mapped[dt.datetime]
     channel: Mapped[str] = mapped_column(String(16))
+
+
+class CampaignDraft(Base):
+    """A campaign being edited: agents never see it until it is published into ``campaigns``."""
+
+    __tablename__ = "campaign_drafts"
+
+    campaign_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    document: Mapped[dict[str, Any]]
+    store_ids: Mapped[list[Any] | None]
+    valid_from: Mapped[dt.datetime | None]
+    valid_until: Mapped[dt.datetime | None]
+    updated_at: Mapped[dt.datetime]
+    updated_by: Mapped[str] = mapped_column(String(254))
+    simulated_at: Mapped[dt.datetime | None]
+
+
+class CampaignSimulation(Base):
+    """A saved simulation: the draft's rules re-pricing a period of recorded sales."""
+
+    __tablename__ = "campaign_simulations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    campaign_id: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[dt.datetime]
+    created_by: Mapped[str] = mapped_column(String(254))
+    period_from: Mapped[dt.datetime]
+    period_until: Mapped[dt.datetime]
+    result: Mapped[dict[str, Any]]

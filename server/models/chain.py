@@ -1,4 +1,5 @@
-"""The chain, its stores and their terminals (the agents' identities)."""
+"""The chain, its stores and their terminals (the agents' identities), and what each terminal
+last reported about itself."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, str_enum
@@ -53,3 +54,14 @@ class Terminal(Base):
     enrolled_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
     last_seen_at: Mapped[dt.datetime | None]
+
+
+class TerminalReport(Base):
+    """What an agent last told about itself at sync: its version and outbox depth."""
+
+    __tablename__ = "terminal_reports"
+
+    terminal_id: Mapped[str] = mapped_column(ForeignKey("terminals.id"), primary_key=True)
+    agent_version: Mapped[str | None] = mapped_column(String(40))
+    queue_depth: Mapped[int | None] = mapped_column(Integer)
+    reported_at: Mapped[dt.datetime]

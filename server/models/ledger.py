@@ -1,4 +1,5 @@
-"""The points and cashback ledger: append-only, one row per entry, unique by entry id.
+"""The points and cashback ledger: append-only, one row per entry, unique by entry id; and the
+counter head office takes its adjustment ids from.
 
 No foreign key to ``members``: entries are facts made at the till, possibly for a member whose
 enrolment event has not arrived yet; they count once the member exists.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Index, String
+from sqlalchemy import BigInteger, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
@@ -37,3 +38,12 @@ class LedgerEntryRow(ChangeTracked, Base):
     recorded_at: Mapped[dt.datetime]
 
     __table_args__ = (Index("ix_ledger_entries_member_currency", "member_id", "currency"),)
+
+
+class AdminIdCounter(Base):
+    """The server's own ledger-entry counter (ids ``E:HQ:<worker>:<seq>``), one row per worker."""
+
+    __tablename__ = "admin_id_counters"
+
+    worker: Mapped[str] = mapped_column(String(32), primary_key=True)
+    next_seq: Mapped[int] = mapped_column(BigInteger)

@@ -1,4 +1,5 @@
-"""Vouchers, every use pushed by agents, and the conflicts head office must see.
+"""Vouchers, every use pushed by agents, the conflicts head office must see, and the batches
+head office issues.
 
 Columns mirror ``loyalty.rewards.vouchers.Voucher``. Agents mark vouchers used locally while
 offline, so two tills can use the same single-use voucher. Every use is kept; which uses stand
@@ -73,3 +74,16 @@ class VoucherConflict(Base):
     resolved: Mapped[bool] = mapped_column(default=False)
 
     __table_args__ = (UniqueConstraint("voucher_id", "sale_id"),)
+
+
+class VoucherBatch(Base):
+    """Vouchers issued together; each voucher's id is ``<batch id>-<5-digit number>``."""
+
+    __tablename__ = "voucher_batches"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    audience: Mapped[dict[str, Any]]
+    count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime]
+    created_by: Mapped[str] = mapped_column(String(254))

@@ -10,14 +10,13 @@ from __future__ import annotations
 from flask import Flask
 
 from ..models import portal as _models  # noqa: F401  (registers the portal tables on Base)
-from .settings import apply_defaults
 
 
 def init_app(app: Flask) -> None:
-    """Register the portal blueprint and its settings on ``app`` (after ``create_app``)."""
+    """Register the portal blueprint on ``app`` (after ``create_app``, whose config holds the
+    ``PORTAL_*`` defaults)."""
     from .blueprint import bp, register
 
     if bp.name in app.blueprints:  # create_app already did it
         return
-    apply_defaults(app)
     register(app)

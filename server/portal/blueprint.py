@@ -32,9 +32,9 @@ from wtforms import ValidationError
 
 from loyalty.identification import mask_cpf
 
-from ..db import new_session
+from .. import clock as server_clock
 from ..security import CpfCipher
-from ..services.uow import SqlUnitOfWork, utcnow
+from ..services.uow import SqlUnitOfWork
 from . import i18n, sessions
 from .cards import load_signing_key
 from .settings import setting
@@ -50,7 +50,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class PortalState:
     """Per-app portal state: the clock (tests move it) and the QR signing key, loaded once."""
 
-    clock: Callable[[], dt.datetime] = utcnow
+    clock: server_clock.Clock = server_clock.SYSTEM
     _key: Ed25519PrivateKey | None = field(default=None, repr=False)
 
     def signing_key(self) -> Ed25519PrivateKey:
@@ -93,8 +93,7 @@ def _before() -> Response | None:
     g.portal_stale = False
     sid = sessions.cookie_sid()
     if sid is not None:
-        with new_session() as s, s.begin():
-            g.portal_member = sessions.resolve(s, sid, now())
+        g.portal_member = sessions.check(uow(), sid, now())
         if g.portal_member is None:
             g.portal_stale = True
             sessions.forget_cookie()

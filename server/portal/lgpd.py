@@ -17,8 +17,17 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ..models import Card, CardStatus, Member, MemberOffer, OfferActivation, Sale, SaleLine, Voucher
-from ..models.admin_ui import MemberSegment
+from ..models import (
+    Card,
+    CardStatus,
+    Member,
+    MemberOffer,
+    MemberSegment,
+    OfferActivation,
+    Sale,
+    SaleLine,
+    Voucher,
+)
 from ..models.portal import ConsentRecord, PasswordResetToken, PortalAccount, PortalSession
 from ..security import CpfCipher
 from ..services.uow import SqlUnitOfWork

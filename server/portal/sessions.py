@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from ..models import Member
 from ..models.portal import PortalAccount, PortalSession
 from ..security import sha256_hex
+from ..services.uow import SqlUnitOfWork, use_case
 
 COOKIE_KEY = "portal_sid"
 # Touch last_seen_at at most this often: a write per page view buys nothing.
@@ -84,6 +85,12 @@ def resolve(s: Session, sid: str, now: dt.datetime) -> SignedIn | None:
     if now - row.last_seen_at >= _TOUCH_EVERY:
         row.last_seen_at = now
     return SignedIn(member.id, member.name)
+
+
+@use_case
+def check(uow: SqlUnitOfWork, sid: str, now: dt.datetime) -> SignedIn | None:
+    """:func:`resolve` as one transaction (it may touch the session's last-seen time)."""
+    return resolve(uow.session, sid, now)
 
 
 def revoke(s: Session, sid: str, now: dt.datetime) -> None:

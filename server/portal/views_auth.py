@@ -9,7 +9,7 @@ import smtplib
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from ..api.limits import limiter
+from ..limits import limiter
 from . import sessions
 from .accounts import CardPlan, SignUp
 from .accounts import sign_in as do_sign_in
@@ -70,7 +70,7 @@ def sign_up() -> ResponseReturnValue:
                 data,
                 now=now(),
                 cards=CardPlan(
-                    str(setting("PORTAL_CARD_PREFIX")), int(setting("PORTAL_CARD_NUMBER_BASE"))
+                    str(setting("CARD_PREFIX")), int(setting("PORTAL_CARD_NUMBER_BASE"))
                 ),
                 terms_version=str(setting("PORTAL_TERMS_VERSION")),
                 session_hours=hours(),

@@ -10,8 +10,7 @@ from flask import Response, abort, flash, jsonify, redirect, render_template, re
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from ..api.limits import limiter
-from ..db import new_session
+from ..limits import limiter
 from ..models import Member, MemberOffer
 from ..models.portal import ConsentRecord
 from ..services.admin import activate_offer
@@ -47,7 +46,7 @@ def _me() -> str:
 @login_required
 def home() -> ResponseReturnValue:
     at = now()
-    with new_session() as s, s.begin():
+    with uow().reading() as s:
         rows = wallet.ledger_rows(s, _me())
         bal = wallet.balances(rows, at)
         offers = wallet.offers(s, _me(), at)
@@ -58,8 +57,8 @@ def home() -> ResponseReturnValue:
 @bp.route("/card")
 @login_required
 def card() -> ResponseReturnValue:
-    with new_session() as s, s.begin():
-        found = member_number(s, _me(), str(setting("PORTAL_CARD_PREFIX")))
+    with uow().reading() as s:
+        found = member_number(s, _me(), str(setting("CARD_PREFIX")))
     barcode = ean13_svg(found[1]) if found else None
     return render_template(
         "portal/card.html", card_number=found[1] if found else None, barcode=barcode
@@ -73,8 +72,8 @@ def card_tokens() -> ResponseReturnValue:
         return jsonify(
             {"code": "signed_out", "message": _("Sign in again to refresh your code.")}
         ), 401
-    with new_session() as s, s.begin():
-        found = member_number(s, _me(), str(setting("PORTAL_CARD_PREFIX")))
+    with uow().reading() as s:
+        found = member_number(s, _me(), str(setting("CARD_PREFIX")))
     if found is None:
         return jsonify({"code": "no_card", "message": _("Your account has no active card.")}), 404
     at = now()
@@ -111,7 +110,7 @@ def card_tokens() -> ResponseReturnValue:
 @login_required
 def statement() -> ResponseReturnValue:
     at = now()
-    with new_session() as s, s.begin():
+    with uow().reading() as s:
         rows = wallet.ledger_rows(s, _me())
         bal = wallet.balances(rows, at)
         lines = wallet.statement(s, rows, _me())
@@ -123,7 +122,7 @@ def statement() -> ResponseReturnValue:
 @bp.route("/offers")
 @login_required
 def offers() -> ResponseReturnValue:
-    with new_session() as s, s.begin():
+    with uow().reading() as s:
         items = wallet.offers(s, _me(), now())
     return render_template("portal/offers.html", offers=items, form=ActionForm())
 
@@ -131,7 +130,7 @@ def offers() -> ResponseReturnValue:
 @bp.route("/offers/<offer_id>/activate", methods=["POST"])
 @login_required
 def activate(offer_id: str) -> ResponseReturnValue:
-    with new_session() as s, s.begin():
+    with uow().reading() as s:
         live = {o.id: o for o in wallet.offers(s, _me(), now())}
         offer = s.get(MemberOffer, offer_id)
     if offer is None or offer.member_id != _me():
@@ -148,7 +147,7 @@ def activate(offer_id: str) -> ResponseReturnValue:
 @login_required
 def rewards() -> ResponseReturnValue:
     at = now()
-    with new_session() as s, s.begin():
+    with uow().reading() as s:
         vouchers = wallet.vouchers(s, _me(), at)
         raffles = wallet.raffles(s, _me(), at)
     return render_template("portal/rewards.html", vouchers=vouchers, raffles=raffles)
@@ -173,7 +172,7 @@ def privacy() -> ResponseReturnValue:
         else:
             flash(_("Your choices were saved.") if changed else _("Nothing changed."))
             return redirect(url_for("portal.privacy"))
-    with new_session() as s, s.begin():
+    with uow().reading() as s:
         consents = current_consents(s, _me())
         history = list(
             s.scalars(
@@ -209,7 +208,7 @@ def privacy() -> ResponseReturnValue:
 @bp.route("/privacy/export.json")
 @login_required
 def export() -> ResponseReturnValue:
-    with new_session() as s, s.begin():
+    with uow().reading() as s:
         data = lgpd.export(s, cipher(), _me(), now())
     body = json.dumps(data, ensure_ascii=False, indent=2)
     response = Response(body, mimetype="application/json")

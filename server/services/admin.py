@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from loyalty.errors import LoyaltyError
 
+from .. import clock
 from ..models import (
     Campaign,
     Card,
@@ -24,7 +25,7 @@ from ..models import (
     Voucher,
 )
 from ..security import CpfCipher
-from .uow import SqlUnitOfWork, utcnow
+from .uow import SqlUnitOfWork
 
 
 class CampaignInvalid(LoyaltyError):
@@ -66,7 +67,7 @@ def put_campaign(
     from .raffle import check_campaign_raffles
 
     validate_campaign(document)
-    now = utcnow()
+    now = clock.now()
     with uow:
         # One raffle ratio (docs/raffle.md): refused while nothing is written.
         check_campaign_raffles(uow.session, document)
@@ -98,7 +99,7 @@ def add_member(
     consent_marketing: bool = False,
     actor: str = "cli",
 ) -> None:
-    now = utcnow()
+    now = clock.now()
     with uow:
         uow.session.add(
             Member(
@@ -137,7 +138,7 @@ def set_card_status(
     with uow:
         card = uow.session.get_one(Card, number)
         card.status = status
-        card.updated_at = utcnow()
+        card.updated_at = clock.now()
         uow.audit("admin", actor, "card.status", "card", card.member_id, status=status.value)
         uow.commit()
 
@@ -175,7 +176,7 @@ def add_voucher(
                 campaign_id=None,
                 void=False,
                 accepted_sale_ids=[],
-                created_at=utcnow(),
+                created_at=clock.now(),
             )
         )
         uow.audit("admin", actor, "voucher.add", "voucher", voucher_id)
@@ -201,7 +202,7 @@ def add_offer(
                 rule=rule,
                 requires_activation=requires_activation,
                 active=True,
-                created_at=utcnow(),
+                created_at=clock.now(),
             )
         )
         uow.audit("admin", actor, "offer.add", "offer", offer_id)
@@ -216,7 +217,7 @@ def activate_offer(uow: SqlUnitOfWork, offer_id: str, channel: str) -> None:
                 OfferActivation(
                     offer_id=offer_id,
                     member_id=offer.member_id,
-                    activated_at=utcnow(),
+                    activated_at=clock.now(),
                     channel=channel,
                 )
             )
@@ -303,7 +304,7 @@ def assign_block(
                 series=series,
                 first_element=first,
                 last_element=last,
-                assigned_at=utcnow(),
+                assigned_at=clock.now(),
             )
         )
         uow.audit("admin", actor, "raffle.block", "raffle_block", block_id, store_id=store_id)

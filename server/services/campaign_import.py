@@ -5,7 +5,7 @@ An import never goes live by itself: the file lands in the campaign's draft, whi
 see, through the same steps as the forms (the engine validates the whole document; the draft's
 change is audited). Publishing is a separate, explicit step (``publish=True``, the CLI's
 ``--publish``), which runs the same path as the web: a simulation of the draft on a past period,
-then :func:`server.admin.campaign_publish.publish`. The file's JSON is read with every
+then :func:`server.services.campaign_publish.publish`. The file's JSON is read with every
 fractional number kept as its exact decimal text (``"12.50"``, never a float). Importing over a
 campaign that exists (a draft or a published version) replaces its rules, so it is refused
 with :class:`WouldReplace`, which lists what would be replaced, unless ``replace=True`` (the
@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..admin import campaign_publish, campaigns
-from ..admin.campaigns import CampaignFormError
-from ..models import Campaign, Store
-from ..models.admin_ui import CampaignDraft
+from ..models import Campaign, CampaignDraft, Store
+from . import campaign_publish, campaigns
+from .campaigns import CampaignFormError
 from .uow import SqlUnitOfWork
 
 
@@ -150,7 +149,7 @@ def import_campaign(
                     f"unknown store {store_id!r}", f"loja desconhecida {store_id!r}", "stores"
                 )
         draft = campaigns.import_document(
-            session, campaign_id, name, campaigns.export_json(document), actor=actor, now=now
+            uow, campaign_id, name, campaigns.export_json(document), actor=actor, now=now
         )
         if stores:
             draft.store_ids = list(stores)
@@ -159,8 +158,8 @@ def import_campaign(
         if publish is not None:
             session.flush()
             sim = campaign_publish.run_simulation(
-                session,
-                draft,
+                uow,
+                campaign_id,
                 publish.period_from,
                 publish.period_until,
                 actor=actor,
@@ -169,7 +168,7 @@ def import_campaign(
                 max_sales=publish.max_sales,
             )
             simulation = sim.result
-            version = campaign_publish.publish(session, campaign_id, actor=actor, now=now).version
+            version = campaign_publish.publish(uow, campaign_id, actor=actor, now=now).version
         uow.commit()
     return ImportResult(campaign_id, rule_lines(document), before, version, simulation)
 

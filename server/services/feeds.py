@@ -21,13 +21,14 @@ from ..models import (
     LedgerEntryRow,
     Member,
     MemberOffer,
+    MemberSegment,
     OfferActivation,
     Product,
     RaffleCampaign,
     RaffleNumberBlock,
     Voucher,
 )
-from ..models.admin_ui import MemberSegment
+from .segments import member_segment_names
 from .terminals import TerminalIdentity
 
 Row = Any
@@ -98,8 +99,8 @@ def _member(r: Row) -> dict[str, Any]:
         "birth_date": None if birth is None else birth.isoformat(),
         "active": r.active,
         "consent_marketing": r.consent_marketing,
-        # Head office's segments, for rules with audience.segments (see server/admin/segments).
-        "segments": [f"rfm:{r.rfm_segment}", f"value:{r.value_class}"] if r.rfm_segment else [],
+        # Head office's segments, for rules with audience.segments (see server/services/segments).
+        "segments": list(member_segment_names(r)) if r.rfm_segment else [],
         # The tier the review job gave (server/services/tiers), for rules with audience.tiers;
         # null before the first review or without a ladder.
         "tier": r.tier,

@@ -35,6 +35,7 @@ from loyalty.events import (
     event_from_dict,
 )
 
+from ..clock import now as utcnow
 from ..models import (
     AppliedEvent,
     RejectedEvent,
@@ -45,7 +46,7 @@ from .ingest_rows import write
 from .ingest_types import BatchResult, Pending, Reject, Rejection
 from .reprice import Repricer
 from .terminals import TerminalIdentity
-from .uow import SqlUnitOfWork, utcnow
+from .uow import SqlUnitOfWork
 from .vouchers import settle_voucher
 
 log = logging.getLogger("tillclub.server.ingest")

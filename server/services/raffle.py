@@ -32,17 +32,17 @@ from loyalty.rewards import (
 from loyalty.rewards import RaffleCampaign as Campaign
 from loyalty.rewards.raffle_rules import check_raffle_against, check_raffle_rules, raffle_rules
 
+from .. import clock
+from ..models import Campaign as CampaignRow
 from ..models import (
-    AuditLog,
     RaffleCampaign,
     RaffleNumberBlock,
     RaffleTicketRow,
     Terminal,
     TicketStatus,
 )
-from ..models import Campaign as CampaignRow
 from ..models.chain import TerminalStatus
-from .uow import SqlUnitOfWork, utcnow
+from .uow import SqlUnitOfWork
 
 SERVER_HOLDER = "server"
 RESERVE_SIZE = 1000
@@ -153,7 +153,7 @@ def _reserve(
         terminal_id=holder.id if holder else None,
         first_position=block.start,
         size=block.size,
-        assigned_at=utcnow(),
+        assigned_at=clock.now(),
     )
     s.add(row)
     s.flush()
@@ -167,7 +167,7 @@ def positions_left(s: Session, raffle: RaffleCampaign) -> int:
 
 
 def reserve_terminal_block(
-    s: Session,
+    uow: SqlUnitOfWork,
     raffle_id: str,
     terminal_id: str,
     size: int,
@@ -176,7 +176,7 @@ def reserve_terminal_block(
     store_id: str | None = None,
     whole: bool = False,
 ) -> RaffleNumberBlock:
-    """Reserve the next ``size`` positions of ``raffle_id`` for a terminal, audited, in ``s``'s
+    """Reserve the next ``size`` positions of ``raffle_id`` for a terminal, audited, in ``uow``'s
     transaction (the caller commits). Blocks follow each other, so they never overlap.
 
     :param store_id: if given, the terminal must belong to this store.
@@ -184,6 +184,7 @@ def reserve_terminal_block(
     :raises RaffleServiceError: unknown raffle or terminal, a revoked terminal, a terminal of
         another store, a size not positive, or (``whole``) larger than what is left.
     """
+    s = uow.session
     if size <= 0:
         raise RaffleServiceError("block size must be positive: {size}", "size", size=size)
     raffle = _lock(s, raffle_id)
@@ -217,21 +218,15 @@ def reserve_terminal_block(
         "last_position": first + int(row.size or 0) - 1,
         "size": int(row.size or 0),
     }
-    s.add(
-        AuditLog(
-            at=utcnow(),
-            actor_type="admin",
-            actor_id=actor,
-            action="raffle.block",
-            target_type="raffle_block",
-            target_id=row.id,
-            detail={
-                "before": None,
-                "after": after,
-                "raffle_id": raffle_id,
-                "store_id": terminal.store_id,
-            },
-        )
+    uow.audit_change(
+        actor,
+        "raffle.block",
+        "raffle_block",
+        row.id,
+        before=None,
+        after=after,
+        raffle_id=raffle_id,
+        store_id=terminal.store_id,
     )
     return row
 
@@ -246,7 +241,7 @@ def assign_terminal_block(
     :raises RaffleServiceError: as :func:`reserve_terminal_block`.
     """
     with uow:
-        row = reserve_terminal_block(uow.session, raffle_id, terminal_id, size, actor=actor)
+        row = reserve_terminal_block(uow, raffle_id, terminal_id, size, actor=actor)
         block = (row.id, int(row.first_position or 0), int(row.size or 0))
         uow.commit()
         return block

@@ -7,7 +7,9 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
+from .. import clock
 from ..models import Store, Terminal, TerminalStatus
 from ..security import (
     credential_matches,
@@ -17,7 +19,7 @@ from ..security import (
     parse_credential,
     sha256_hex,
 )
-from .uow import SqlUnitOfWork, utcnow
+from .uow import SqlUnitOfWork
 
 
 class TerminalError(ValueError):
@@ -45,8 +47,12 @@ class TerminalIdentity:
     store_id: str
 
 
-def add_store(uow: SqlUnitOfWork, store_id: str, name: str, *, actor: str = "cli") -> None:
-    """:raises TerminalError: if the store id exists already or is not 1-32 safe characters."""
+def add_store(
+    uow: SqlUnitOfWork, store_id: str, name: str, *, actor: str = "cli", from_web: bool = False
+) -> None:
+    """:param from_web: also record the head-office change (before and after) that the web
+        UI's audit log shows, in the same transaction.
+    :raises TerminalError: if the store id exists already or is not 1-32 safe characters."""
     if not store_id or len(store_id) > 32 or not all(c.isalnum() or c in "_-" for c in store_id):
         raise TerminalError(
             f"store id must be 1-32 characters of A-Z, a-z, 0-9, '_', '-': {store_id!r}"
@@ -54,20 +60,30 @@ def add_store(uow: SqlUnitOfWork, store_id: str, name: str, *, actor: str = "cli
     with uow:
         if uow.session.get(Store, store_id) is not None:
             raise TerminalError(f"store {store_id!r} exists already")
-        uow.session.add(Store(id=store_id, name=name, active=True, created_at=utcnow()))
+        uow.session.add(Store(id=store_id, name=name, active=True, created_at=clock.now()))
         uow.audit("cli", actor, "store.add", "store", store_id, name=name)
+        if from_web:
+            after = {"id": store_id, "name": name}
+            uow.audit_change(actor, "store.create", "store", store_id, after=after)
         uow.commit()
 
 
 def register_terminal(
-    uow: SqlUnitOfWork, store_id: str, name: str, *, ttl_hours: int, actor: str = "cli"
+    uow: SqlUnitOfWork,
+    store_id: str,
+    name: str,
+    *,
+    ttl_hours: int,
+    actor: str = "cli",
+    from_web: bool = False,
 ) -> Registration:
     """Create a pending terminal and a one-time enrolment code (only its hash is kept).
 
+    :param from_web: as :func:`add_store`.
     :raises TerminalError: for an unknown or inactive store.
     """
     code = new_enrolment_code()
-    now = utcnow()
+    now = clock.now()
     terminal_id = "T" + secrets.token_hex(6).upper()
     with uow:
         store = uow.session.get(Store, store_id)
@@ -90,6 +106,9 @@ def register_terminal(
         uow.audit(
             "cli", actor, "terminal.register", "terminal", terminal_id, store_id=store_id, name=name
         )
+        if from_web:
+            after = {"store_id": store_id, "name": name, "status": "pending"}
+            uow.audit_change(actor, "terminal.register", "terminal", terminal_id, after=after)
         uow.commit()
     return Registration(terminal_id, store_id, code, expires)
 
@@ -97,7 +116,7 @@ def register_terminal(
 def enrol(uow: SqlUnitOfWork, code: str) -> Enrolment | None:
     """Exchange a valid, unexpired, unused enrolment code for a new credential, or ``None``."""
     code_hash = sha256_hex(normalize_enrolment_code(code))
-    now = utcnow()
+    now = clock.now()
     with uow:
         terminal = uow.session.scalars(
             select(Terminal).where(Terminal.enrolment_code_hash == code_hash).with_for_update()
@@ -120,20 +139,38 @@ def enrol(uow: SqlUnitOfWork, code: str) -> Enrolment | None:
         return Enrolment(terminal.id, terminal.store_id, str(credential))
 
 
-def revoke_terminal(uow: SqlUnitOfWork, terminal_id: str, *, actor: str = "cli") -> None:
+def revoke_terminal(
+    uow: SqlUnitOfWork, terminal_id: str, *, actor: str = "cli", from_web: bool = False
+) -> None:
     """Revoke a terminal: its credential (and any unused code) stops working at once.
 
+    :param from_web: as :func:`add_store`.
     :raises TerminalError: for an unknown terminal.
     """
     with uow:
         terminal = uow.session.get(Terminal, terminal_id)
         if terminal is None:
             raise TerminalError(f"unknown terminal {terminal_id!r}")
+        before = terminal.status.value
         terminal.status = TerminalStatus.REVOKED
-        terminal.revoked_at = utcnow()
+        terminal.revoked_at = clock.now()
         terminal.enrolment_code_hash = None
         uow.audit("cli", actor, "terminal.revoke", "terminal", terminal_id)
+        if from_web:
+            uow.audit_change(
+                actor,
+                "terminal.revoke",
+                "terminal",
+                terminal_id,
+                before={"status": before},
+                after={"status": "revoked"},
+            )
         uow.commit()
+
+
+def list_terminals(s: Session) -> list[Terminal]:
+    """Every terminal, by store and name (``tillclub server list-terminals``)."""
+    return list(s.scalars(select(Terminal).order_by(Terminal.store_id, Terminal.name)))
 
 
 class AuthFailure(Exception):
@@ -153,7 +190,7 @@ def authenticate(uow: SqlUnitOfWork, header: str | None) -> TerminalIdentity:
     credential = parse_credential(header[len("Bearer ") :].strip())
     if credential is None:
         raise AuthFailure(False)
-    now = utcnow()
+    now = clock.now()
     with uow:
         terminal = uow.session.get(Terminal, credential.terminal_id)
         if terminal is None or not credential_matches(credential, terminal.credential_hash):

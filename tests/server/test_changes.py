@@ -105,7 +105,7 @@ def test_members_carry_the_cpf_hash_never_the_cpf(app: Flask, till: Till) -> Non
 
 def test_members_carry_head_office_segments(app: Flask, till: Till) -> None:
     """A segmented member goes out with ``rfm:``/``value:`` segments for audience.segments."""
-    from server.models.admin_ui import MemberSegment
+    from server.models import MemberSegment
 
     add_member(SqlUnitOfWork.for_app(app), _cipher(app), "M2", "Bia")
     with app.extensions["tillclub.sessions"]() as session, session.begin():

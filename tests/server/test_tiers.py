@@ -282,7 +282,7 @@ def test_decide_demotes_only_at_a_due_review(
 
 def test_a_campaign_simulation_prices_with_the_stored_tier(app: Flask, till: Till) -> None:
     """Head office simulating a gold-only price reaches the sales of gold members only."""
-    from server.admin.simulation import simulate
+    from server.services.simulation import simulate
 
     _setup(app, ("m1", "m2"))
     till.push([till.sale("m1", ["150.00"], at=T0 - DAY), till.sale("m2", ["20.00"], at=T0 - DAY)])

@@ -157,14 +157,10 @@ def assign_raffle_block(ctx: click.Context, raffle_id: str, terminal_id: str, si
 @click.pass_context
 def list_terminals(ctx: click.Context) -> None:
     """List terminals as JSON lines (id, store, name, status, last seen)."""
-    from sqlalchemy import select
+    from server.services.terminals import list_terminals as terminals
 
-    from server.db import new_session
-    from server.models import Terminal
-
-    app = _app(ctx)
-    with new_session(app) as s:
-        for t in s.scalars(select(Terminal).order_by(Terminal.store_id, Terminal.name)):
+    with _uow(ctx).reading() as s:
+        for t in terminals(s):
             click.echo(
                 json.dumps(
                     {
@@ -212,13 +208,13 @@ def import_campaign(
 
     from server import clock
     from server.admin import CONFIG_DEFAULTS
-    from server.admin.campaigns import CampaignFormError
     from server.services.campaign_import import (
         SimulationSettings,
         WouldReplace,
         import_campaign,
         last_month,
     )
+    from server.services.campaigns import CampaignFormError
     from server.services.uow import SqlUnitOfWork
 
     try:
@@ -312,8 +308,8 @@ def set_tier_ladder(ctx: click.Context, path: Path) -> None:
     at the next ``review-tiers`` run.
     """
     from loyalty.l10n import format_plain
+    from server.clock import now as utcnow
     from server.services.tiers import TierLadderError, set_ladder
-    from server.services.uow import utcnow
 
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
@@ -343,9 +339,9 @@ def review_tiers(ctx: click.Context, at_text: str | None, batch_size: int) -> No
     """
     import datetime as dt
 
+    from server.clock import now as utcnow
     from server.services.tiers import TierLadderError
     from server.services.tiers import review_tiers as run
-    from server.services.uow import utcnow
 
     at = utcnow()
     if at_text is not None:

@@ -9,7 +9,6 @@ attaches :data:`create_admin` to the ``tillclub server`` group, so it reads the 
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from typing import Any
 
@@ -76,28 +75,29 @@ def create_admin(
           --role store_manager --store LOJA-01
     """
     from sqlalchemy.exc import OperationalError, ProgrammingError
-    from sqlalchemy.orm import Session
+    from sqlalchemy.orm import sessionmaker
 
-    from server.admin.accounts import AccountError
-    from server.admin.accounts import create_admin as create
+    from server import clock
     from server.db import make_engine
+    from server.services.admin_accounts import AccountError
+    from server.services.admin_accounts import create_admin as create
+    from server.services.uow import SqlUnitOfWork
 
     config = _config(ctx)
     password = _password(password_stdin)
     engine = make_engine(config["DATABASE_URL"])
     try:
-        with Session(engine) as session, session.begin():
-            user = create(
-                session,
-                email,
-                password,
-                role=role,
-                name=name,
-                store_ids=stores,
-                actor="cli",
-                now=dt.datetime.now(dt.UTC),
-            )
-            user_id = user.id
+        user = create(
+            SqlUnitOfWork(sessionmaker(engine, expire_on_commit=False)),
+            email,
+            password,
+            role=role,
+            name=name,
+            store_ids=stores,
+            actor="cli",
+            now=clock.now(),
+        )
+        user_id = user.id
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
     except (OperationalError, ProgrammingError):

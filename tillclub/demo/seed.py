@@ -40,8 +40,7 @@ class DemoChain:
 def seed(app: Flask, now: dt.datetime) -> DemoChain:
     """Stores, the catalogue, 1,000 members with cards, campaigns, a voucher, an offer, points,
     logins."""
-    from server.admin.accounts import create_admin
-    from server.admin.adjustments import adjust
+    from server.services.adjustments import adjust
     from server.services.admin import (
         activate_offer,
         add_member,
@@ -50,6 +49,7 @@ def seed(app: Flask, now: dt.datetime) -> DemoChain:
         add_voucher,
         put_campaign,
     )
+    from server.services.admin_accounts import create_admin
     from server.services.products import ProductRow, import_products
     from server.services.terminals import add_store
     from server.services.uow import SqlUnitOfWork
@@ -89,14 +89,11 @@ def seed(app: Flask, now: dt.datetime) -> DemoChain:
         uow(), DEMO_RAFFLE, "Números da sorte de Natal", "SPA/MF 04.000123/2026",
         Decimal("50.00"), now - dt.timedelta(days=1), now + dt.timedelta(days=40), actor="demo",
     )  # fmt: skip
-    sessions = app.extensions["tillclub.sessions"]
-    with sessions() as session, session.begin():
-        create_admin(session, ADMIN_EMAIL, ADMIN_PASSWORD, name="Demo", actor="demo", now=now)
-    with sessions() as session, session.begin():
-        adjust(
-            session, points_member.member_id, "points", "2500", "Bônus de boas-vindas da demo",
-            actor="demo", now=now,
-        )  # fmt: skip
+    create_admin(uow(), ADMIN_EMAIL, ADMIN_PASSWORD, name="Demo", actor="demo", now=now)
+    adjust(
+        uow(), points_member.member_id, "points", "2500", "Bônus de boas-vindas da demo",
+        actor="demo", now=now,
+    )  # fmt: skip
     _portal_account(app, portal_member, now)
     return DemoChain(products, people, code, offer_member, points_member, portal_member)
 
@@ -114,7 +111,7 @@ def _portal_account(app: Flask, member: DemoMember, now: dt.datetime) -> None:
     )  # fmt: skip
     sign_up(
         SqlUnitOfWork.for_app(app), app.extensions["tillclub.cpf"], data, now=now,
-        cards=CardPlan(app.config["PORTAL_CARD_PREFIX"], app.config["PORTAL_CARD_NUMBER_BASE"]),
+        cards=CardPlan(app.config["CARD_PREFIX"], app.config["PORTAL_CARD_NUMBER_BASE"]),
         terms_version=str(app.config["PORTAL_TERMS_VERSION"]),
         session_hours=int(app.config["PORTAL_SESSION_HOURS"]),
     )  # fmt: skip

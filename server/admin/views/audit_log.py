@@ -7,10 +7,10 @@ from urllib.parse import urlencode
 
 from flask import render_template, request
 
-from ...db import new_session
-from .. import audit, bp
+from ...services import audit_log as audit
+from ...services.roles import Perm
+from .. import bp, uow
 from ..access import require
-from ..roles import Perm
 
 
 @bp.get("/audit")
@@ -20,7 +20,7 @@ def audit_log() -> str:
     action = request.args.get("action", "").strip()
     target = request.args.get("target", "").strip()
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    with new_session() as s:
+    with uow().reading() as s:
         result = audit.search(s, actor=actor, action=action, target=target, page=page)
         rows = [
             {

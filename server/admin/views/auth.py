@@ -7,14 +7,14 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from ...api.limits import limiter
-from ...db import new_session
-from .. import bp
-from ..access import end_session, login_required, start_session, utcnow
-from ..accounts import authenticate
+from ... import clock
+from ...limits import limiter
+from ...services.admin_accounts import authenticate
+from ...services.roles import Perm
+from .. import bp, uow
+from ..access import end_session, login_required, start_session
 from ..forms import LoginForm
 from ..i18n import gettext as _
-from ..roles import Perm
 
 TILES = (
     ("Members", "admin.members", Perm.MEMBERS_READ),
@@ -56,16 +56,15 @@ def login() -> str | Response | tuple[str, int]:
     error = None
     if form.validate_on_submit():
         cfg = current_app.config
-        with new_session() as s, s.begin():
-            outcome = authenticate(
-                s,
-                form.email.data or "",
-                form.password.data or "",
-                now=utcnow(),
-                threshold=int(cfg["ADMIN_LOCKOUT_THRESHOLD"]),
-                lock_minutes=int(cfg["ADMIN_LOCKOUT_MINUTES"]),
-            )
-            user_id = outcome.user.id if outcome.user else None
+        outcome = authenticate(
+            uow(),
+            form.email.data or "",
+            form.password.data or "",
+            now=clock.now(),
+            threshold=int(cfg["ADMIN_LOCKOUT_THRESHOLD"]),
+            lock_minutes=int(cfg["ADMIN_LOCKOUT_MINUTES"]),
+        )
+        user_id = outcome.user.id if outcome.user else None
         if user_id is not None:
             start_session(user_id)
             return redirect(_safe_next(request.args.get("next")))

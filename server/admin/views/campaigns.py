@@ -9,18 +9,17 @@ from typing import Any
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from ...db import new_session
-from ...models import Campaign
-from ...models.admin_ui import CampaignDraft
+from ... import clock
+from ...models import Campaign, CampaignDraft
 from ...services import campaign_import as campaign_import_case
-from ...services.uow import SqlUnitOfWork
-from .. import bp, campaign_forms, campaigns
-from .. import campaign_publish as publishing
-from ..access import current, require, utcnow
+from ...services import campaign_publish as publishing
+from ...services import campaigns
+from ...services.roles import Perm
+from .. import bp, campaign_forms, uow
+from ..access import current, require
 from ..forms import ImportForm, NewCampaignForm, ScheduleForm, SimulateForm
 from ..i18n import gettext as _
 from ..i18n import language
-from ..roles import Perm
 
 
 def _msg(exc: campaigns.CampaignFormError) -> str:
@@ -39,7 +38,7 @@ def _day(d: dt.date | None, *, end: bool = False) -> dt.datetime | None:
 def campaigns_page(
     new_form: NewCampaignForm | None = None, import_form: ImportForm | None = None
 ) -> str:
-    with new_session() as s:
+    with uow().reading() as s:
         rows = campaigns.list_campaigns(s)
         return render_template(
             "admin/campaigns.html",
@@ -55,15 +54,14 @@ def campaign_create() -> BaseResponse | tuple[str, int]:
     form = NewCampaignForm()
     if form.validate_on_submit():
         try:
-            with new_session() as s, s.begin():
-                campaigns.create_draft(
-                    s,
-                    form.campaign_id.data or "",
-                    form.name.data or "",
-                    form.stores.data or "",
-                    actor=current().email,
-                    now=utcnow(),
-                )
+            campaigns.create_draft(
+                uow(),
+                form.campaign_id.data or "",
+                form.name.data or "",
+                form.stores.data or "",
+                actor=current().email,
+                now=clock.now(),
+            )
         except campaigns.CampaignFormError as exc:
             getattr(form, exc.field or "campaign_id").errors = [_msg(exc)]
         else:
@@ -81,12 +79,12 @@ def campaign_import() -> BaseResponse | tuple[str, int]:
     if form.validate_on_submit():
         try:
             campaign_import_case.import_campaign(
-                SqlUnitOfWork.for_app(current_app),
+                uow(),
                 form.campaign_id.data or "",
                 form.name.data or "",
                 form.document.data or "",
                 actor=current().email,
-                now=utcnow(),
+                now=clock.now(),
                 replace=bool(form.replace.data),
             )
         except campaign_import_case.WouldReplace as exc:
@@ -116,7 +114,7 @@ def _detail(
     sim: SimulateForm | None = None,
     error: str | None = None,
 ) -> tuple[str, int]:
-    with new_session() as s:
+    with uow().reading() as s:
         pub = s.get(Campaign, campaign_id)
         draft = s.get(CampaignDraft, campaign_id)
         if pub is None and draft is None:
@@ -132,7 +130,7 @@ def _detail(
             )
         if sim is None:
             sim = SimulateForm(formdata=None)
-            today = utcnow().date()
+            today = clock.now().date()
             first = today.replace(day=1)
             prev_last = first - dt.timedelta(days=1)
             sim.period_from.data, sim.period_until.data = prev_last.replace(day=1), prev_last
@@ -160,13 +158,6 @@ def _detail(
 @require(Perm.CAMPAIGNS_READ)
 def campaign(campaign_id: str) -> tuple[str, int]:
     return _detail(campaign_id)
-
-
-def _open_draft(s: Any, campaign_id: str) -> CampaignDraft:
-    draft = campaigns.draft_for_edit(s, campaign_id, actor=current().email, now=utcnow())
-    if draft is None:
-        abort(404)
-    return draft
 
 
 def _rule_page(
@@ -203,7 +194,7 @@ def rule_edit(campaign_id: str, rule_id: str | None = None) -> BaseResponse | tu
     if request.method == "GET":
         values: dict[str, Any] = {}
         if rule_id is not None:
-            with new_session() as s:
+            with uow().reading() as s:
                 src = s.get(CampaignDraft, campaign_id) or s.get(Campaign, campaign_id)
                 if src is None:
                     abort(404)
@@ -226,9 +217,11 @@ def rule_edit(campaign_id: str, rule_id: str | None = None) -> BaseResponse | tu
     except campaign_forms.RuleInputError as exc:
         return _rule_page(campaign_id, kind, values, exc.errors, None, rule_id, 400)
     try:
-        with new_session() as s, s.begin():
-            draft = _open_draft(s, campaign_id)
-            campaigns.save_rule(s, draft, rule, rule_id, actor=current().email, now=utcnow())
+        campaigns.save_rule(
+            uow(), campaign_id, rule, rule_id, actor=current().email, now=clock.now()
+        )
+    except campaigns.CampaignNotFound:
+        abort(404)
     except campaigns.CampaignFormError as exc:
         message = _msg(exc)
         target = (
@@ -249,9 +242,10 @@ def rule_edit(campaign_id: str, rule_id: str | None = None) -> BaseResponse | tu
 @bp.post("/campaigns/<campaign_id>/rules/<rule_id>/delete")
 @require(Perm.CAMPAIGNS_WRITE)
 def rule_delete(campaign_id: str, rule_id: str) -> BaseResponse:
-    with new_session() as s, s.begin():
-        draft = _open_draft(s, campaign_id)
-        campaigns.delete_rule(s, draft, rule_id, actor=current().email, now=utcnow())
+    try:
+        campaigns.delete_rule(uow(), campaign_id, rule_id, actor=current().email, now=clock.now())
+    except campaigns.CampaignNotFound:
+        abort(404)
     flash(_("Rule removed from the draft."), "ok")
     return redirect(url_for("admin.campaign", campaign_id=campaign_id))
 
@@ -263,16 +257,16 @@ def campaign_schedule(campaign_id: str) -> BaseResponse | tuple[str, int]:
     if not form.validate_on_submit():
         return _detail(campaign_id, status=400, schedule=form)
     try:
-        with new_session() as s, s.begin():
-            draft = _open_draft(s, campaign_id)
-            campaigns.set_schedule(
-                s,
-                draft,
-                _day(form.valid_from.data),
-                _day(form.valid_until.data, end=True),
-                actor=current().email,
-                now=utcnow(),
-            )
+        campaigns.set_schedule(
+            uow(),
+            campaign_id,
+            _day(form.valid_from.data),
+            _day(form.valid_until.data, end=True),
+            actor=current().email,
+            now=clock.now(),
+        )
+    except campaigns.CampaignNotFound:
+        abort(404)
     except campaigns.CampaignFormError as exc:
         form.valid_until.errors = [_msg(exc)]
         return _detail(campaign_id, status=400, schedule=form)
@@ -294,18 +288,18 @@ def campaign_simulate(campaign_id: str) -> BaseResponse | tuple[str, int]:
         return _detail(campaign_id, status=400, sim=form)
     cfg = current_app.config
     try:
-        with new_session() as s, s.begin():
-            draft = _open_draft(s, campaign_id)
-            publishing.run_simulation(
-                s,
-                draft,
-                start,
-                end,
-                actor=current().email,
-                now=utcnow(),
-                point_value=Decimal(str(cfg["ADMIN_POINT_VALUE"])),
-                max_sales=int(cfg["ADMIN_SIMULATION_MAX_SALES"]),
-            )
+        publishing.run_simulation(
+            uow(),
+            campaign_id,
+            start,
+            end,
+            actor=current().email,
+            now=clock.now(),
+            point_value=Decimal(str(cfg["ADMIN_POINT_VALUE"])),
+            max_sales=int(cfg["ADMIN_SIMULATION_MAX_SALES"]),
+        )
+    except campaigns.CampaignNotFound:
+        abort(404)
     except campaigns.CampaignFormError as exc:
         return _detail(campaign_id, status=400, sim=form, error=_msg(exc))
     flash(_("Simulation done."), "ok")
@@ -316,9 +310,8 @@ def campaign_simulate(campaign_id: str) -> BaseResponse | tuple[str, int]:
 @require(Perm.CAMPAIGNS_WRITE)
 def campaign_publish(campaign_id: str) -> BaseResponse | tuple[str, int]:
     try:
-        with new_session() as s, s.begin():
-            row = publishing.publish(s, campaign_id, actor=current().email, now=utcnow())
-            version = row.version
+        row = publishing.publish(uow(), campaign_id, actor=current().email, now=clock.now())
+        version = row.version
     except campaigns.CampaignFormError as exc:
         return _detail(campaign_id, status=400, error=_msg(exc))
     flash(_("Published as version {v}; agents receive it at their next sync.", v=version), "ok")
@@ -331,8 +324,7 @@ def campaign_publish(campaign_id: str) -> BaseResponse | tuple[str, int]:
 def campaign_pause(campaign_id: str) -> BaseResponse | tuple[str, int]:
     active = request.path.endswith("/resume")
     try:
-        with new_session() as s, s.begin():
-            publishing.set_active(s, campaign_id, active, actor=current().email, now=utcnow())
+        publishing.set_active(uow(), campaign_id, active, actor=current().email, now=clock.now())
     except campaigns.CampaignFormError as exc:
         return _detail(campaign_id, status=400, error=_msg(exc))
     flash(_("Campaign resumed.") if active else _("Campaign paused."), "ok")
@@ -343,7 +335,7 @@ def campaign_pause(campaign_id: str) -> BaseResponse | tuple[str, int]:
 @require(Perm.CAMPAIGNS_READ)
 def campaign_export(campaign_id: str) -> Response:
     which = request.args.get("which", "published")
-    with new_session() as s:
+    with uow().reading() as s:
         src = (
             s.get(CampaignDraft, campaign_id) if which == "draft" else s.get(Campaign, campaign_id)
         )

@@ -10,13 +10,13 @@ from werkzeug.wrappers import Response
 from loyalty.identification import mask_cpf
 from loyalty.identification.cpf import looks_like_cpf
 
-from ...db import new_session
-from ...models import Card
-from .. import adjustments, bp, cards, members
-from ..access import current, require, utcnow
+from ... import clock
+from ...services import adjustments, cards, members
+from ...services.roles import Perm
+from .. import bp, uow
+from ..access import current, require
 from ..forms import AdjustForm, ReplaceCardForm
 from ..i18n import gettext as _
-from ..roles import Perm
 
 
 def _cipher():  # type: ignore[no-untyped-def]
@@ -31,7 +31,7 @@ def members_list() -> str:
     per_page = int(current_app.config["ADMIN_PAGE_SIZE"])
     error = None
     result = None
-    with new_session() as s:
+    with uow().reading() as s:
         try:
             result = members.search(
                 s, _cipher(), q, page=page, per_page=per_page, stores=current().stores
@@ -58,10 +58,10 @@ def _page(
     status: int = 200,
 ) -> tuple[str, int]:
     admin = current()
-    with new_session() as s:
+    with uow().reading() as s:
         if not members.visible_to(s, member_id, admin.stores):
             abort(403)
-        page = members.member_page(s, _cipher(), member_id, at=utcnow(), stores=admin.stores)
+        page = members.member_page(s, _cipher(), member_id, at=clock.now(), stores=admin.stores)
         if page is None:
             abort(404)
         html = render_template(
@@ -86,16 +86,15 @@ def member_adjust(member_id: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _page(member_id, adjust_form=form, status=400)
     try:
-        with new_session() as s, s.begin():
-            entry = adjustments.adjust(
-                s,
-                member_id,
-                form.currency.data or "",
-                form.amount.data or "",
-                form.reason.data or "",
-                actor=current().email,
-                now=utcnow(),
-            )
+        entry = adjustments.adjust(
+            uow(),
+            member_id,
+            form.currency.data or "",
+            form.amount.data or "",
+            form.reason.data or "",
+            actor=current().email,
+            now=clock.now(),
+        )
     except members.MemberError as exc:
         target = getattr(form, exc.field or "", None)
         message = _(exc.message, **exc.values)
@@ -112,10 +111,9 @@ def member_adjust(member_id: str) -> Response | tuple[str, int]:
 @require(Perm.MEMBERS_WRITE)
 def card_block(member_id: str, number: str) -> Response | tuple[str, int]:
     try:
-        with new_session() as s, s.begin():
-            card = cards.block_card(s, number, actor=current().email, now=utcnow())
-            if card.member_id != member_id:
-                abort(404)
+        cards.block_card(uow(), number, member_id=member_id, actor=current().email, now=clock.now())
+    except members.CardNotFound:
+        abort(404)
     except members.MemberError as exc:
         flash(_(exc.message, **exc.values), "error")
         return _page(member_id, status=400)
@@ -130,13 +128,16 @@ def card_replace(member_id: str, number: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _page(member_id, replace_form=form, status=400)
     try:
-        with new_session() as s, s.begin():
-            old = s.get(Card, number)
-            if old is None or old.member_id != member_id:
-                abort(404)
-            cards.replace_card(
-                s, number, form.new_number.data or "", actor=current().email, now=utcnow()
-            )
+        cards.replace_card(
+            uow(),
+            number,
+            form.new_number.data or "",
+            member_id=member_id,
+            actor=current().email,
+            now=clock.now(),
+        )
+    except members.CardNotFound:
+        abort(404)
     except members.MemberError as exc:
         form.new_number.errors = [_(exc.message, **exc.values)]
         return _page(member_id, replace_form=form, status=400)

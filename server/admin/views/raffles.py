@@ -12,26 +12,17 @@ from werkzeug.wrappers import Response
 from loyalty.errors import LoyaltyError
 from loyalty.rewards.raffle_rules import RaffleRatioMismatch
 
-from ...db import new_session
+from ... import clock
 from ...models import RaffleCampaign
+from ...services import raffles
 from ...services.admin import add_raffle
-from ...services.raffle import (
-    RaffleServiceError,
-    assign_owed_tickets,
-    positions_left,
-    reserve_terminal_block,
-)
-from ...services.uow import SqlUnitOfWork
-from .. import audit, bp, raffles
-from ..access import current, require, utcnow
+from ...services.raffle import RaffleServiceError, positions_left
+from ...services.roles import Perm
+from .. import bp, uow
+from ..access import current, require
 from ..forms import DrawResultForm, RaffleBlockForm, RaffleForm
 from ..i18n import gettext as _
 from ..i18n import language
-from ..roles import Perm
-
-
-def _uow() -> SqlUnitOfWork:
-    return SqlUnitOfWork.for_app(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 def _error_text(exc: RaffleServiceError | LoyaltyError) -> str:
@@ -41,7 +32,7 @@ def _error_text(exc: RaffleServiceError | LoyaltyError) -> str:
 
 
 def _list_page(form: RaffleForm | None = None, status: int = 200) -> tuple[str, int]:
-    with new_session() as s:
+    with uow().reading() as s:
         rows = raffles.list_raffles(s)
     html = render_template("admin/raffles.html", rows=rows, form=form or RaffleForm(formdata=None))
     return html, status
@@ -81,7 +72,7 @@ def raffle_create() -> Response | tuple[str, int]:
     raffle_id = form.raffle_id.data or ""
     try:
         add_raffle(
-            _uow(),
+            uow(),
             raffle_id,
             (form.name.data or "").strip(),
             (form.authorisation.data or "").strip(),
@@ -121,7 +112,7 @@ def _raffle_page(
     draw_form: DrawResultForm | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
-    with new_session() as s:
+    with uow().reading() as s:
         row = s.get(RaffleCampaign, raffle_id)
         if row is None:
             abort(404)
@@ -154,22 +145,11 @@ def raffle_block(raffle_id: str) -> Response | tuple[str, int]:
         form.terminal_id.errors = [_("This field is required.")]
         return _raffle_page(raffle_id, block_form=form, status=400)
     try:
-        with new_session() as s, s.begin():
-            if s.get(RaffleCampaign, raffle_id) is None:
-                abort(404)
-            row = reserve_terminal_block(
-                s,
-                raffle_id,
-                form.terminal_id.data,
-                int(form.size.data or 0),
-                actor=current().email,
-                whole=True,
-            )
-            first, size, terminal = (
-                int(row.first_position or 0),
-                int(row.size or 0),
-                row.terminal_id,
-            )
+        first, size, terminal = raffles.reserve_block(
+            uow(), raffle_id, form.terminal_id.data, int(form.size.data or 0), actor=current().email
+        )
+    except raffles.RaffleNotFound:
+        abort(404)
     except RaffleServiceError as exc:
         target = getattr(form, exc.field or "", None) or form.size
         target.errors = [_error_text(exc)]
@@ -190,19 +170,9 @@ def raffle_block(raffle_id: str) -> Response | tuple[str, int]:
 @require(Perm.RAFFLES_WRITE)
 def raffle_number_owed(raffle_id: str) -> Response:
     try:
-        with new_session() as s, s.begin():
-            if s.get(RaffleCampaign, raffle_id) is None:
-                abort(404)
-            done = assign_owed_tickets(s, [raffle_id])
-            if done:
-                audit.record(
-                    s,
-                    current().email,
-                    "raffle.number_owed",
-                    "raffle",
-                    raffle_id,
-                    after={"numbered": done},
-                )
+        done = raffles.number_owed(uow(), raffle_id, actor=current().email)
+    except raffles.RaffleNotFound:
+        abort(404)
     except (RaffleServiceError, LoyaltyError) as exc:
         flash(_error_text(exc), "error")
         return redirect(url_for("admin.raffle", raffle_id=raffle_id))
@@ -223,19 +193,18 @@ def raffle_draw(raffle_id: str) -> Response | tuple[str, int]:
     assert form.drawn_on.data is not None
     prizes = [form[f"prize{i}"].data or "" for i in range(1, 6)]
     try:
-        with new_session() as s, s.begin():
-            if s.get(RaffleCampaign, raffle_id) is None:
-                abort(404)
-            found = raffles.record_draw(
-                s,
-                raffle_id,
-                contest=int(form.contest.data),
-                drawn_on=form.drawn_on.data,
-                prizes=prizes,
-                excluded=raffles.parse_member_ids(form.excluded.data or ""),
-                actor=current().email,
-                now=utcnow(),
-            )
+        found = raffles.record_draw(
+            uow(),
+            raffle_id,
+            contest=int(form.contest.data),
+            drawn_on=form.drawn_on.data,
+            prizes=prizes,
+            excluded=raffles.parse_member_ids(form.excluded.data or ""),
+            actor=current().email,
+            now=clock.now(),
+        )
+    except raffles.RaffleNotFound:
+        abort(404)
     except raffles.DrawError as exc:
         target = getattr(form, exc.field or "", None)
         if target is None:

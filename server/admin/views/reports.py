@@ -7,13 +7,13 @@ from decimal import Decimal
 from flask import Response, abort, current_app, render_template
 from sqlalchemy import select
 
-from ...db import new_session
 from ...models import Store
-from .. import bp, reports
+from ...services import reports
+from ...services.roles import Perm
+from .. import bp, uow
 from ..access import current, require
 from ..i18n import gettext as _
 from ..period import period_from_request
-from ..roles import Perm
 
 
 def _filter() -> tuple[reports.Filter, dict[str, str]]:
@@ -31,7 +31,7 @@ def _series(rows: list[dict], key: str) -> list[float]:  # type: ignore[type-arg
 def reports_page() -> str:
     f, args = _filter()
     point_value = Decimal(str(current_app.config["ADMIN_POINT_VALUE"]))
-    with new_session() as s:
+    with uow().reading() as s:
         sales = reports.sales_by_day(s, f)
         members = reports.new_members_by_day(s, f)
         points = reports.rewards_by_day(s, f, "points")
@@ -142,7 +142,7 @@ def report_csv(name: str) -> Response:
     if name not in reports.REPORTS:
         abort(404)
     f, args = _filter()
-    with new_session() as s:
+    with uow().reading() as s:
         header, rows = reports.table(s, f, name)
     filename = (
         f"{name}-{args['from']}-{args['until']}{'-' + args['store'] if args['store'] else ''}.csv"

@@ -8,26 +8,26 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ...db import new_session
-from ...models import Member
-from ...models.admin_ui import MemberSegment
-from .. import bp, segment_job
-from ..access import current, require, utcnow
+from ... import clock
+from ...models import Member, MemberSegment
+from ...services import segment_job
+from ...services.roles import Perm
+from ...services.segments import RFM, RFM_SEGMENTS, VALUE, VALUE_CLASSES, parse_segment_name
+from .. import bp, uow
+from ..access import current, require
 from ..i18n import gettext as _
-from ..roles import Perm
-from ..segments import RFM_SEGMENTS, VALUE_CLASSES
 
 
 @bp.get("/segments", endpoint="segments")
 @require(Perm.SEGMENTS_READ)
 def segments_page() -> str:
     chosen = request.args.get("segment", "")
-    kind, _sep, name = chosen.partition(":")
-    with new_session() as s:
+    kind, name = parse_segment_name(chosen) or ("", "")
+    with uow().reading() as s:
         counts = segment_job.summary(s)
         computed = s.scalar(select(MemberSegment.computed_at).limit(1))
         members = []
-        column = {"value": MemberSegment.value_class, "rfm": MemberSegment.rfm_segment}.get(kind)
+        column = {VALUE: MemberSegment.value_class, RFM: MemberSegment.rfm_segment}.get(kind)
         if column is not None and name:
             members = list(
                 s.execute(
@@ -44,7 +44,7 @@ def segments_page() -> str:
             "labels": [_(c) for c in names],
             "series": [{"label": _("Members"), "data": [counts[key].get(c, 0) for c in names]}],
         }
-        for key, names in (("value", VALUE_CLASSES), ("rfm", RFM_SEGMENTS))
+        for key, names in ((VALUE, VALUE_CLASSES), (RFM, RFM_SEGMENTS))
     }
     return render_template(
         "admin/segments.html",
@@ -62,13 +62,12 @@ def segments_page() -> str:
 @require(Perm.SEGMENTS_WRITE)
 def segments_compute() -> Response:
     cfg = current_app.config
-    with new_session() as s, s.begin():
-        n = segment_job.compute(
-            s,
-            utcnow(),
-            margin=Decimal(str(cfg["ADMIN_GROSS_MARGIN"])),
-            point_value=Decimal(str(cfg["ADMIN_POINT_VALUE"])),
-            actor=current().email,
-        )
+    n = segment_job.compute(
+        uow(),
+        clock.now(),
+        margin=Decimal(str(cfg["ADMIN_GROSS_MARGIN"])),
+        point_value=Decimal(str(cfg["ADMIN_POINT_VALUE"])),
+        actor=current().email,
+    )
     flash(_("{n} members scored.", n=n), "ok")
     return redirect(url_for("admin.segments"))

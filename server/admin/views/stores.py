@@ -5,23 +5,18 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from ...db import new_session
 from ...models import Store, Terminal
+from ...services import stores
+from ...services.roles import Perm
 from ...services.terminals import TerminalError, add_store, register_terminal, revoke_terminal
-from ...services.uow import SqlUnitOfWork
-from .. import audit, bp, stores
+from .. import bp, uow
 from ..access import current, require, require_store
 from ..forms import StoreForm, TerminalForm
 from ..i18n import gettext as _
-from ..roles import Perm
-
-
-def _uow() -> SqlUnitOfWork:
-    return SqlUnitOfWork.for_app(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 def _render(form: StoreForm | None = None, status: int = 200) -> tuple[str, int]:
-    with new_session() as s:
+    with uow().reading() as s:
         rows = stores.list_stores(s, current().stores)
     html = render_template(
         "admin/stores.html",
@@ -46,19 +41,10 @@ def store_create() -> Response | tuple[str, int]:
         return _render(form, 400)
     store_id, name = form.store_id.data or "", form.name.data or ""
     try:
-        add_store(_uow(), store_id, name, actor=current().email)
+        add_store(uow(), store_id, name, actor=current().email, from_web=True)
     except TerminalError:
         form.store_id.errors = [_("Store {id} exists already.", id=store_id)]
         return _render(form, 400)
-    with new_session() as s, s.begin():
-        audit.record(
-            s,
-            current().email,
-            "store.create",
-            "store",
-            store_id,
-            after={"id": store_id, "name": name},
-        )
     flash(_("Store {id} created.", id=store_id), "ok")
     return redirect(url_for("admin.stores"))
 
@@ -67,7 +53,7 @@ def store_create() -> Response | tuple[str, int]:
 @require(Perm.STORES_READ)
 def store(store_id: str) -> str:
     require_store(store_id)
-    with new_session() as s:
+    with uow().reading() as s:
         row = s.get(Store, store_id)
         if row is None:
             abort(404)
@@ -82,32 +68,25 @@ def store(store_id: str) -> str:
 def terminal_register(store_id: str) -> str | tuple[str, int]:
     require_store(store_id)
     form = TerminalForm()
-    with new_session() as s:
+    with uow().reading() as s:
         row = s.get(Store, store_id)
         if row is None:
             abort(404)
     if not form.validate_on_submit():
-        with new_session() as s:
+        with uow().reading() as s:
             terms = stores.terminals(s, store_id)
         return render_template(
             "admin/store.html", store=row, terminals=terms, tform=form, code=None
         ), 400
     reg = register_terminal(
-        _uow(),
+        uow(),
         store_id,
         form.name.data or "",
         ttl_hours=int(current_app.config["ENROLMENT_CODE_TTL_HOURS"]),
         actor=current().email,
+        from_web=True,
     )
-    with new_session() as s, s.begin():
-        audit.record(
-            s,
-            current().email,
-            "terminal.register",
-            "terminal",
-            reg.terminal_id,
-            after={"store_id": store_id, "name": form.name.data, "status": "pending"},
-        )
+    with uow().reading() as s:
         terms = stores.terminals(s, store_id)
     # The code is shown once, here; only its hash is stored.
     return render_template(
@@ -118,22 +97,12 @@ def terminal_register(store_id: str) -> str | tuple[str, int]:
 @bp.post("/terminals/<terminal_id>/revoke")
 @require(Perm.TERMINALS_WRITE)
 def terminal_revoke(terminal_id: str) -> Response:
-    with new_session() as s:
+    with uow().reading() as s:
         term = s.get(Terminal, terminal_id)
         if term is None:
             abort(404)
-        store_id, before = term.store_id, term.status.value
+        store_id = term.store_id
     require_store(store_id)
-    revoke_terminal(_uow(), terminal_id, actor=current().email)
-    with new_session() as s, s.begin():
-        audit.record(
-            s,
-            current().email,
-            "terminal.revoke",
-            "terminal",
-            terminal_id,
-            before={"status": before},
-            after={"status": "revoked"},
-        )
+    revoke_terminal(uow(), terminal_id, actor=current().email, from_web=True)
     flash(_("Terminal {id} revoked: its credential no longer works.", id=terminal_id), "ok")
     return redirect(url_for("admin.store", store_id=store_id))

@@ -12,12 +12,12 @@ from urllib.parse import urlencode
 from flask import Response, abort, current_app, render_template, request
 from sqlalchemy import select
 
-from ...db import new_session
 from ...models import Store
-from .. import bp, sync_issues
+from ...services import sync_issues
+from ...services.roles import Perm
+from .. import bp, uow
 from ..access import current, require
 from ..period import period_from_request
-from ..roles import Perm
 
 
 def _scope() -> tuple[sync_issues.Scope, dict[str, str]]:
@@ -36,7 +36,7 @@ def sync_issues_page() -> str:
     scope, args = _scope()
     per_page = int(current_app.config["ADMIN_PAGE_SIZE"])
     pages = {name: _page_arg(f"{name}_page") for name in sync_issues.LISTS}
-    with new_session() as s:
+    with uow().reading() as s:
         lists = {
             "conflicts": sync_issues.conflicts(s, scope, pages["conflicts"], per_page),
             "rejected": sync_issues.rejected(s, scope, pages["rejected"], per_page),
@@ -72,7 +72,7 @@ def sync_issues_csv(name: str) -> Response:
     if name not in sync_issues.LISTS:
         abort(404)
     scope, args = _scope()
-    with new_session() as s:
+    with uow().reading() as s:
         text = sync_issues.to_csv(s, scope, name)
     # the store id is only echoed into the file name in a safe form
     store = "-" + re.sub(r"[^A-Za-z0-9_.-]", "_", args["store"]) if args["store"] else ""

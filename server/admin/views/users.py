@@ -5,19 +5,20 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from ...db import new_session
-from .. import accounts, bp
-from ..access import current, require, utcnow
+from ... import clock
+from ...services import admin_accounts as accounts
+from ...services.roles import Perm
+from .. import bp, uow
+from ..access import current, require
 from ..forms import UserForm
 from ..i18n import gettext as _
-from ..roles import Perm
 
 
 def _page(form: UserForm | None = None, status: int = 200) -> tuple[str, int]:
-    with new_session() as s:
+    with uow().reading() as s:
         rows = accounts.list_users(s)
         html = render_template(
-            "admin/users.html", rows=rows, form=form or UserForm(formdata=None), now=utcnow()
+            "admin/users.html", rows=rows, form=form or UserForm(formdata=None), now=clock.now()
         )
     return html, status
 
@@ -36,17 +37,16 @@ def user_create() -> Response | tuple[str, int]:
         return _page(form, 400)
     stores = tuple(x.strip() for x in (form.stores.data or "").split(",") if x.strip())
     try:
-        with new_session() as s, s.begin():
-            accounts.create_admin(
-                s,
-                form.email.data or "",
-                form.password.data or "",
-                role=form.role.data or "",
-                name=form.name.data or "",
-                store_ids=stores,
-                actor=current().email,
-                now=utcnow(),
-            )
+        accounts.create_admin(
+            uow(),
+            form.email.data or "",
+            form.password.data or "",
+            role=form.role.data or "",
+            name=form.name.data or "",
+            store_ids=stores,
+            actor=current().email,
+            now=clock.now(),
+        )
     except accounts.AccountError as exc:
         text = str(exc)
         field = (
@@ -62,11 +62,10 @@ def user_create() -> Response | tuple[str, int]:
 @require(Perm.USERS_WRITE)
 def user_action(user_id: int, action: str) -> Response:
     try:
-        with new_session() as s, s.begin():
-            if action == "unlock":
-                accounts.unlock(s, user_id, actor=current().email)
-            else:
-                accounts.set_active(s, user_id, action == "activate", actor=current().email)
+        if action == "unlock":
+            accounts.unlock(uow(), user_id, actor=current().email)
+        else:
+            accounts.set_active(uow(), user_id, action == "activate", actor=current().email)
     except accounts.AccountError as exc:
         flash(str(exc), "error")
     else:

@@ -9,26 +9,27 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms.fields.choices import SelectChoice
 
-from ...db import new_session
-from ...models.admin_ui import VoucherBatch
-from .. import bp, voucher_batches
-from ..access import current, require, utcnow
+from ... import clock
+from ...models import VoucherBatch
+from ...services import voucher_batches
+from ...services.roles import Perm
+from ...services.segments import RFM, RFM_SEGMENTS, VALUE, VALUE_CLASSES, segment_name
+from .. import bp, uow
+from ..access import current, require
 from ..forms import VoucherBatchForm
 from ..i18n import gettext as _
-from ..roles import Perm
-from ..segments import RFM_SEGMENTS, VALUE_CLASSES
 
 
 def _form(form: VoucherBatchForm | None = None) -> VoucherBatchForm:
     form = form or VoucherBatchForm(formdata=None)
-    form.segment.choices = [SelectChoice(f"value:{c}", _(c)) for c in VALUE_CLASSES] + [
-        SelectChoice(f"rfm:{s}", "RFM: " + _(s)) for s in RFM_SEGMENTS
+    form.segment.choices = [SelectChoice(segment_name(VALUE, c), _(c)) for c in VALUE_CLASSES] + [
+        SelectChoice(segment_name(RFM, s), "RFM: " + _(s)) for s in RFM_SEGMENTS
     ]
     return form
 
 
 def _page(form: VoucherBatchForm | None = None, status: int = 200) -> tuple[str, int]:
-    with new_session() as s:
+    with uow().reading() as s:
         batches = voucher_batches.list_batches(s)
         return render_template("admin/vouchers.html", batches=batches, form=_form(form)), status
 
@@ -61,17 +62,16 @@ def voucher_issue() -> BaseResponse | tuple[str, int]:
         max_uses=int(form.max_uses.data or 1),
     )
     try:
-        with new_session() as s, s.begin():
-            if form.anonymous_count.data:
-                members: list[str | None] = [None] * int(form.anonymous_count.data)
-            elif form.audience.data == "segment":
-                members = list(voucher_batches.audience_members(s, form.segment.data, ""))
-            else:
-                members = list(
-                    voucher_batches.audience_members(s, None, form.member_ids.data or "")
-                )
-            batch = voucher_batches.issue(s, spec, members, actor=current().email, now=utcnow())
-            batch_id, count = batch.id, batch.count
+        if form.anonymous_count.data:
+            audience = voucher_batches.Audience(anonymous=int(form.anonymous_count.data))
+        elif form.audience.data == "segment":
+            audience = voucher_batches.Audience(segment=form.segment.data)
+        else:
+            audience = voucher_batches.Audience(member_ids_text=form.member_ids.data or "")
+        batch = voucher_batches.issue_batch(
+            uow(), spec, audience, actor=current().email, now=clock.now()
+        )
+        batch_id, count = batch.id, batch.count
     except voucher_batches.BatchError as exc:
         target = getattr(form, exc.field or "", None) or form.audience
         target.errors = [_(exc.message, **exc.values)]
@@ -83,7 +83,7 @@ def voucher_issue() -> BaseResponse | tuple[str, int]:
 @bp.get("/vouchers/<batch_id>")
 @require(Perm.VOUCHERS_READ)
 def voucher_batch(batch_id: str) -> str:
-    with new_session() as s:
+    with uow().reading() as s:
         batch = s.get(VoucherBatch, batch_id)
         if batch is None:
             abort(404)
@@ -98,7 +98,7 @@ def voucher_batch(batch_id: str) -> str:
 @bp.get("/vouchers/<batch_id>/codes.csv")
 @require(Perm.VOUCHERS_READ)
 def voucher_codes(batch_id: str) -> Response:
-    with new_session() as s:
+    with uow().reading() as s:
         if s.get(VoucherBatch, batch_id) is None:
             abort(404)
         text = voucher_batches.codes_csv(voucher_batches.batch_vouchers(s, batch_id))

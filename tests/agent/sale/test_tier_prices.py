@@ -19,13 +19,13 @@ from sqlalchemy import select
 from agent.config import load_config
 from agent.service import Agent, Credential, write_credential
 from agent.sync import enrol
+from server.clock import now as utcnow
 from server.db import new_session
-from server.models import Sale
-from server.models.admin_ui import MemberSegment
+from server.models import MemberSegment, Sale
 from server.models.sales import RepriceStatus
 from server.services.admin import add_member, put_campaign
 from server.services.tiers import review_tiers, set_ladder
-from server.services.uow import SqlUnitOfWork, utcnow
+from server.services.uow import SqlUnitOfWork
 from tests.agent.sale.world import (
     CAMPAIGN,
     Clock,

@@ -17,9 +17,10 @@ from werkzeug.test import TestResponse
 
 from server import create_app
 from server.admin import init_app as init_admin
-from server.admin.accounts import create_admin
 from server.db import Base, get_engine, new_session
 from server.models import Store
+from server.services.admin_accounts import create_admin
+from server.services.uow import SqlUnitOfWork
 
 from ..conftest import make_config
 
@@ -68,8 +69,14 @@ def add_store(app: Flask, store_id: str, name: str = "") -> None:
 
 
 def add_admin(app: Flask, email: str, role: str = "admin", stores: tuple[str, ...] = ()) -> None:
-    with new_session(app) as s, s.begin():
-        create_admin(s, email, PASSWORD, role=role, store_ids=stores, now=dt.datetime.now(dt.UTC))
+    create_admin(
+        SqlUnitOfWork.for_app(app),
+        email,
+        PASSWORD,
+        role=role,
+        store_ids=stores,
+        now=dt.datetime.now(dt.UTC),
+    )
 
 
 def token(page: TestResponse | str) -> str:

@@ -9,9 +9,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from server.admin.accounts import AccountError, create_admin
 from server.db import new_session
 from server.models import AdminUser, AuditLog
+from server.services.admin_accounts import AccountError, create_admin
+from server.services.uow import SqlUnitOfWork
 
 from .conftest import PASSWORD, Office, add_admin, add_store, token
 
@@ -155,8 +156,10 @@ def test_store_manager_cannot_see_another_store(app: Flask) -> None:
 def test_create_admin_validates(app: Flask, kwargs: dict[str, object], fragment: str) -> None:
     args: dict[str, object] = {"email": "x@hq.example", "password": PASSWORD, **kwargs}
     email, password = str(args.pop("email")), str(args.pop("password"))
-    with new_session(app) as s, pytest.raises(AccountError, match=fragment):
-        create_admin(s, email, password, now=dt.datetime.now(dt.UTC), **args)  # type: ignore[arg-type]
+    with pytest.raises(AccountError, match=fragment):
+        create_admin(
+            SqlUnitOfWork.for_app(app), email, password, now=dt.datetime.now(dt.UTC), **args
+        )  # type: ignore[arg-type]
 
 
 def test_open_redirect_after_login_is_refused(app: Flask) -> None:

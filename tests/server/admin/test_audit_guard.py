@@ -11,9 +11,9 @@ from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from server.admin import audit
-from server.db import get_engine, new_session
+from server.db import get_engine
 from server.migrate import downgrade, upgrade
+from server.services.uow import SqlUnitOfWork
 
 from ..conftest import create_pg_database, drop_pg_database
 
@@ -39,10 +39,12 @@ def app_role(pg: str) -> Iterator[tuple[Flask, str]]:
     with get_engine(app).begin() as conn:
         conn.execute(text(f"CREATE ROLE {role}"))
         conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON audit_log TO {role}"))
-    with new_session(app) as s, s.begin():
-        audit.record(
-            s, "ana@hq.example", "member.adjust", "member", "m1", before={"a": 1}, after={"a": 2}
+    uow = SqlUnitOfWork.for_app(app)
+    with uow:
+        uow.audit_change(
+            "ana@hq.example", "member.adjust", "member", "m1", before={"a": 1}, after={"a": 2}
         )
+        uow.commit()
     yield app, role
     with get_engine(app).begin() as conn:
         conn.execute(text(f"DROP OWNED BY {role}"))

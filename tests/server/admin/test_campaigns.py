@@ -16,8 +16,7 @@ from loyalty.pricing import parse_campaign
 from loyalty.pricing.rules import RuleKind
 from server.admin import campaign_forms as cf
 from server.db import new_session
-from server.models import AuditLog, Campaign
-from server.models.admin_ui import CampaignDraft
+from server.models import AuditLog, Campaign, CampaignDraft
 from server.services.admin import add_member
 from server.services.uow import SqlUnitOfWork
 

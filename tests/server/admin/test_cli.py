@@ -10,12 +10,13 @@ from sqlalchemy import select
 
 from server import create_app
 from server.admin import init_app
-from server.admin.accounts import authenticate
+from server.clock import now as utcnow
 from server.config import new_config_text
 from server.db import new_session
 from server.migrate import upgrade
 from server.models import AdminUser, AuditLog
-from server.services.uow import utcnow
+from server.services.admin_accounts import authenticate
+from server.services.uow import SqlUnitOfWork
 from tillclub.commands.server_admin import create_admin
 
 
@@ -41,10 +42,15 @@ def test_creates_an_admin_that_can_log_in(config: Path) -> None:
 
     app = create_app(load_config(config))
     init_app(app)
+    assert authenticate(
+        SqlUnitOfWork.for_app(app),
+        "ana@hq.example",
+        "a long enough secret",
+        now=utcnow(),
+        threshold=5,
+        lock_minutes=15,
+    ).user
     with new_session(app) as s, s.begin():
-        assert authenticate(
-            s, "ana@hq.example", "a long enough secret", now=utcnow(), threshold=5, lock_minutes=15
-        ).user
         assert s.scalars(select(AdminUser.email)).all() == ["ana@hq.example"]
         assert s.scalars(select(AuditLog.action)).all()[0] == "admin_user.create"
 

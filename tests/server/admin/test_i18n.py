@@ -9,8 +9,9 @@ from pathlib import Path
 
 from flask import Flask
 
-from server.admin import campaign_forms, segments
+from server.admin import campaign_forms
 from server.admin.messages_pt import PT
+from server.services import segments
 
 from .conftest import Office
 

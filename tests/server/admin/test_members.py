@@ -12,13 +12,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from loyalty.identification import card_number
-from server.admin.adjustments import adjust, parse_adjustment
-from server.admin.members import MemberError
+from server.clock import now as utcnow
 from server.db import get_engine, new_session
 from server.migrate import upgrade
 from server.models import AuditLog, Card, CardStatus, LedgerEntryRow
+from server.services.adjustments import adjust, parse_adjustment, record_adjustment
 from server.services.admin import add_member
-from server.services.uow import SqlUnitOfWork, utcnow
+from server.services.members import MemberError
+from server.services.uow import SqlUnitOfWork
 
 from ..conftest import create_pg_database, drop_pg_database, enrol_till
 from .conftest import Office, add_admin, add_store, build_app
@@ -181,9 +182,11 @@ def test_parse_adjustment_accepts_decimal_comma() -> None:
 
 def test_adjust_service_takes_ids_in_sequence(app: Flask) -> None:
     _members(app)
-    with new_session(app) as s, s.begin():
-        a = adjust(s, "m1", "points", "10", "first one", actor="t", now=utcnow())
-        b = adjust(s, "m1", "points", "-4", "second one", actor="t", now=utcnow())
+    uow = SqlUnitOfWork.for_app(app)
+    with uow:
+        a = record_adjustment(uow, "m1", "points", "10", "first one", actor="t", now=utcnow())
+        b = record_adjustment(uow, "m1", "points", "-4", "second one", actor="t", now=utcnow())
+        uow.commit()
     assert (a.entry_id, b.entry_id) == ("E:HQ:WEB:000000000001", "E:HQ:WEB:000000000002")
 
 
@@ -301,17 +304,21 @@ def test_concurrent_removals_cannot_overdraw(pg_app: Flask) -> None:
     import threading
 
     _members(pg_app)
-    with new_session(pg_app) as s, s.begin():
-        adjust(s, "m1", "points", "100", "opening balance", actor="t", now=utcnow())
-    first = new_session(pg_app)
-    first.begin()
-    adjust(first, "m1", "points", "-60", "first removal", actor="a", now=utcnow())
+    adjust(
+        SqlUnitOfWork.for_app(pg_app), "m1", "points", "100", "opening balance", actor="t",
+        now=utcnow(),
+    )  # fmt: skip
+    first = SqlUnitOfWork.for_app(pg_app)
+    first.__enter__()
+    record_adjustment(first, "m1", "points", "-60", "first removal", actor="a", now=utcnow())
     outcome: list[str] = []
 
     def second() -> None:
         try:
-            with new_session(pg_app) as s, s.begin():
-                adjust(s, "m1", "points", "-60", "second removal", actor="b", now=utcnow())
+            adjust(
+                SqlUnitOfWork.for_app(pg_app), "m1", "points", "-60", "second removal",
+                actor="b", now=utcnow(),
+            )  # fmt: skip
             outcome.append("applied")
         except MemberError as exc:
             outcome.append(exc.message)
@@ -321,7 +328,7 @@ def test_concurrent_removals_cannot_overdraw(pg_app: Flask) -> None:
     worker.join(1.0)
     assert worker.is_alive()  # blocked on the counter row
     first.commit()
-    first.close()
+    first.__exit__(None, None, None)
     worker.join(10)
     assert outcome == [
         "This would leave a negative balance: available {available}, adjustment {amount}."

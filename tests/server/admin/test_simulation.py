@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from server.admin.simulation import simulate
+from server.services.simulation import simulate
 from server.db import new_session
 from server.models import Campaign
 from server.services.admin import put_campaign

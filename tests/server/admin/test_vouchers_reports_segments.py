@@ -14,8 +14,7 @@ from sqlalchemy import select
 
 from loyalty.rewards import normalize_code
 from server.db import new_session
-from server.models import AuditLog, Voucher
-from server.models.admin_ui import MemberSegment
+from server.models import AuditLog, MemberSegment, Voucher
 from server.services.admin import add_member
 from server.services.uow import SqlUnitOfWork
 

@@ -110,7 +110,7 @@ def test_deletion_anonymises_blocks_the_card_and_keeps_the_ledger(
     app: Flask, shopper: Shopper
 ) -> None:
     member_id, till = _setup(app, shopper)
-    from server.models.admin_ui import MemberSegment
+    from server.models import MemberSegment
 
     with app.app_context(), new_session() as s, s.begin():
         s.add(

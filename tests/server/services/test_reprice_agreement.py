@@ -25,6 +25,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import event as event_label
 from hypothesis import strategies as st
+from server.services.simulation import simulate
 from sqlalchemy import delete
 
 from agent.cache import apply_changes
@@ -32,7 +33,6 @@ from agent.config import load_config
 from agent.journal.store import unpack
 from agent.service import Agent, Credential, write_credential
 from loyalty.identification import card_number
-from server.admin.simulation import simulate
 from server.db import new_session
 from server.models import Campaign, MemberOffer
 from server.services.admin import add_member

@@ -1,49 +1,19 @@
-"""The audit trail of the web UI: who changed what, with the record before and after.
+"""The audit trail as head office reads it: who changed what, with the record before and after.
 
-Rows go into the server's ``audit_log`` in the same transaction as the change, so a change
-without its audit row (or the reverse) cannot be committed. The app has no code path that
+Rows are written only by the unit of work (``SqlUnitOfWork.audit``, and ``audit_change`` for a
+head-office user's change) in the same transaction as the change, so a change without its
+audit row (or the reverse) cannot be committed. The app has no code path that
 updates or deletes audit rows; on PostgreSQL a trigger refuses both (migration ``admin_0001``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import AuditLog
-from ..services.uow import utcnow
-
-ACTOR_TYPE = "admin"
-
-
-def record(
-    session: Session,
-    actor: str,
-    action: str,
-    target_type: str,
-    target_id: str,
-    *,
-    before: Any = None,
-    after: Any = None,
-    **extra: Any,
-) -> None:
-    """Add one audit row to ``session``'s transaction. Never pass a CPF, card secret or password."""
-    detail: dict[str, Any] = {"before": before, "after": after}
-    detail.update(extra)
-    session.add(
-        AuditLog(
-            at=utcnow(),
-            actor_type=ACTOR_TYPE,
-            actor_id=actor,
-            action=action,
-            target_type=target_type,
-            target_id=str(target_id),
-            detail=detail,
-        )
-    )
 
 
 @dataclass(frozen=True)

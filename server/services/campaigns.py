@@ -4,7 +4,8 @@ scheduled.
 Agents never see a draft (``campaign_drafts``); simulating and publishing it, and pausing a
 published campaign, is :mod:`.campaign_publish`. Every document is validated by the pricing
 engine itself (``parse_campaign`` and ``compile_rules``), whose error names the rule and the
-field; the forms show it on that field. Every change is audited with before and after.
+field; the forms show it on that field. Every change is one use case through the unit of work,
+audited with before and after; a campaign that does not exist raises :class:`CampaignNotFound`.
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ from sqlalchemy.orm import Session
 from loyalty.errors import LoyaltyError
 from loyalty.pricing import CampaignError, compile_rules, parse_campaign
 
-from ..models import Campaign, Store
-from ..models.admin_ui import CampaignDraft
-from . import audit
+from ..models import Campaign, CampaignDraft, Store
+from .uow import SqlUnitOfWork, use_case
 
 
 class CampaignFormError(ValueError):
@@ -36,6 +36,10 @@ class CampaignFormError(ValueError):
         self.message_pt = message_pt
         self.field = field
         self.rule_id = rule_id
+
+
+class CampaignNotFound(LookupError):
+    """No campaign, neither published nor drafted, has this id (a 404 on the web)."""
 
 
 def validate(document: Any) -> None:
@@ -102,9 +106,17 @@ def _stores(session: Session, text: str) -> list[str] | None:
     return ids or None
 
 
+@use_case
 def create_draft(
-    session: Session, campaign_id: str, name: str, stores_text: str, *, actor: str, now: dt.datetime
+    uow: SqlUnitOfWork,
+    campaign_id: str,
+    name: str,
+    stores_text: str,
+    *,
+    actor: str,
+    now: dt.datetime,
 ) -> CampaignDraft:
+    session = uow.session
     if (
         session.get(CampaignDraft, campaign_id) is not None
         or session.get(Campaign, campaign_id) is not None
@@ -126,8 +138,7 @@ def create_draft(
         simulated_at=None,
     )
     session.add(draft)
-    audit.record(
-        session,
+    uow.audit_change(
         actor,
         "campaign.draft.create",
         "campaign",
@@ -162,15 +173,24 @@ def draft_for_edit(
     return draft
 
 
+def open_draft(session: Session, campaign_id: str, actor: str, now: dt.datetime) -> CampaignDraft:
+    """The draft to edit (see :func:`draft_for_edit`). :raises CampaignNotFound:"""
+    draft = draft_for_edit(session, campaign_id, actor=actor, now=now)
+    if draft is None:
+        raise CampaignNotFound(campaign_id)
+    return draft
+
+
 def _touch(draft: CampaignDraft, actor: str, now: dt.datetime) -> None:
     draft.updated_at = now
     draft.updated_by = actor
     draft.simulated_at = None  # an edit needs a new simulation before publishing
 
 
+@use_case
 def save_rule(
-    session: Session,
-    draft: CampaignDraft,
+    uow: SqlUnitOfWork,
+    campaign_id: str,
     rule: dict[str, Any],
     replaces: str | None,
     *,
@@ -179,6 +199,7 @@ def save_rule(
 ) -> None:
     """Put ``rule`` into the draft (replacing rule ``replaces``), after the engine accepts the
     whole document. :raises CampaignFormError: nothing is written."""
+    draft = open_draft(uow.session, campaign_id, actor, now)
     rules = list(draft.document.get("rules", []))
     before = next((r for r in rules if r.get("id") == replaces), None) if replaces else None
     new_id = rule.get("id")
@@ -196,8 +217,7 @@ def save_rule(
     validate(document)
     draft.document = document
     _touch(draft, actor, now)
-    audit.record(
-        session,
+    uow.audit_change(
         actor,
         "campaign.rule.save",
         "campaign",
@@ -208,9 +228,11 @@ def save_rule(
     )
 
 
+@use_case
 def delete_rule(
-    session: Session, draft: CampaignDraft, rule_id: str, *, actor: str, now: dt.datetime
+    uow: SqlUnitOfWork, campaign_id: str, rule_id: str, *, actor: str, now: dt.datetime
 ) -> None:
+    draft = open_draft(uow.session, campaign_id, actor, now)
     rules = list(draft.document.get("rules", []))
     before = next((r for r in rules if r.get("id") == rule_id), None)
     if before is None:
@@ -218,8 +240,7 @@ def delete_rule(
     rules.remove(before)
     draft.document = {**draft.document, "rules": rules}
     _touch(draft, actor, now)
-    audit.record(
-        session,
+    uow.audit_change(
         actor,
         "campaign.rule.delete",
         "campaign",
@@ -230,10 +251,12 @@ def delete_rule(
     )
 
 
+@use_case
 def import_document(
-    session: Session, campaign_id: str, name: str, text: str, *, actor: str, now: dt.datetime
+    uow: SqlUnitOfWork, campaign_id: str, name: str, text: str, *, actor: str, now: dt.datetime
 ) -> CampaignDraft:
     """Replace (or create) the draft with an imported campaign file. :raises CampaignFormError:"""
+    session = uow.session
     document = parse_json(text)
     validate(document)
     draft = draft_for_edit(session, campaign_id, actor=actor, now=now)
@@ -256,21 +279,23 @@ def import_document(
         draft.document = document
         draft.name = name
     _touch(draft, actor, now)
-    audit.record(
-        session, actor, "campaign.import", "campaign", campaign_id, before=before, after=document
+    uow.audit_change(
+        actor, "campaign.import", "campaign", campaign_id, before=before, after=document
     )
     return draft
 
 
+@use_case
 def set_schedule(
-    session: Session,
-    draft: CampaignDraft,
+    uow: SqlUnitOfWork,
+    campaign_id: str,
     valid_from: dt.datetime | None,
     valid_until: dt.datetime | None,
     *,
     actor: str,
     now: dt.datetime,
 ) -> None:
+    draft = open_draft(uow.session, campaign_id, actor, now)
     if valid_from and valid_until and valid_until <= valid_from:
         raise CampaignFormError(
             "the end must be after the start", "o fim deve ser depois do início", "valid_until"
@@ -278,8 +303,7 @@ def set_schedule(
     before = {"valid_from": _iso(draft.valid_from), "valid_until": _iso(draft.valid_until)}
     draft.valid_from, draft.valid_until = valid_from, valid_until
     _touch(draft, actor, now)
-    audit.record(
-        session,
+    uow.audit_change(
         actor,
         "campaign.schedule",
         "campaign",

@@ -7,6 +7,8 @@ agents pull it. Its id is made here, at the server: ``E:HQ:WEB:<12-digit sequenc
 ``HQ``, terminal ``WEB``; the counter row in ``admin_id_counters`` is taken under a row lock in
 the adjustment's own transaction, so two workers never mint the same id). A removal may not
 take the available balance below zero. The audit row carries the balance before and after.
+:func:`adjust` is the use case (one transaction); :func:`record_adjustment` adds one in the
+caller's unit of work.
 """
 
 from __future__ import annotations
@@ -22,10 +24,9 @@ from sqlalchemy.orm import Session
 from loyalty.rewards import Currency, EntryKind, LedgerEntry, make_entry_id
 from loyalty.rewards.errors import InvalidEntry
 
-from ..models import LedgerEntryRow, Member
-from ..models.admin_ui import AdminIdCounter
-from . import audit
+from ..models import AdminIdCounter, LedgerEntryRow, Member
 from .members import SERVER_STORE, WEB_WORKER, MemberError, balances
+from .uow import SqlUnitOfWork, use_case
 
 
 def next_entry_id(session: Session) -> str:
@@ -74,8 +75,8 @@ def parse_adjustment(currency: str, amount_text: str) -> tuple[Currency, Decimal
     return cur, amount
 
 
-def adjust(
-    session: Session,
+def record_adjustment(
+    uow: SqlUnitOfWork,
     member_id: str,
     currency: str,
     amount_text: str,
@@ -89,6 +90,7 @@ def adjust(
     :raises MemberError: unknown member, bad amount, no reason, or a removal larger than the
         available balance.
     """
+    session = uow.session
     reason = reason.strip()
     if len(reason) < 5:
         raise MemberError("Give the reason for the adjustment (at least 5 characters).", "reason")
@@ -140,8 +142,7 @@ def adjust(
             recorded_at=now,
         )
     )
-    audit.record(
-        session,
+    uow.audit_change(
         actor,
         "member.adjust",
         "member",
@@ -153,3 +154,7 @@ def adjust(
         reason=entry.reason,
     )
     return entry
+
+
+adjust = use_case(record_adjustment)
+"""Add an ``adjust`` entry as one transaction (the web's and the demo's use case)."""

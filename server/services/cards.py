@@ -1,23 +1,31 @@
 """Block a member's card, or replace it with a new number (the old one points at the new).
 
 Agents pull both cards' new state at their next sync. Audit rows show only the last four
-digits of card numbers.
+digits of card numbers. Both are use cases through the unit of work; given ``member_id`` they
+refuse (:class:`CardNotFound`) a card of another member, as the member page asks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy.orm import Session
-
 from loyalty.identification import IdentificationError
 
 from ..models import Card, CardStatus
-from . import audit
-from .members import MemberError
+from .members import CardNotFound, MemberError
+from .uow import SqlUnitOfWork, use_case
 
 
-def block_card(session: Session, number: str, *, actor: str, now: dt.datetime) -> Card:
+@use_case
+def block_card(
+    uow: SqlUnitOfWork,
+    number: str,
+    *,
+    member_id: str | None = None,
+    actor: str,
+    now: dt.datetime,
+) -> Card:
+    session = uow.session
     card = session.get(Card, number)
     if card is None:
         raise MemberError("Unknown card {number}", None, number=number)
@@ -25,10 +33,11 @@ def block_card(session: Session, number: str, *, actor: str, now: dt.datetime) -
         raise MemberError(
             "Card {number} is not active ({status}).", None, number=number, status=card.status.value
         )
+    if member_id is not None and card.member_id != member_id:
+        raise CardNotFound(number)
     card.status = CardStatus.BLOCKED
     card.updated_at = now
-    audit.record(
-        session,
+    uow.audit_change(
         actor,
         "card.block",
         "member",
@@ -39,17 +48,28 @@ def block_card(session: Session, number: str, *, actor: str, now: dt.datetime) -
     return card
 
 
+@use_case
 def replace_card(
-    session: Session, number: str, new_number: str, *, actor: str, now: dt.datetime
+    uow: SqlUnitOfWork,
+    number: str,
+    new_number: str,
+    *,
+    member_id: str | None = None,
+    actor: str,
+    now: dt.datetime,
 ) -> Card:
     """Retire ``number`` (status ``replaced``, pointing at the new one) and issue ``new_number``.
 
     :raises MemberError: unknown or already replaced card, or a new number that is malformed
         or taken.
+    :raises CardNotFound: ``member_id`` given and the card is not that member's.
     """
     from loyalty.identification import parse_card_code128, parse_card_ean
 
+    session = uow.session
     card = session.get(Card, number)
+    if member_id is not None and (card is None or card.member_id != member_id):
+        raise CardNotFound(number)
     if card is None:
         raise MemberError("Unknown card {number}", None, number=number)
     if card.status is CardStatus.REPLACED:
@@ -85,8 +105,7 @@ def replace_card(
         updated_at=now,
     )
     session.add(new)
-    audit.record(
-        session,
+    uow.audit_change(
         actor,
         "card.replace",
         "member",

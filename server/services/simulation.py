@@ -38,10 +38,9 @@ from loyalty.pricing.ruleset_builder import PublishedCampaign, StoreRules, merge
 from loyalty.pricing.sale_inputs import PricingInputs, pricing_inputs
 from loyalty.rewards import Earns, earns
 
-from ..models import Member, Sale, SaleLine
-from ..models.admin_ui import MemberSegment
-from ..services.recorded_sales import recorded_sale
-from ..services.reprice import offers_by_member, published_campaigns
+from ..models import Member, MemberSegment, Sale, SaleLine
+from .recorded_sales import recorded_sale
+from .reprice import offers_by_member, published_campaigns
 from .segments import member_segment_names
 
 

@@ -22,15 +22,18 @@ from loyalty.identification import IdentificationError, mask_cpf
 from loyalty.identification.cpf import looks_like_cpf
 from loyalty.rewards import Currency, EntryKind, LedgerEntry, balance, ids
 
-from ..models import Card, LedgerEntryRow, Member, Sale, SaleAppliedRule, Voucher
-from ..models.admin_ui import MemberSegment
+from ..models import Card, LedgerEntryRow, Member, MemberSegment, Sale, SaleAppliedRule, Voucher
 from ..security import CpfCipher
-from ..services.raffle import numbers_for_member
 from . import tier_status
+from .raffle import numbers_for_member
 
 SERVER_STORE = ids.SERVER_STORE  # entries head office makes (adjustments) carry this store
 WEB_WORKER = "WEB"
 _DIGITS = re.compile(r"\D")
+
+
+class CardNotFound(LookupError):
+    """No such card on this member's page (a 404 on the web)."""
 
 
 class MemberError(ValueError):
@@ -158,7 +161,7 @@ class MemberPage:
     sales: list[dict[str, Any]]
     vouchers: list[Voucher]
     segment: MemberSegment | None
-    tier: Any  # server.admin.tier_status.MemberTier, or None without a tier ladder
+    tier: Any  # server.services.tier_status.MemberTier, or None without a tier ladder
     # server.services.raffle.MemberNumbers per campaign: not personal data, shown in full.
     raffles: list[Any] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)

@@ -28,9 +28,9 @@ from ..models import (
     SaleAppliedRule,
     SaleLine,
     Voucher,
+    VoucherBatch,
     VoucherUseRow,
 )
-from ..models.admin_ui import VoucherBatch
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ codes tied to nobody; the codes as CSV; and each batch's uses.
 Each voucher is one row of the server's ``vouchers`` table (agents pull it), with a fresh
 code from ``loyalty.rewards.make_voucher_code`` (60 random bits, check character) and the id
 ``<batch id>-<5 digits>``. A batch is written in one transaction with its audit row: all its
-vouchers or none.
+vouchers or none (:func:`issue_batch`, the use case, through the unit of work).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 
 from loyalty.rewards import make_voucher_code
 
-from ..models import Member, Voucher, VoucherUseRow
-from ..models.admin_ui import MemberSegment, VoucherBatch
-from . import audit
+from ..models import Member, MemberSegment, Voucher, VoucherBatch, VoucherUseRow
+from .segments import RFM, VALUE, parse_segment_name
+from .uow import SqlUnitOfWork, use_case
 
 MAX_BATCH = 10_000
 
@@ -48,16 +48,27 @@ class BatchSpec:
     max_uses: int
 
 
+@dataclass(frozen=True)
+class Audience:
+    """Who a batch goes to: ``anonymous`` codes tied to nobody if given, else the members of
+    ``segment``, else the typed ``member_ids_text``."""
+
+    anonymous: int = 0
+    segment: str | None = None
+    member_ids_text: str = ""
+
+
 def audience_members(session: Session, segment: str | None, member_ids_text: str) -> list[str]:
     """Member ids of a segment (``value:most_valuable``, ``rfm:champions``) or a typed list.
 
     :raises BatchError: unknown segment syntax or member ids that do not exist (named).
     """
     if segment:
-        kind, _, name = segment.partition(":")
-        column = {"value": MemberSegment.value_class, "rfm": MemberSegment.rfm_segment}.get(kind)
-        if column is None or not name:
+        parsed = parse_segment_name(segment)
+        if parsed is None:
             raise BatchError("Unknown segment {segment}", "segment", segment=segment)
+        kind, name = parsed
+        column = {VALUE: MemberSegment.value_class, RFM: MemberSegment.rfm_segment}[kind]
         return list(
             session.scalars(
                 select(MemberSegment.member_id)
@@ -79,8 +90,29 @@ def audience_members(session: Session, segment: str | None, member_ids_text: str
     return ids
 
 
+@use_case
+def issue_batch(
+    uow: SqlUnitOfWork,
+    spec: BatchSpec,
+    audience: Audience,
+    *,
+    actor: str,
+    now: dt.datetime,
+) -> VoucherBatch:
+    """Issue a batch to ``audience`` as one transaction.
+
+    :raises BatchError: an unknown segment or member ids, an empty audience or a bad spec.
+    """
+    members: list[str | None]
+    if audience.anonymous:
+        members = [None] * audience.anonymous
+    else:
+        members = list(audience_members(uow.session, audience.segment, audience.member_ids_text))
+    return issue(uow, spec, members, actor=actor, now=now)
+
+
 def issue(
-    session: Session,
+    uow: SqlUnitOfWork,
     spec: BatchSpec,
     member_ids: list[str | None],
     *,
@@ -89,6 +121,7 @@ def issue(
     random_bytes: Callable[[int], bytes] = secrets.token_bytes,
 ) -> VoucherBatch:
     """Write one voucher per entry of ``member_ids`` (``None``: not tied to a member)."""
+    session = uow.session
     if not member_ids:
         raise BatchError("Nobody to issue to: the audience is empty.", "audience")
     if len(member_ids) > MAX_BATCH:
@@ -136,8 +169,7 @@ def issue(
         created_by=actor,
     )
     session.add(batch)
-    audit.record(
-        session,
+    uow.audit_change(
         actor,
         "voucher.batch.issue",
         "voucher_batch",

@@ -7,7 +7,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.admin.segments import (
+from server.services.segments import (
     RFM_SEGMENTS,
     VALUE_CLASSES,
     MemberFigures,
@@ -116,3 +116,14 @@ def test_worked_example() -> None:
         "d": (3, 3, "need_attention", Decimal("32.50"), "intermediate"),
         "e": (1, 2, "lost", Decimal("15.00"), "intermediate"),
     }
+
+
+def test_segment_names_are_made_and_parsed_in_one_place() -> None:
+    from server.services.segments import RFM, VALUE, parse_segment_name, segment_name
+
+    assert segment_name(RFM, "champions") == "rfm:champions"
+    assert segment_name(VALUE, "most_valuable") == "value:most_valuable"
+    assert parse_segment_name("value:most_valuable") == (VALUE, "most_valuable")
+    assert parse_segment_name("rfm:") is None
+    assert parse_segment_name("tier:gold") is None
+    assert parse_segment_name("champions") is None

@@ -16,17 +16,17 @@ from sqlalchemy.orm import Session
 
 from loyalty.errors import LoyaltyError
 
-from ..models import Campaign
-from ..models.admin_ui import CampaignDraft, CampaignSimulation
-from ..services.raffle import check_campaign_raffles
-from . import audit
-from .campaigns import CampaignFormError, validate
+from ..models import Campaign, CampaignDraft, CampaignSimulation
+from .campaigns import CampaignFormError, open_draft, validate
+from .raffle import check_campaign_raffles
 from .simulation import simulate
+from .uow import SqlUnitOfWork, use_case
 
 
+@use_case
 def run_simulation(
-    session: Session,
-    draft: CampaignDraft,
+    uow: SqlUnitOfWork,
+    campaign_id: str,
     period_from: dt.datetime,
     period_until: dt.datetime,
     *,
@@ -35,7 +35,12 @@ def run_simulation(
     point_value: Decimal,
     max_sales: int,
 ) -> CampaignSimulation:
-    """Simulate the draft on ``[period_from, period_until)`` and save the result."""
+    """Simulate the draft on ``[period_from, period_until)`` and save the result.
+
+    :raises CampaignNotFound: no such campaign.
+    """
+    session = uow.session
+    draft = open_draft(session, campaign_id, actor, now)
     validate(draft.document)
     result = simulate(
         session,
@@ -56,8 +61,7 @@ def run_simulation(
     )
     session.add(row)
     draft.simulated_at = now
-    audit.record(
-        session,
+    uow.audit_change(
         actor,
         "campaign.simulate",
         "campaign",
@@ -72,12 +76,14 @@ def latest_simulation(session: Session, campaign_id: str) -> CampaignSimulation 
     return session.scalars(stmt.order_by(CampaignSimulation.id.desc()).limit(1)).one_or_none()
 
 
-def publish(session: Session, campaign_id: str, *, actor: str, now: dt.datetime) -> Campaign:
+@use_case
+def publish(uow: SqlUnitOfWork, campaign_id: str, *, actor: str, now: dt.datetime) -> Campaign:
     """Copy the draft into ``campaigns`` as a new, active version; the draft is closed.
 
     :raises CampaignFormError: no draft, no simulation since the last edit, invalid rules, or a
         raffle rule whose ratio is not its raffle's (or whose raffle does not exist).
     """
+    session = uow.session
     draft = session.get(CampaignDraft, campaign_id)
     if draft is None:
         raise CampaignFormError("there is no draft to publish", "não há rascunho para publicar")
@@ -107,8 +113,7 @@ def publish(session: Session, campaign_id: str, *, actor: str, now: dt.datetime)
     row.version += 1
     row.updated_at = now
     session.delete(draft)
-    audit.record(
-        session,
+    uow.audit_change(
         actor,
         "campaign.publish",
         "campaign",
@@ -124,10 +129,12 @@ def publish(session: Session, campaign_id: str, *, actor: str, now: dt.datetime)
     return row
 
 
+@use_case
 def set_active(
-    session: Session, campaign_id: str, active: bool, *, actor: str, now: dt.datetime
+    uow: SqlUnitOfWork, campaign_id: str, active: bool, *, actor: str, now: dt.datetime
 ) -> Campaign:
     """Pause (``active=False``) or resume a published campaign; agents pull the change."""
+    session = uow.session
     row = session.get(Campaign, campaign_id)
     if row is None:
         raise CampaignFormError("campaign not published", "campanha não publicada")
@@ -135,8 +142,7 @@ def set_active(
     row.active = active
     row.version += 1
     row.updated_at = now
-    audit.record(
-        session,
+    uow.audit_change(
         actor,
         "campaign.resume" if active else "campaign.pause",
         "campaign",

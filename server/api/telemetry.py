@@ -4,6 +4,8 @@ Agents send ``X-Tillclub-Agent-Version: 1.4.0`` and ``X-Tillclub-Queue-Depth: 12
 sync requests (``/api/v1/changes``, ``/api/v1/events``). After a successful authenticated
 call the values are kept in ``terminal_reports``; an unchanged report is written at most once
 a minute per terminal and process. Malformed values are ignored, never an error for the till.
+The row is written by :func:`server.services.telemetry.record_report`; head office sees it on
+the store page.
 """
 
 from __future__ import annotations
@@ -13,19 +15,18 @@ import re
 import threading
 import time
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from werkzeug.wrappers import Response
 
-from ..db import new_session
-from ..models.admin_ui import TerminalReport
-from ..services.uow import utcnow
+from ..services.telemetry import record_report
+from ..services.uow import SqlUnitOfWork
 
 VERSION_HEADER = "X-Tillclub-Agent-Version"
 DEPTH_HEADER = "X-Tillclub-Queue-Depth"
 _VERSION = re.compile(r"^[0-9A-Za-z.+_-]{1,40}$")
 _lock = threading.Lock()
 _last: dict[str, tuple[str | None, int | None, float]] = {}
-log = logging.getLogger("tillclub.server.admin")
+log = logging.getLogger("tillclub.server.api")
 
 
 def parse(version: str | None, depth: str | None) -> tuple[str | None, int | None]:
@@ -51,16 +52,7 @@ def _record(response: Response) -> Response:
             return response
         _last[who.terminal_id] = (version, depth, now)
     try:
-        with new_session() as s, s.begin():
-            row = s.get(TerminalReport, who.terminal_id)
-            if row is None:
-                row = TerminalReport(terminal_id=who.terminal_id)
-                s.add(row)
-            if version is not None:
-                row.agent_version = version
-            if depth is not None:
-                row.queue_depth = depth
-            row.reported_at = utcnow()
+        record_report(SqlUnitOfWork.for_app(current_app), who.terminal_id, version, depth)
     except Exception:  # a report must never fail the till's sync
         log.exception("could not record the terminal's report")
     return response

@@ -14,10 +14,9 @@ from decimal import Decimal
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ..models import LedgerEntryRow, Member, Sale
-from ..models.admin_ui import MemberSegment
-from . import audit
+from ..models import LedgerEntryRow, Member, MemberSegment, Sale
 from .segments import MemberFigures, score_members
+from .uow import SqlUnitOfWork, use_case
 
 
 def figures(
@@ -58,8 +57,9 @@ def figures(
     return out
 
 
+@use_case
 def compute(
-    session: Session,
+    uow: SqlUnitOfWork,
     now: dt.datetime,
     *,
     window_days: int = 365,
@@ -73,6 +73,7 @@ def compute(
     row a new change number, so agents re-pull them (the member feed carries the segments
     once it reads ``member_segments``; see docs/admin-ui.md).
     """
+    session = uow.session
     figs = figures(session, now, window_days=window_days, point_value=point_value)
     scored = score_members(figs, margin=margin)
     by_id = {f.member_id: f for f in figs}
@@ -105,8 +106,7 @@ def compute(
                 computed_at=now,
             )
         )
-    audit.record(
-        session,
+    uow.audit_change(
         actor,
         "segments.compute",
         "segments",

@@ -3,7 +3,10 @@
 A login fails the same way (same message, same argon2 work) for an unknown e-mail, a wrong
 password, an inactive account or a locked one, so the form does not reveal which e-mails
 exist. ``ADMIN_LOCKOUT_THRESHOLD`` failures in a row lock the account for
-``ADMIN_LOCKOUT_MINUTES``; a success resets the count.
+``ADMIN_LOCKOUT_MINUTES``; a success resets the count. Creating, authenticating, activating
+and unlocking are use cases through the unit of work (the web and ``tillclub server
+create-admin`` call the same ones); every outcome of a login attempt is committed with its
+audit row.
 """
 
 from __future__ import annotations
@@ -17,10 +20,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import AdminUser, Role, Store
-from ..models.admin_ui import AdminLoginState, AdminUserStore
-from . import audit
+from ..models import AdminLoginState, AdminUser, AdminUserStore, Role, Store
 from .roles import ROLES
+from .uow import SqlUnitOfWork, use_case
 
 _HASHER = PasswordHasher()  # argon2id, the library's current recommended parameters
 _DUMMY = _HASHER.hash("not a password: equalises the work for unknown e-mails")
@@ -56,8 +58,9 @@ def ensure_role(session: Session, name: str) -> Role:
     return role
 
 
+@use_case
 def create_admin(
-    session: Session,
+    uow: SqlUnitOfWork,
     email: str,
     password: str,
     *,
@@ -67,11 +70,12 @@ def create_admin(
     actor: str = "cli",
     now: dt.datetime,
 ) -> AdminUser:
-    """Create an admin user (in ``session``'s transaction), audited.
+    """Create an admin user, audited.
 
     :raises AccountError: malformed or taken e-mail, weak password, unknown role or store, or
         a store manager without stores.
     """
+    session = uow.session
     email = email.strip().lower()
     if not _EMAIL.match(email) or len(email) > 254:
         raise AccountError(f"not an e-mail address: {email!r}")
@@ -97,8 +101,7 @@ def create_admin(
     session.flush()
     for store_id in store_ids:
         session.add(AdminUserStore(user_id=user.id, store_id=store_id))
-    audit.record(
-        session,
+    uow.audit_change(
         actor,
         "admin_user.create",
         "admin_user",
@@ -114,8 +117,9 @@ class LoginOutcome:
     locked_now: bool = False
 
 
+@use_case
 def authenticate(
-    session: Session,
+    uow: SqlUnitOfWork,
     email: str,
     password: str,
     *,
@@ -123,14 +127,13 @@ def authenticate(
     threshold: int,
     lock_minutes: int,
 ) -> LoginOutcome:
-    """Check a login in ``session``'s transaction, counting failures and locking the account."""
+    """Check a login, counting failures and locking the account (committed either way)."""
+    session = uow.session
     email = email.strip().lower()
     user = session.scalars(select(AdminUser).where(AdminUser.email == email)).one_or_none()
     if user is None:
         _verify(_DUMMY, password)
-        audit.record(
-            session, email[:64] or "-", "login.failed", "admin_user", "-", reason="unknown"
-        )
+        uow.audit_change(email[:64] or "-", "login.failed", "admin_user", "-", reason="unknown")
         return LoginOutcome(None)
     state = session.get(AdminLoginState, user.id, with_for_update=True)
     if state is None:
@@ -144,12 +147,10 @@ def authenticate(
         user.last_login_at = now
         if _HASHER.check_needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
-        audit.record(session, user.email, "login.ok", "admin_user", str(user.id))
+        uow.audit_change(user.email, "login.ok", "admin_user", str(user.id))
         return LoginOutcome(user)
     if locked:
-        audit.record(
-            session, user.email, "login.failed", "admin_user", str(user.id), reason="locked"
-        )
+        uow.audit_change(user.email, "login.failed", "admin_user", str(user.id), reason="locked")
         return LoginOutcome(None)
     state.failed_count += 1
     state.last_failed_at = now
@@ -158,8 +159,7 @@ def authenticate(
         state.locked_until = now + dt.timedelta(minutes=lock_minutes)
         state.failed_count = 0
     reason = "inactive" if ok else "password"
-    audit.record(
-        session,
+    uow.audit_change(
         user.email,
         "login.locked" if locked_now else "login.failed",
         "admin_user",
@@ -210,11 +210,13 @@ def list_users(session: Session) -> list[UserRow]:
     return out
 
 
-def set_active(session: Session, user_id: int, active: bool, *, actor: str) -> AdminUser:
+@use_case
+def set_active(uow: SqlUnitOfWork, user_id: int, active: bool, *, actor: str) -> AdminUser:
     """Activate or deactivate a user (a deactivated user is logged out at their next request).
 
     :raises AccountError: unknown user, or an admin deactivating themselves.
     """
+    session = uow.session
     user = session.get(AdminUser, user_id)
     if user is None:
         raise AccountError(f"unknown admin user {user_id}")
@@ -222,8 +224,7 @@ def set_active(session: Session, user_id: int, active: bool, *, actor: str) -> A
         raise AccountError("you cannot deactivate yourself")
     before = user.active
     user.active = active
-    audit.record(
-        session,
+    uow.audit_change(
         actor,
         "admin_user.activate" if active else "admin_user.deactivate",
         "admin_user",
@@ -234,15 +235,16 @@ def set_active(session: Session, user_id: int, active: bool, *, actor: str) -> A
     return user
 
 
-def unlock(session: Session, user_id: int, *, actor: str) -> None:
+@use_case
+def unlock(uow: SqlUnitOfWork, user_id: int, *, actor: str) -> None:
+    session = uow.session
     state = session.get(AdminLoginState, user_id)
     if state is None or state.locked_until is None:
         return
     before = state.locked_until.isoformat()
     state.locked_until = None
     state.failed_count = 0
-    audit.record(
-        session,
+    uow.audit_change(
         actor,
         "admin_user.unlock",
         "admin_user",

@@ -1,8 +1,10 @@
 """Raffles ("sorteios") for head office: the list with its counts, one raffle's number blocks
 and how much of each the tills used, and the Loteria Federal result with its winners.
 
-Blocks are reserved by ``server.services.raffle.reserve_terminal_block`` (shared with the
-CLI). A draw result is checked and turned into winners by the core's rule
+The numbers themselves (blocks, the reserve, owed tickets) are :mod:`.raffle`'s; head office
+reserves a block with :func:`reserve_block` and numbers owed tickets with :func:`number_owed`,
+both through the unit of work (the CLI reserves with ``raffle.assign_terminal_block``).
+A draw result is checked and turned into winners by the core's rule
 (``loyalty.rewards.winners``: unit digits of the 1st-5th prizes give the element, tens digits
 of the 1st-3rd the series, then the nearest distributed number, alternating above and below)
 and stored with the winners found, in the campaign's ``rules["draw_result"]``, audited, in one
@@ -37,8 +39,13 @@ from ..models import (
 from ..models.chain import TerminalStatus
 from ..models.raffle import TicketStatus
 from ..security import CpfCipher
-from ..services.raffle import RaffleServiceError, to_campaign
-from . import audit
+from .raffle import (
+    RaffleServiceError,
+    assign_owed_tickets,
+    reserve_terminal_block,
+    to_campaign,
+)
+from .uow import SqlUnitOfWork, use_case
 
 LOCAL = ZoneInfo("America/Sao_Paulo")
 MAX_BLOCK = 100_000  # one series: far more than a till sells between two syncs
@@ -226,8 +233,46 @@ def _issued(s: Session, raffle_id: str) -> list[RaffleTicket]:
     ]
 
 
+class RaffleNotFound(LookupError):
+    """No raffle has this id (a 404 on the web)."""
+
+
+def _exists(s: Session, raffle_id: str) -> None:
+    if s.get(RaffleCampaign, raffle_id) is None:
+        raise RaffleNotFound(raffle_id)
+
+
+@use_case
+def reserve_block(
+    uow: SqlUnitOfWork, raffle_id: str, terminal_id: str, size: int, *, actor: str
+) -> tuple[int, int, str]:
+    """Reserve the next ``size`` positions for a terminal, refusing more than what is left.
+
+    :returns: ``(first_position, size, terminal_id)``.
+    :raises RaffleNotFound:
+    :raises RaffleServiceError: as ``raffle.reserve_terminal_block``.
+    """
+    _exists(uow.session, raffle_id)
+    row = reserve_terminal_block(uow, raffle_id, terminal_id, size, actor=actor, whole=True)
+    return int(row.first_position or 0), int(row.size or 0), row.terminal_id
+
+
+@use_case
+def number_owed(uow: SqlUnitOfWork, raffle_id: str, *, actor: str) -> int:
+    """Number the raffle's owed tickets now from the server's reserve; how many (audited).
+
+    :raises RaffleNotFound:
+    """
+    _exists(uow.session, raffle_id)
+    done = assign_owed_tickets(uow.session, [raffle_id])
+    if done:
+        uow.audit_change(actor, "raffle.number_owed", "raffle", raffle_id, after={"numbered": done})
+    return done
+
+
+@use_case
 def record_draw(
-    s: Session,
+    uow: SqlUnitOfWork,
     raffle_id: str,
     *,
     contest: int,
@@ -245,7 +290,10 @@ def record_draw(
     :returns: how many winners were found (fewer than the prizes if too few numbers).
     :raises DrawError: unknown raffle, a result dated before the draw date, tickets still owed
         a number, unknown excluded member ids, or a result that is not five prizes of digits.
+    :raises RaffleNotFound:
     """
+    s = uow.session
+    _exists(s, raffle_id)
     raffle = s.scalars(
         select(RaffleCampaign).where(RaffleCampaign.id == raffle_id).with_for_update()
     ).one_or_none()
@@ -322,7 +370,7 @@ def record_draw(
     before = rules.get("draw_result")
     rules["draw_result"] = stored
     raffle.rules = rules
-    audit.record(s, actor, "raffle.draw", "raffle", raffle_id, before=before, after=stored)
+    uow.audit_change(actor, "raffle.draw", "raffle", raffle_id, before=before, after=stored)
     return len(wins)
 
 

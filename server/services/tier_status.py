@@ -18,7 +18,7 @@ from loyalty.money import Money
 from loyalty.rewards.tiers import Spend, TierConfig, TierStatus, review
 
 from ..models import Member
-from ..services.tiers import TierLadderError, load_ladder, spends_of, window_start
+from .tiers import TierLadderError, load_ladder, spends_of, window_start
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Store, Terminal
-from ..models.admin_ui import TerminalReport
+from ..models import Store, Terminal, TerminalReport
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,23 @@ RFM_SEGMENTS = (
 )
 VALUE_CLASSES = ("most_valuable", "most_potential", "intermediate", "below_zero")
 BINS = 5
+# The two families of segment names rules, batches and the member feed use: ``rfm:<segment>``
+# and ``value:<class>``. Defined here only.
+RFM = "rfm"
+VALUE = "value"
+
+
+def segment_name(kind: str, name: str) -> str:
+    """The name a rule's ``audience.segments`` uses, e.g. ``segment_name(RFM, "champions")``."""
+    return f"{kind}:{name}"
+
+
+def parse_segment_name(text: str) -> tuple[str, str] | None:
+    """``(kind, name)`` of ``rfm:<segment>`` or ``value:<class>``; ``None`` for anything else."""
+    kind, _sep, name = text.partition(":")
+    if kind not in (RFM, VALUE) or not name:
+        return None
+    return kind, name
 
 
 @dataclass(frozen=True)
@@ -141,4 +158,4 @@ def score_members(
 
 def member_segment_names(row: Any) -> tuple[str, ...]:
     """The ``audience.segments`` names a member belongs to (from a ``MemberSegment`` row)."""
-    return (f"rfm:{row.rfm_segment}", f"value:{row.value_class}")
+    return (segment_name(RFM, row.rfm_segment), segment_name(VALUE, row.value_class))
