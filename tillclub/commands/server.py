@@ -207,7 +207,6 @@ def import_campaign(
     from decimal import Decimal
 
     from server import clock
-    from server.admin import CONFIG_DEFAULTS
     from server.services.campaign_import import (
         SimulationSettings,
         WouldReplace,
@@ -226,15 +225,11 @@ def import_campaign(
     settings = None
     if publish:
         start, end = last_month(now.date())
-
-        def cfg(key: str) -> Any:
-            return app.config.get(key, CONFIG_DEFAULTS[key])
-
         settings = SimulationSettings(
             start,
             end,
-            point_value=Decimal(str(cfg("ADMIN_POINT_VALUE"))),
-            max_sales=int(cfg("ADMIN_SIMULATION_MAX_SALES")),
+            point_value=Decimal(str(app.config["ADMIN_POINT_VALUE"])),
+            max_sales=int(app.config["ADMIN_SIMULATION_MAX_SALES"]),
         )
     try:
         result = import_campaign(
