@@ -21,8 +21,7 @@ from typing import Any
 
 from ..cache import apply_changes, cursor_of
 from ..cache.writer import reset
-from ..journal import Outbox
-from ..journal.store import QueueGauge
+from ..journal import Outbox, QueueGauge
 from .backoff import Backoff
 from .client import CursorAhead, SyncClient, SyncFailed
 
