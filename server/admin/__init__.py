@@ -2,7 +2,7 @@
 
 ``init_app(app)`` registers the blueprint, its defaults (``ADMIN_*`` config keys), the
 language switch, the CSRF check and the hook that records what agents report at sync
-(``X-Tillclub-Agent-Version`` and ``X-Tillclub-Queue-Depth`` request headers).
+(the ``X-Tillclub-*`` status headers of the agents' sync requests).
 """
 
 from __future__ import annotations
