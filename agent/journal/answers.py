@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Mapping
 from typing import Any
 
-import lz4.block
+import lz4.block  # type: ignore[import-untyped]  # no stubs; two functions used
 import orjson
 
 _LZ4 = b"\x04"  # never 0x78, the first byte of every zlib stream
@@ -27,7 +27,8 @@ _LZ4 = b"\x04"  # never 0x78, the first byte of every zlib stream
 def pack(text: str | bytes) -> bytes:
     """Stored form of an event or answer given as UTF-8 JSON text (or its bytes)."""
     data = text.encode("utf-8") if isinstance(text, str) else text
-    return _LZ4 + lz4.block.compress(data)
+    packed: bytes = lz4.block.compress(data)
+    return _LZ4 + packed
 
 
 def _raw(blob: bytes) -> bytes:
@@ -43,7 +44,7 @@ def unpack(blob: bytes) -> str:
 
 def encode(answer: Mapping[str, Any]) -> bytes:
     """The stored form of ``answer`` (a JSON object of strings, numbers, lists, ``None``)."""
-    return _LZ4 + lz4.block.compress(orjson.dumps(answer))
+    return pack(orjson.dumps(answer))
 
 
 def decode(stored: bytes | str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,12 +34,12 @@ class MemberEnrolledHandler(EventHandler[MemberEnrolled]):
 
     def prepare(self, items: Sequence[Pending], ctx: PushContext) -> None:
         for p in items:
-            cpf = p.event.cpf  # type: ignore[attr-defined]
+            cpf = cast(MemberEnrolled, p.event).cpf
             if cpf is not None:
                 p.cpf_hash = ctx.cipher.lookup_hash(cpf)
 
     def preload(self, s: Session, items: Sequence[Pending]) -> _Taken:
-        events: list[MemberEnrolled] = [p.event for p in items]  # type: ignore[misc]
+        events = [cast(MemberEnrolled, p.event) for p in items]
         taken = _Taken(set(), set(), set())
         if not events:
             return taken
@@ -55,7 +55,7 @@ class MemberEnrolledHandler(EventHandler[MemberEnrolled]):
         return taken
 
     def check(self, item: Pending, known: _Taken) -> None:
-        e: MemberEnrolled = item.event  # type: ignore[assignment]
+        e = cast(MemberEnrolled, item.event)
         if e.member_id in known.members:
             raise Reject("duplicate_member", f"member id {e.member_id!r} exists already")
         if item.cpf_hash is not None and item.cpf_hash in known.cpfs:
@@ -77,7 +77,7 @@ class MemberEnrolledHandler(EventHandler[MemberEnrolled]):
             known.cards.add(e.card_number)
 
     def rows(self, item: Pending, out: RowContext) -> None:
-        e: MemberEnrolled = item.event  # type: ignore[assignment]
+        e = cast(MemberEnrolled, item.event)
         at, now, who = e.header.occurred_at, out.now, out.who
         out.add(
             "members",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -25,13 +25,13 @@ class RefundHandler(EventHandler[RefundRecorded]):
         return event.ledger_entries
 
     def preload(self, s: Session, items: Sequence[Pending]) -> set[str]:
-        ids = {p.event.refund_id for p in items}  # type: ignore[attr-defined]
+        ids = {cast(RefundRecorded, p.event).refund_id for p in items}
         if not ids:
             return set()
         return set(s.scalars(select(Refund.refund_id).where(Refund.refund_id.in_(ids))))
 
     def check(self, item: Pending, known: set[str]) -> None:
-        e: RefundRecorded = item.event  # type: ignore[assignment]
+        e = cast(RefundRecorded, item.event)
         if e.refund_id in known:
             raise Reject(
                 "duplicate_refund", f"refund {e.refund_id!r} was already pushed by another event"
@@ -39,7 +39,7 @@ class RefundHandler(EventHandler[RefundRecorded]):
         known.add(e.refund_id)
 
     def rows(self, item: Pending, out: RowContext) -> None:
-        e: RefundRecorded = item.event  # type: ignore[assignment]
+        e = cast(RefundRecorded, item.event)
         out.add(
             "refunds",
             {
@@ -72,7 +72,7 @@ class RefundHandler(EventHandler[RefundRecorded]):
         """
         touched: set[str] = set()
         for p in items:
-            e: RefundRecorded = p.event  # type: ignore[assignment]
+            e = cast(RefundRecorded, p.event)
             if not e.restored_vouchers:
                 continue
             where = (

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,7 +48,7 @@ class SaleHandler(EventHandler[SaleRecorded]):
         (loaded for the whole push at once)."""
         if not items:
             return
-        sales: list[SaleRecorded] = [p.event for p in items]  # type: ignore[misc]
+        sales = [cast(SaleRecorded, p.event) for p in items]
         with ctx.uow as uow:
             offers = offers_by_member(uow.session, (e.member_id for e in sales if e.member_id))
             repricer = ctx.campaigns.repricer(
@@ -58,12 +58,12 @@ class SaleHandler(EventHandler[SaleRecorded]):
             p.reprice = repricer(e)
 
     def preload(self, s: Session, items: Sequence[Pending]) -> _Known:
-        ids = {p.event.sale_id for p in items}  # type: ignore[attr-defined]
+        ids = {cast(SaleRecorded, p.event).sale_id for p in items}
         taken = set(s.scalars(select(Sale.sale_id).where(Sale.sale_id.in_(ids)))) if ids else set()
         return _Known(s, taken)
 
     def check(self, item: Pending, known: _Known) -> None:
-        e: SaleRecorded = item.event  # type: ignore[assignment]
+        e = cast(SaleRecorded, item.event)
         if e.sale_id in known.taken:
             raise Reject(
                 "duplicate_sale", f"sale {e.sale_id!r} was already pushed by another event"
@@ -72,7 +72,7 @@ class SaleHandler(EventHandler[SaleRecorded]):
         known.taken.add(e.sale_id)
 
     def rows(self, item: Pending, out: RowContext) -> None:
-        e: SaleRecorded = item.event  # type: ignore[assignment]
+        e = cast(SaleRecorded, item.event)
         rp, who, now = item.reprice, out.who, out.now
         out.add(
             "sales",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -31,19 +31,19 @@ class VoucherUsedHandler(EventHandler[VoucherUsed]):
     event: ClassVar[type] = VoucherUsed
 
     def preload(self, s: Session, items: Sequence[Pending]) -> dict[str, str]:
-        codes = {_code(p.event) for p in items}  # type: ignore[arg-type]
+        codes = {_code(cast(VoucherUsed, p.event)) for p in items}
         if not codes:
             return {}
         rows = s.execute(select(Voucher.code, Voucher.voucher_id).where(Voucher.code.in_(codes)))
         return {code: voucher_id for code, voucher_id in rows}
 
     def check(self, item: Pending, known: dict[str, str]) -> None:
-        item.voucher_id = known.get(_code(item.event))  # type: ignore[arg-type]
+        item.voucher_id = known.get(_code(cast(VoucherUsed, item.event)))
         if item.voucher_id is None:
             raise Reject("unknown_voucher", "no voucher with this code")
 
     def rows(self, item: Pending, out: RowContext) -> None:
-        e: VoucherUsed = item.event  # type: ignore[assignment]
+        e = cast(VoucherUsed, item.event)
         out.add(
             "voucher_uses",
             {
@@ -64,7 +64,7 @@ class VoucherUsedHandler(EventHandler[VoucherUsed]):
         used = {p.voucher_id for p in items if p.voucher_id is not None}
         if not items:
             return used
-        sales = {p.event.sale_id for p in items}  # type: ignore[attr-defined]
+        sales = {cast(VoucherUsed, p.event).sale_id for p in items}
         given_back: dict[tuple[str, str], str] = {}
         for refund_id, sale_id, vouchers in s.execute(
             select(Refund.refund_id, Refund.sale_id, Refund.restored_vouchers).where(
@@ -74,7 +74,9 @@ class VoucherUsedHandler(EventHandler[VoucherUsed]):
             for voucher_id in vouchers or ():
                 given_back.setdefault((sale_id, voucher_id), refund_id)
         for p in items:
-            refund_id = given_back.get((p.event.sale_id, p.voucher_id))  # type: ignore[attr-defined,arg-type]
+            if p.voucher_id is None:
+                continue
+            refund_id = given_back.get((cast(VoucherUsed, p.event).sale_id, p.voucher_id))
             if refund_id is None:
                 continue
             s.execute(
