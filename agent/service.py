@@ -206,6 +206,7 @@ class Agent:
             on_ledger=self.sales.ledger.invalidate,
             state=self.sync_state,
             queue=self.queue,
+            clock=self.clock,
             snapshot_timeout=(
                 config.server.snapshot_timeout_seconds
                 if config.server.first_sync_snapshot

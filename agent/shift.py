@@ -10,7 +10,6 @@ more than the day's rows.
 from __future__ import annotations
 
 import sqlite3
-import zlib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -18,10 +17,10 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import orjson
-
 from loyalty.l10n import format_brl
 from loyalty.money import Money
+
+from .journal import answers
 
 # A till's clock may step back a little (NTP): keep reading this far past the day's start.
 CLOCK_MARGIN = timedelta(hours=1)
@@ -73,7 +72,7 @@ def _newest_first(
     column = "occurred_at" if table == "sales" else "NULL"
     rows = conn.execute(f"SELECT {column}, answer FROM {table} ORDER BY seq DESC")
     for occurred_at, blob in rows:
-        answer = orjson.loads(zlib.decompress(blob))
+        answer = answers.decode(blob)
         when = occurred_at or answer.get("occurred_at")
         if when is None:  # a refund recorded before refunds carried their time
             continue

@@ -1,7 +1,8 @@
 """Finalise latency at the till: identify + price 20 lines + one durable commit, p50/p99.
 
 Baseline, measured in the same run on the same disk, one commit just before each sale: a bare
-single-row ``INSERT`` committed with WAL and ``synchronous=FULL``. Also measured with 100,000
+single-row ``INSERT`` committed with WAL and ``synchronous=FULL``; the target is a finalise
+p99 within 3x of its p99 (issue 28). Also measured with 100,000
 unsent events in the outbox, to show a long offline stretch does not slow the till. Prints one
 JSON object per figure.
 """
@@ -178,8 +179,8 @@ def main() -> None:
                 p99,
                 "ms",
                 f99,
-                "p99 <= 5 ms and <= 8x floor p99",
-                p99 <= 5 and p99 <= 8 * f99,
+                "p99 <= 5 ms and <= 3x floor p99",
+                p99 <= 5 and p99 <= 3 * f99,
             )
         emit("sale_commit_p50", pct(commits, 0.5), "ms", b50, "reference", True)
         emit("sale_commit_p99", pct(commits, 0.99), "ms", b99, "reference", True)

@@ -1,13 +1,32 @@
-"""The journal SQLite file: sales, local ledger entries, the outbox, counters, print queue."""
+"""The journal SQLite file: sales, local ledger entries, the outbox, counters, print queue.
+
+Modules: ``db`` (schema, migration), ``sales`` (the write model: :class:`Journal`,
+:class:`Write`), ``transaction`` (ids and rollback around a write), ``counters``, ``outbox``
+(and the :class:`QueueGauge`), ``local_members`` (shoppers enrolled here), ``rows`` (named
+rows), ``answers`` (the one stored form of an answer).
+"""
 
 from __future__ import annotations
 
+from .counters import Counters as Counters
 from .db import connect_journal as connect_journal
-from .store import Counters as Counters
-from .store import Journal as Journal
-from .store import LocalMember as LocalMember
-from .store import LocalMemberRow as LocalMemberRow
-from .store import Outbox as Outbox
-from .store import PendingEvent as PendingEvent
-from .store import QueueGauge as QueueGauge
-from .store import Write as Write
+from .local_members import LocalMember as LocalMember
+from .local_members import LocalMemberRow as LocalMemberRow
+from .local_members import LocalMembers as LocalMembers
+from .local_members import prune_synced as prune_synced
+from .outbox import Outbox as Outbox
+from .outbox import PendingEvent as PendingEvent
+from .outbox import QueueGauge as QueueGauge
+from .rows import IssuedTicket as IssuedTicket
+from .rows import LocalVoucherUse as LocalVoucherUse
+from .rows import OutboxRow as OutboxRow
+from .rows import RecordedSale as RecordedSale
+from .rows import RefundRow as RefundRow
+from .rows import RefundStateRow as RefundStateRow
+from .rows import SaleRow as SaleRow
+from .rows import TicketRow as TicketRow
+from .rows import VoucherRestoreRow as VoucherRestoreRow
+from .rows import VoucherUseRow as VoucherUseRow
+from .sales import Journal as Journal
+from .sales import Write as Write
+from .transaction import JournalTransaction as JournalTransaction

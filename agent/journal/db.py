@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS sales (
     member_id TEXT,
     occurred_at TEXT NOT NULL,
     total_cents INTEGER NOT NULL,
-    answer BLOB NOT NULL,             -- zlib JSON (journal.store.pack)
+    answer BLOB NOT NULL,             -- LZ4 JSON (journal.answers.encode)
     next_ids TEXT NOT NULL            -- JSON: the id counters after this write
 );
 CREATE TABLE IF NOT EXISTS refunds (
@@ -90,7 +90,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY,          -- push order
     event_id TEXT NOT NULL,
     type TEXT NOT NULL,
-    payload BLOB NOT NULL,            -- the event's wire JSON, serialised once, zlib
+    payload BLOB NOT NULL,            -- the event's wire JSON, serialised once, LZ4
     created_at REAL NOT NULL,
     state INTEGER NOT NULL DEFAULT 0, -- 0 pending, 2 rejected by the server (kept, reported)
     attempts INTEGER NOT NULL DEFAULT 0,

@@ -37,7 +37,7 @@ from loyalty.identification import (
 from loyalty.rewards.ids import make_event_id, make_member_id
 
 from ..cache import CachedMember, CacheLookups
-from ..journal import Counters, Journal, LocalMember, LocalMemberRow, Write
+from ..journal import Counters, LocalMember, LocalMemberRow, LocalMembers, OutboxRow, Write
 from .errors import BadRequest, EnrolmentRefused, MemberNotFound
 from .lookup import as_cached, live
 from .state import SaleSettings
@@ -89,7 +89,7 @@ class Prepared:
 def prepare(
     settings: SaleSettings,
     lookups: CacheLookups,
-    journal: Journal,
+    members: LocalMembers,
     counters: Counters,
     now: datetime,
     pos_id: str,
@@ -109,7 +109,7 @@ def prepare(
     check_pos_id(pos_id)
     who = parse(data, settings, now)
     digest = _cpf_digest(who.cpf, settings)
-    retry = _retry(journal.local_members_of_sale(pos_id), who, digest)
+    retry = _retry(members.of_sale(pos_id), who, digest)
     if retry is not None:
         synced = lookups.member_by_id(retry.member_id)
         if synced is not None and not synced.active:
@@ -117,7 +117,7 @@ def prepare(
                 f"member {retry.member_id} is not active", f"cliente {retry.member_id} inativo"
             )
         return Prepared(retry.answer, synced or as_cached(retry), retry.card_number, None)
-    _check_new(who, digest, lookups, journal)
+    _check_new(who, digest, lookups, members)
     if who.member_number is not None:
         member_id = str(who.member_number)
     else:
@@ -147,7 +147,7 @@ def prepare(
         "consent_marketing": who.consent_marketing,
     }
     write = Write(
-        events=[(header.event_id, event.TYPE, orjson.dumps(event.to_dict()))],
+        events=[OutboxRow(header.event_id, event.TYPE, orjson.dumps(event.to_dict()))],
         member=LocalMemberRow(
             member_id=member_id,
             name=who.name,
@@ -155,7 +155,7 @@ def prepare(
             card_number=who.card,
             created_at=now.isoformat(),
             pos_id=pos_id,
-            answer=orjson.dumps(answer).decode(),
+            answer=answer,
             event_id=header.event_id,
         ),
     )
@@ -300,12 +300,14 @@ def _retry(earlier: list[LocalMember], who: Applicant, digest: str | None) -> Lo
     return None
 
 
-def _check_new(who: Applicant, digest: str | None, lookups: CacheLookups, journal: Journal) -> None:
+def _check_new(
+    who: Applicant, digest: str | None, lookups: CacheLookups, members: LocalMembers
+) -> None:
     # The till's own enrolments count until the cache holds the server's copy (which then
     # answers alone: an account deleted since frees its CPF).
     if digest is not None and (
         lookups.member_by_cpf_hash(digest) is not None
-        or live(lookups, *journal.local_members_by_cpf_hash(digest)) is not None
+        or live(lookups, *members.by_cpf_hash(digest)) is not None
     ):
         assert who.cpf is not None
         shown = mask_cpf(who.cpf)
@@ -319,8 +321,8 @@ def _check_new(who: Applicant, digest: str | None, lookups: CacheLookups, journa
             lookups.member_by_card(who.card) is not None
             or lookups.member_by_card(who.card_code) is not None
             or lookups.member_by_id(str(who.member_number)) is not None
-            or live(lookups, journal.local_member_by_card(who.card)) is not None
-            or journal.local_member_by_id(str(who.member_number)) is not None
+            or live(lookups, members.by_card(who.card)) is not None
+            or members.by_id(str(who.member_number)) is not None
         )
         if taken:
             raise EnrolmentRefused(

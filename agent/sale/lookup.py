@@ -15,7 +15,7 @@ from loyalty.identification import (
 )
 
 from ..cache import CachedMember, CacheLookups
-from ..journal import Journal, LocalMember
+from ..journal import LocalMember, LocalMembers
 from .errors import MemberNotFound
 from .state import SaleSettings
 
@@ -25,13 +25,13 @@ def find_member(
     settings: SaleSettings,
     lookups: CacheLookups,
     now: datetime,
-    local: Journal | None = None,
+    local: LocalMembers | None = None,
 ) -> tuple[CachedMember, str | None]:
     """The member ``raw`` names, and the card read (if it was a card).
 
     ``raw`` is what the POS passed, or a read the agent's own scanner already identified.
-    The cache answers first; ``local`` (the journal) then knows the shoppers enrolled at this
-    till (by card, CPF hash or id) until the cache holds the server's copy.
+    The cache answers first; ``local`` (the journal's members) then knows the shoppers
+    enrolled at this till (by card, CPF hash or id) until the cache holds the server's copy.
 
     :raises IdentificationError: garbage, a wrong check digit, a forged or expired QR.
     :raises MemberNotFound: a valid code of no member here, a blocked card, an inactive member.
@@ -46,9 +46,9 @@ def find_member(
             number = card_number(read.member_number, settings.identification.card_prefix)
             member = lookups.member_by_card(number)
         if member is None and local is not None:
-            found = local.local_member_by_card(read.code)
+            found = local.by_card(read.code)
             if found is None and number != read.code:
-                found = local.local_member_by_card(number)
+                found = local.by_card(number)
             member = _local(lookups, found)
         card = read.code
         if member is not None and member.card_status not in (None, "active"):
@@ -65,7 +65,7 @@ def find_member(
         digest = cpf_hash(read.cpf, settings.cpf_secret)
         member = lookups.member_by_cpf_hash(digest)
         if member is None and local is not None:
-            member = _local(lookups, *local.local_members_by_cpf_hash(digest))
+            member = _local(lookups, *local.by_cpf_hash(digest))
     else:
         # The phone QR carries the member number printed on the member's EAN-13 card (the
         # portal mints it so); members made online also have that number as their id.
@@ -79,8 +79,7 @@ def find_member(
         if member is None and local is not None:
             member = _local(
                 lookups,
-                (local.local_member_by_card(number) if number else None)
-                or local.local_member_by_id(str(read.member_id)),
+                (local.by_card(number) if number else None) or local.by_id(str(read.member_id)),
             )
     if member is None:
         raise MemberNotFound(

@@ -27,7 +27,7 @@ from loyalty.rewards import (
     sale_earn_entries,
 )
 
-from ..journal import Counters, Write
+from ..journal import Counters, OutboxRow, SaleRow, TicketRow, VoucherUseRow, Write
 from . import build
 from .raffle import RaffleSource, format_tickets, issue_for_sale
 from .state import OpenSale, SaleSettings
@@ -120,14 +120,12 @@ def sale_write(
         event = replace(event, raffle_tickets=lines)
     if sale.coupons:  # presented rule coupons: the server re-prices with the same codes
         event = replace(event, coupon_codes=sale.coupons)
-    events: list[tuple[str, str, str | bytes]] = [
-        (event.header.event_id, event.TYPE, orjson.dumps(event.to_dict()))
-    ]
+    events = [OutboxRow(event.header.event_id, event.TYPE, orjson.dumps(event.to_dict()))]
     uses = []
     for v in sale.vouchers:
         use = VoucherUsed(new_header(), v.code, sale_id, member_id)
-        events.append((use.header.event_id, use.TYPE, orjson.dumps(use.to_dict())))
-        uses.append((v.voucher_id, sale_id, member_id, at.isoformat()))
+        events.append(OutboxRow(use.header.event_id, use.TYPE, orjson.dumps(use.to_dict())))
+        uses.append(VoucherUseRow(v.voucher_id, sale_id, member_id, at.isoformat()))
     answer = {
         "status": "recorded",
         "sale_id": sale_id,
@@ -141,19 +139,12 @@ def sale_write(
     if member_id is not None:
         answer["balance"] = balance_view(member_id, ledger + entries)
     write = Write(
-        sale=(
-            sale.pos_id,
-            sale_id,
-            member_id,
-            at.isoformat(),
-            result.total.cents,
-            orjson.dumps(answer),
-        ),
+        sale=SaleRow(sale.pos_id, sale_id, member_id, at.isoformat(), result.total.cents, answer),
         entries=entries,
         events=events,
         voucher_uses=uses,
         tickets=[
-            (t.ticket_id, sale_id, t.campaign_id, t.number, t.member_id, at.isoformat())
+            TicketRow(t.ticket_id, sale_id, t.campaign_id, t.number, t.member_id, at.isoformat())
             for t in tickets
         ],
     )

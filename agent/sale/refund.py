@@ -25,7 +25,14 @@ from loyalty.rewards import (
     refund_sale,
 )
 
-from ..journal import Journal, Write
+from ..journal import (
+    Journal,
+    OutboxRow,
+    RefundRow,
+    RefundStateRow,
+    VoucherRestoreRow,
+    Write,
+)
 from .errors import BadRequest, SaleStateError
 
 
@@ -78,7 +85,7 @@ def refund_sale_write(
             f"sale {pos_sale_id!r} was not recorded at this till",
             f"venda {pos_sale_id!r} não foi registrada neste caixa",
         )
-    _, member_id, total_cents, _ = row
+    member_id, total_cents = row.member_id, row.total_cents
     c = journal.counters
     state = _state_from(journal.refund_state(sale_id))
     entries = journal.entries_for_sale(sale_id, member_id) if member_id else []
@@ -89,8 +96,15 @@ def refund_sale_write(
     made: tuple[Any, ...] = ()
     new_state: RefundState
     tickets = tuple(
-        RaffleTicket(tid, cid, sale_id, mid, datetime.fromisoformat(when), number)
-        for tid, cid, number, mid, when in journal.tickets_for_sale(sale_id)
+        RaffleTicket(
+            t.ticket_id,
+            t.campaign_id,
+            sale_id,
+            t.member_id,
+            datetime.fromisoformat(t.issued_at),
+            t.number,
+        )
+        for t in journal.tickets_for_sale(sale_id)
     )
     uses = tuple(
         VoucherUse(vid, sale_id, store_id, terminal_id, at)
@@ -145,13 +159,14 @@ def refund_sale_write(
         ),
     }
     write = Write(
-        refund=(pos_refund_id, refund_id, sale_id, json.dumps(answer)),
-        refund_state=(sale_id, _state_to_json(new_state)),
+        refund=RefundRow(pos_refund_id, refund_id, sale_id, answer),
+        refund_state=RefundStateRow(sale_id, _state_to_json(new_state)),
         entries=list(made),
         # Same transaction as the refund: the till takes the voucher again from this commit on.
         voucher_restores=[
-            (u.voucher_id, sale_id, refund_id, at.isoformat()) for u in result.restore_vouchers
+            VoucherRestoreRow(u.voucher_id, sale_id, refund_id, at.isoformat())
+            for u in result.restore_vouchers
         ],
-        events=[(header.event_id, event.TYPE, json.dumps(event.to_dict()))],
+        events=[OutboxRow(header.event_id, event.TYPE, json.dumps(event.to_dict()))],
     )
     return answer, write

@@ -42,7 +42,7 @@ from loyalty.rewards import (
 )
 
 from ..cache import CachedMember, CachedOffer, CacheLookups, Rules
-from ..journal import Journal, Write
+from ..journal import Counters, Journal, Write
 from . import build, limits
 from .catalogue import check_basket
 from .enrol import prepare as prepare_enrolment
@@ -102,7 +102,9 @@ class SaleService:
             if raw is None:
                 member, card = None, None
             else:
-                member, card = find_member(raw, self.s, self.lookups, self.clock(), self.journal)
+                member, card = find_member(
+                    raw, self.s, self.lookups, self.clock(), self.journal.members
+                )
             return self._identified(sale, member, card)
 
     def _identified(
@@ -133,22 +135,18 @@ class SaleService:
         enrolment. :raises EnrolmentRefused, IdentificationError, BadRequest: nothing changed.
         """
         with self.lock, self.journal.lock:
-            saved = self.journal.counters.snapshot()
-            try:
+            with self.journal.transaction() as tx:
                 done = prepare_enrolment(
                     self.s,
                     self.lookups,
-                    self.journal,
-                    self.journal.counters,
+                    self.journal.members,
+                    tx.counters,
                     self.clock(),
                     pos_id,
                     data,
                 )
                 if done.write is not None:
-                    self.journal.record(done.write)
-            except BaseException:
-                self.journal.counters.restore(saved)
-                raise
+                    tx.record(done.write)
             answer = {"pos_sale_id": pos_id} | done.answer
             if pos_id not in self.open and self.journal.sale_answer(pos_id) is not None:
                 return answer | {
@@ -333,22 +331,22 @@ class SaleService:
         local = self.journal.voucher_uses(voucher.voucher_id)
         # A use refunded here counts no more, even while the cache still lists it as accepted
         # (the server learns of the refund, and the feed drops the sale, only after a push).
-        restored = {sale_id for sale_id, _, _, gone in local if gone}
+        restored = {u.sale_id for u in local if u.restored}
         uses = [
             VoucherUse(voucher.voucher_id, sid, "", "", at, restored=sid in restored)
             for sid in accepted
         ]
-        for sale_id, member_id, used_at, gone in local:
-            if sale_id not in accepted:
+        for u in local:
+            if u.sale_id not in accepted:
                 uses.append(
                     VoucherUse(
                         voucher.voucher_id,
-                        sale_id,
+                        u.sale_id,
                         self.s.store_id,
                         self.s.terminal_id,
-                        datetime.fromisoformat(used_at),
-                        member_id,
-                        restored=gone,
+                        datetime.fromisoformat(u.used_at),
+                        u.member_id,
+                        restored=u.restored,
                     )
                 )
         return uses
@@ -452,13 +450,9 @@ class SaleService:
                 self.open.pop(pos_id, None)
                 return done
             sale = self._priced(pos_id)
-            saved = self.journal.counters.snapshot()
-            try:
-                answer, write = self._sale_write(sale)
-                self.journal.record(write)
-            except BaseException:
-                self.journal.counters.restore(saved)
-                raise
+            with self.journal.transaction() as tx:
+                answer, write = self._sale_write(sale, tx.counters)
+                tx.record(write)
             self.ledger.add_local(write.entries)
             self.open.pop(pos_id, None)
         if self.on_recorded is not None:
@@ -466,14 +460,14 @@ class SaleService:
             self.on_recorded(answer | extra)
         return answer
 
-    def _sale_write(self, sale: OpenSale) -> tuple[dict[str, Any], Write]:
+    def _sale_write(self, sale: OpenSale, counters: Counters) -> tuple[dict[str, Any], Write]:
         ledger: list[LedgerEntry] = []
         if sale.member is not None:
             server, local = self._entries(sale.member.member_id)
             ledger = server + local
         return sale_write(
             self.s,
-            self.journal.counters,
+            counters,
             sale,
             ledger,
             self._quote(sale),
@@ -507,8 +501,7 @@ class SaleService:
             done = self.journal.refund_answer(pos_refund_id)
             if done is not None:
                 return done
-            saved = self.journal.counters.snapshot()
-            try:
+            with self.journal.transaction() as tx:
                 answer, write = refund_sale_write(
                     self.journal,
                     self.s.store_id,
@@ -519,10 +512,7 @@ class SaleService:
                     amount,
                     reason,
                 )
-                self.journal.record(write)
-            except BaseException:
-                self.journal.counters.restore(saved)
-                raise
+                tx.record(write)
             self.ledger.add_local(write.entries)
             return answer
 

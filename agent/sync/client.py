@@ -4,9 +4,9 @@
 byte every few seconds would hold the worker for ever. Every call here has a watchdog that
 shuts the client's sockets down when the whole request (headers included) passes ``timeout``
 seconds; the body is also read with at most one ``recv`` per step and checked against it.
-The agent's version, queue depth and last error ride on every request as ``X-Tillclub-*``
-headers, so head office sees them at each sync (a server that does not read them ignores
-them).
+The agent's version, queue depth, the age of its oldest unsent event and its last error ride
+on every request as ``X-Tillclub-*`` headers; the server shows them per terminal on the
+store page (``server/admin/agent_reports.py``, docs/sync-protocol.md).
 """
 
 from __future__ import annotations

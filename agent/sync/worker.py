@@ -5,8 +5,10 @@ the server has no more. An event leaves the outbox only when the server lists it
 applied; an id the server rejects for good (a malformed event, another till's sale id) is
 parked in the outbox as rejected and counted in the status, never silently dropped; a
 ``conflict`` (a concurrent write at the server) is retried. The cursor is stored with each
-page in the cache, so after a restart both sides resume where they stood. Failures back off
-exponentially with full jitter; the till never waits for any of it.
+page in the cache, so after a restart both sides resume where they stood. After a round, the
+journal rows of shoppers enrolled here whose record the server now has (and the cache holds)
+are pruned. Failures back off exponentially with full jitter; the till never waits for any
+of it.
 """
 
 from __future__ import annotations
@@ -17,17 +19,21 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from ..cache import apply_changes, cursor_of
+from .. import clock as agent_clock
+from ..cache import CacheLookups, apply_changes, cursor_of
 from ..cache.writer import reset
-from ..journal import Outbox
-from ..journal.store import QueueGauge
+from ..journal import Outbox, QueueGauge, prune_synced
 from .backoff import Backoff
 from .client import CursorAhead, SyncClient, SyncFailed
 
 log = logging.getLogger("tillclub.agent.sync")
 RETRY_CODES = frozenset({"conflict"})
+# A shopper enrolled here stays in the journal this long after the server has them: a POS
+# that retries the enrolment (same sale) within it still gets the first answer back.
+KEEP_SYNCED_ENROLMENTS = timedelta(days=1)
 
 
 @dataclass
@@ -62,6 +68,7 @@ class SyncWorker:
     :param open_journal: makes the worker's own journal connection (in its thread).
     :param open_cache: makes the worker's own cache connection.
     :param on_campaigns: called after a pull that touched campaigns (rebuild the rules).
+    :param clock: the agent's clock (how old an enrolment is, for pruning).
     """
 
     def __init__(
@@ -80,6 +87,8 @@ class SyncWorker:
         snapshot_timeout: float | None = 600.0,
         queue: QueueGauge | None = None,
         checkpoint_every: int = 64,
+        clock: Callable[[], datetime] = agent_clock.SYSTEM,
+        keep_synced_enrolments: timedelta = KEEP_SYNCED_ENROLMENTS,
     ) -> None:
         self.client = client
         self.open_journal = open_journal
@@ -94,6 +103,8 @@ class SyncWorker:
         self.state = state or SyncState()
         self.queue = queue
         self.checkpoint_every = checkpoint_every
+        self.clock = clock
+        self.keep_synced_enrolments = keep_synced_enrolments
         self._recorded = 0
         self._checkpoint = threading.Event()
         self._wake = threading.Event()
@@ -175,6 +186,20 @@ class SyncWorker:
     def run_round(self, outbox: Outbox, cache: sqlite3.Connection) -> None:
         self.push_all(outbox)
         self.pull_all(cache)
+        self.prune_enrolments(outbox.conn, cache)
+
+    def prune_enrolments(self, journal: sqlite3.Connection, cache: sqlite3.Connection) -> int:
+        """Drop the journal rows of shoppers enrolled here that the server has (their
+        enrolment applied, the cache holding their record); how many went."""
+        lookups = CacheLookups(cache)
+        gone = prune_synced(
+            journal,
+            lambda member_id: lookups.member_by_id(member_id) is not None,
+            self.clock() - self.keep_synced_enrolments,
+        )
+        if gone:
+            log.info("pruned %d synced enrolment(s) from the journal", gone)
+        return gone
 
     def push_all(self, outbox: Outbox) -> int:
         sent = 0

@@ -89,6 +89,7 @@ PT: dict[str, str] = {
     # stores
     "Stores and terminals": "Lojas e terminais", "Store": "Loja", "Terminal": "Terminal",
     "Last contact (UTC)": "Último contato (UTC)", "Queue": "Fila", "Agent version": "Versão do agente",
+    "Oldest unsent (s)": "Mais antigo na fila (s)", "Last sync error": "Último erro de sincronização",
     "No terminals.": "Sem terminais.", "No stores.": "Sem lojas.", "New store": "Nova loja", "Store code": "Código da loja",
     "Store name": "Nome da loja", "Create store": "Criar loja", "Store {id} created.": "Loja {id} criada.",
     "Store {id} exists already.": "A loja {id} já existe.", "Revoke": "Revogar", "Register a terminal": "Cadastrar um terminal",

@@ -7,11 +7,9 @@ import logging
 from flask import Blueprint, Response, current_app, g, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..db import new_session
 from ..errors import ApiError, ErrorCode
 from ..limits import limiter
 from ..services.ingest import apply_batch, record_rejections
-from ..services.reprice import offers_by_member
 from ..services.uow import SqlUnitOfWork
 from ..services.vouchers import load_vouchers
 from .auth import by_terminal, terminal_limit, terminal_required
@@ -34,22 +32,15 @@ def push_events() -> Response:
             ErrorCode.VALIDATION_FAILED,
             f"at most {app.config['EVENTS_MAX_BATCH']} events per push",
         )
-    with new_session() as session, session.begin():
-        sales = (e for e in body.events if isinstance(e, dict) and e.get("type") == "sale")
-        members = (m for e in sales if isinstance(m := e.get("member_id"), str))
-        offers = offers_by_member(session, members)
-        repricer = app.extensions["tillclub.campaigns"].repricer(
-            session,
-            lambda codes: load_vouchers(app, codes),
-            lambda m: offers.get(m, []),
-            tenders=app.extensions["tillclub.tenders"],
-        )
     result = apply_batch(
         SqlUnitOfWork.for_app(app),
         g.terminal,
         body.events,
-        repricer=repricer,
+        campaigns=app.extensions["tillclub.campaigns"],
+        vouchers=lambda codes: load_vouchers(app, codes),
         cipher=app.extensions["tillclub.cpf"],
+        tenders=app.extensions["tillclub.tenders"],
+        bounds=app.extensions["tillclub.bounds"],
         pause_before_commit=float(app.config["FAILPOINT_PAUSE_BEFORE_COMMIT"]),
     )
     if result.rejected:

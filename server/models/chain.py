@@ -57,11 +57,14 @@ class Terminal(Base):
 
 
 class TerminalReport(Base):
-    """What an agent last told about itself at sync: its version and outbox depth."""
+    """What an agent last told about itself at sync: its version, outbox depth, the age of
+    its oldest unsent event and its last sync error (``None``: none)."""
 
     __tablename__ = "terminal_reports"
 
     terminal_id: Mapped[str] = mapped_column(ForeignKey("terminals.id"), primary_key=True)
     agent_version: Mapped[str | None] = mapped_column(String(40))
     queue_depth: Mapped[int | None] = mapped_column(Integer)
+    oldest_event_age_s: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(200))
     reported_at: Mapped[dt.datetime]

@@ -3,7 +3,9 @@
 The order of work for a batch:
 
 1. parse and check every event in Python (no transaction open): malformed, unknown type,
-   another terminal's event -> rejected alone; sales are re-priced (``reprice.py``);
+   another terminal's event -> rejected alone; then each event type's handler prepares its
+   events of the batch (``ingest_handlers/``: sales are re-priced with the campaigns and the
+   members' personal offers, CPFs hashed);
 2. one transaction: skip ids already in ``applied_events`` (a re-send), check what needs the
    database (a sale id or CPF already taken, an unknown voucher), claim the remaining ids with
    ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (a concurrent push of the same id gets nothing
@@ -28,12 +30,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from loyalty.bounds import DEFAULT_BOUNDS, Bounds
 from loyalty.errors import LoyaltyError
-from loyalty.events import (
-    MemberEnrolled,
-    SaleRecorded,
-    event_from_dict,
-)
+from loyalty.events import event_from_dict
+from loyalty.rewards import TenderLimits
 
 from ..clock import now as utcnow
 from ..models import (
@@ -42,9 +42,10 @@ from ..models import (
 )
 from ..security import CpfCipher
 from .ingest_checks import check_against_db, check_origin
+from .ingest_handlers import EventHandler, PushContext, handler_for
 from .ingest_rows import write
 from .ingest_types import BatchResult, Pending, Reject, Rejection
-from .reprice import Repricer
+from .reprice import CampaignCache, VoucherLoader
 from .terminals import TerminalIdentity
 from .uow import SqlUnitOfWork
 from .vouchers import settle_voucher
@@ -57,28 +58,38 @@ def apply_batch(
     who: TerminalIdentity,
     raw_events: Sequence[Any],
     *,
-    repricer: Repricer,
+    campaigns: CampaignCache,
+    vouchers: VoucherLoader,
     cipher: CpfCipher,
+    tenders: TenderLimits | None = None,
+    bounds: Bounds = DEFAULT_BOUNDS,
     pause_before_commit: float = 0.0,
 ) -> BatchResult:
-    """Apply ``raw_events`` (wire dicts) pushed by terminal ``who``; see the module docstring."""
+    """Apply ``raw_events`` (wire dicts) pushed by terminal ``who``; see the module docstring.
+
+    :param campaigns: the campaigns in force, to re-price sales with.
+    :param vouchers: the vouchers a re-priced sale used, by code.
+    :param tenders: the tills' tender rules, to re-check each sale's redemptions.
+    :param bounds: the upper bounds a sale must keep (``limits`` in the server config).
+
+    .. versionchanged:: the push view no longer builds the re-pricer: pass the campaigns and
+       the voucher loader; the members' offers are loaded here.
+    """
     result = BatchResult()
     pending: list[Pending] = []
+    by_handler: dict[EventHandler[Any], list[Pending]] = {}
     seen: set[str] = set()
     for index, raw in enumerate(raw_events):
         raw_id = raw.get("event_id") if isinstance(raw, dict) else None
         event_id = raw_id if isinstance(raw_id, str) else None
         try:
-            event = event_from_dict(raw)
+            event = event_from_dict(raw, bounds)
             check_origin(event, who)
             if event.header.event_id in seen:
                 continue  # the same event twice in one batch: apply once, answer once
             seen.add(event.header.event_id)
             item = Pending(index, event)
-            if isinstance(event, SaleRecorded):
-                item.reprice = repricer(event)
-            if isinstance(event, MemberEnrolled) and event.cpf is not None:
-                item.cpf_hash = cipher.lookup_hash(event.cpf)
+            by_handler.setdefault(handler_for(event), []).append(item)
             pending.append(item)
         except Reject as exc:
             result.rejected.append(Rejection(index, event_id, exc.code, exc.message))
@@ -86,6 +97,9 @@ def apply_batch(
             result.rejected.append(Rejection(index, event_id, exc.code, exc.message_en))
     if not pending:
         return result
+    context = PushContext(uow, campaigns, vouchers, cipher, tenders)
+    for handler, items in by_handler.items():
+        handler.prepare(items, context)
     parsed_rejections = list(result.rejected)
     granular = False
     for attempt in range(1, _ATTEMPTS + 1):

@@ -5,13 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from loyalty.events import (
-    Event,
-    LedgerEntryRecorded,
-    RefundRecorded,
-    SaleRecorded,
-)
-from loyalty.rewards.ledger import LedgerEntry
+from loyalty.events import Event
 
 from .reprice import Reprice
 
@@ -59,12 +53,3 @@ class Reject(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-def entries_of(event: Event) -> tuple[LedgerEntry, ...]:
-    """The ledger entries an event carries (sales, refunds, stand-alone entries)."""
-    if isinstance(event, SaleRecorded | RefundRecorded):
-        return event.ledger_entries
-    if isinstance(event, LedgerEntryRecorded):
-        return (event.entry,)
-    return ()

@@ -1,5 +1,6 @@
-"""Stores and terminals for head office: the list with each terminal's last contact, queue depth
-and agent version, creating stores, registering (enrolment code) and revoking terminals.
+"""Stores and terminals for head office: the list with each terminal's last contact, queue
+depth (and the age of its oldest unsent event), last sync error and agent version, creating
+stores, registering (enrolment code) and revoking terminals.
 
 Registration and revocation go through the server's terminal service (``server.services.
 terminals``), which hashes codes and credentials; this module adds the store scope check and
@@ -27,6 +28,8 @@ class TerminalRow:
     queue_depth: int | None
     reported_at: dt.datetime | None
     enrolment_expires_at: dt.datetime | None
+    oldest_event_age_s: int | None = None  # the till's oldest unsent event, seconds
+    last_error: str | None = None  # the till's last sync error (None: none)
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ def terminals(session: Session, store_id: str) -> list[TerminalRow]:
             r.queue_depth if r else None,
             r.reported_at if r else None,
             t.enrolment_expires_at,
+            r.oldest_event_age_s if r else None,
+            r.last_error if r else None,
         )
         for t, r in session.execute(stmt)
     ]

@@ -1,0 +1,134 @@
+"""The outbox: events waiting for the server, appended by sales, read and trimmed by sync.
+
+A sale appends its events in its own transaction (:func:`append`); the sync worker reads them
+in push order and settles them by ``seq`` on its own connection (:class:`Outbox`). An event
+leaves only when the server applied it; one the server refuses for good is parked (state 2)
+with the reason, and counted. :class:`QueueGauge` keeps the running agent's count of unsent
+events without reading the table.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .answers import pack, unpack
+from .rows import OutboxRow
+
+PENDING, REJECTED = 0, 2
+
+
+def append(conn: sqlite3.Connection, events: Sequence[OutboxRow], created: float) -> None:
+    """Add ``events`` in order, inside the caller's transaction."""
+    if len(events) == 1:  # the usual sale: one event, no executemany iterator
+        event_id, kind, payload = events[0]
+        conn.execute(
+            "INSERT INTO outbox (event_id, type, payload, created_at) VALUES (?, ?, ?, ?)",
+            (event_id, kind, pack(payload), created),
+        )
+    elif events:
+        conn.executemany(
+            "INSERT INTO outbox (event_id, type, payload, created_at) VALUES (?, ?, ?, ?)",
+            [(event_id, kind, pack(payload), created) for event_id, kind, payload in events],
+        )
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    seq: int
+    event_id: str
+    payload: str
+
+
+class Outbox:
+    """The sync worker's view of the outbox, on its own connection.
+
+    :param queue: told how many pending events each :meth:`settle` took off.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, queue: QueueGauge | None = None) -> None:
+        self.conn = conn
+        self.queue = queue
+
+    def batch(self, limit: int) -> list[PendingEvent]:
+        rows = self.conn.execute(
+            "SELECT seq, event_id, payload FROM outbox WHERE state = 0 ORDER BY seq LIMIT ?",
+            (limit,),
+        )
+        return [PendingEvent(r[0], r[1], unpack(r[2])) for r in rows]
+
+    def settle(
+        self,
+        batch: Sequence[PendingEvent],
+        applied: Iterable[str],
+        rejected: Sequence[tuple[str, str]],
+        retry: Iterable[str],
+    ) -> None:
+        """Drop what the server applied, park what it rejected for good, count retries.
+
+        Event ids are those of ``batch`` (rows are found by their ``seq``); others are ignored.
+        """
+        seq = {e.event_id: e.seq for e in batch}
+        c = self.conn
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            gone = c.executemany(
+                "DELETE FROM outbox WHERE seq = ?", [(seq[i],) for i in applied if i in seq]
+            ).rowcount
+            gone += c.executemany(
+                "UPDATE outbox SET state = 2, error = ?, attempts = attempts + 1 "
+                "WHERE seq = ? AND state = 0",
+                [(why, seq[i]) for i, why in rejected if i in seq],
+            ).rowcount
+            c.executemany(
+                "UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?",
+                [(seq[i],) for i in retry if i in seq],
+            )
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+        if self.queue is not None:
+            self.queue.remove(max(gone, 0))
+
+    def depth(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM outbox WHERE state = 0").fetchone()[0])
+
+    def rejected(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM outbox WHERE state = 2").fetchone()[0])
+
+    def oldest_created_at(self) -> float | None:
+        row = self.conn.execute(
+            "SELECT created_at FROM outbox WHERE state = 0 ORDER BY seq LIMIT 1"
+        ).fetchone()
+        return None if row is None else float(row[0])
+
+    def unacked_ids(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT event_id FROM outbox WHERE state = 0")}
+
+
+class QueueGauge:
+    """How many outbox events are waiting, counted once and then kept by this process's writers.
+
+    Counting them in SQL reads every page of the outbox (about 40 ms at 100,000 unsent events,
+    the payloads live in the rows), and the agent reports its queue depth with every sync
+    request; the sale side adds what it commits, the sync worker takes off what it settles.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._lock = threading.Lock()
+        self._pending = Outbox(conn).depth()
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    def add(self, count: int) -> None:
+        with self._lock:
+            self._pending += count
+
+    def remove(self, count: int) -> None:
+        with self._lock:
+            self._pending = max(0, self._pending - count)

@@ -1,0 +1,96 @@
+"""What applying one type of till event means at the server: the steps a handler fills in.
+
+A push runs every event through the same steps (``services/ingest.py``); each step asks the
+event's handler (the table in ``ingest_handlers/__init__.py``) what to do:
+
+1. :meth:`EventHandler.prepare`: before any transaction, for all events of the type in the
+   batch at once (re-price sales, hash CPFs);
+2. :meth:`EventHandler.preload` then :meth:`EventHandler.check`: inside the transaction, what
+   needs the database (an id taken by another event), loaded once per batch and checked
+   event by event in push order; a :class:`Reject` refuses that event alone;
+3. :meth:`EventHandler.rows`: the rows the event adds, inserted in bulk with the others;
+4. :meth:`EventHandler.applied`: follow-ups once the rows are in, for the events this push
+   claimed (a replay runs none of it).
+
+:meth:`EventHandler.entries` names the ledger entries an event carries (origin and conflict
+checks, ledger rows are common to all types).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from sqlalchemy.orm import Session
+
+from loyalty.rewards import TenderLimits
+from loyalty.rewards.ledger import LedgerEntry
+
+from ...security import CpfCipher
+from ..ingest_types import Pending
+from ..terminals import TerminalIdentity
+
+if TYPE_CHECKING:
+    from ..reprice import CampaignCache, VoucherLoader
+    from ..uow import SqlUnitOfWork
+
+E = TypeVar("E")
+Rows = dict[str, list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class PushContext:
+    """What the steps before the transaction may use: the database (read only, through its
+    own unit of work), the campaigns in force, the voucher loader, the CPF cipher, and the
+    tills' tender rules the sale's redemptions are re-checked with (``None``: not checked)."""
+
+    uow: SqlUnitOfWork
+    campaigns: CampaignCache
+    vouchers: VoucherLoader
+    cipher: CpfCipher
+    tenders: TenderLimits | None = None
+
+
+@dataclass
+class RowContext:
+    """What :meth:`EventHandler.rows` writes with, and where."""
+
+    who: TerminalIdentity
+    now: dt.datetime
+    cipher: CpfCipher
+    rows: Rows = field(default_factory=dict)
+
+    def add(self, table: str, *rows: dict[str, Any]) -> None:
+        self.rows.setdefault(table, []).extend(rows)
+
+
+class EventHandler(Generic[E]):
+    """The default of every step: nothing to do. Subclasses name their event type."""
+
+    event: ClassVar[type]
+
+    def entries(self, event: E) -> tuple[LedgerEntry, ...]:
+        return ()
+
+    def made_ids(self, event: E) -> tuple[tuple[str, str], ...]:
+        """The ids besides the event id that the event names as its own, each with the kind
+        it must be (``loyalty.rewards.ids``): a till may not take another till's ids."""
+        return ()
+
+    def prepare(self, items: Sequence[Pending], ctx: PushContext) -> None:
+        return None
+
+    def preload(self, s: Session, items: Sequence[Pending]) -> Any:
+        return None
+
+    def check(self, item: Pending, known: Any) -> None:
+        return None
+
+    def rows(self, item: Pending, out: RowContext) -> None:
+        return None
+
+    def applied(self, s: Session, items: Sequence[Pending], now: dt.datetime) -> set[str]:
+        """Follow-ups after the insert; returns the voucher ids whose uses must be settled."""
+        return set()

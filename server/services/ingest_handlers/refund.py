@@ -1,0 +1,94 @@
+"""A refund recorded at a till: its id unique, its reversing entries applied by the common
+ledger step, the voucher uses a full refund gives back restored."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import ClassVar, cast
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from loyalty.events import RefundRecorded
+from loyalty.rewards.ledger import LedgerEntry
+
+from ...models import Refund, VoucherUseRow
+from ..ingest_types import Pending, Reject
+from .base import EventHandler, RowContext
+
+
+class RefundHandler(EventHandler[RefundRecorded]):
+    event: ClassVar[type] = RefundRecorded
+
+    def entries(self, event: RefundRecorded) -> tuple[LedgerEntry, ...]:
+        return event.ledger_entries
+
+    def made_ids(self, event: RefundRecorded) -> tuple[tuple[str, str], ...]:
+        return (("R", event.refund_id),)
+
+    def preload(self, s: Session, items: Sequence[Pending]) -> set[str]:
+        ids = {cast(RefundRecorded, p.event).refund_id for p in items}
+        if not ids:
+            return set()
+        return set(s.scalars(select(Refund.refund_id).where(Refund.refund_id.in_(ids))))
+
+    def check(self, item: Pending, known: set[str]) -> None:
+        e = cast(RefundRecorded, item.event)
+        if e.refund_id in known:
+            raise Reject(
+                "duplicate_refund", f"refund {e.refund_id!r} was already pushed by another event"
+            )
+        known.add(e.refund_id)
+
+    def rows(self, item: Pending, out: RowContext) -> None:
+        e = cast(RefundRecorded, item.event)
+        out.add(
+            "refunds",
+            {
+                "refund_id": e.refund_id,
+                "event_id": item.event_id,
+                "sale_id": e.sale_id,
+                "store_id": out.who.store_id,
+                "terminal_id": out.who.terminal_id,
+                "occurred_at": e.header.occurred_at,
+                "amount": e.amount,
+                "lines": [dict(x) for x in e.lines],
+                "reason": e.reason,
+                "recorded_at": out.now,
+                "restored_vouchers": list(e.restored_vouchers) or None,
+            },
+        )
+        # inserted by the push's raffle step, which also voids tickets of this push's sales
+        out.add(
+            "raffle_voids",
+            *(
+                {"ticket_id": t.ticket_id, "refund_id": e.refund_id, "sale_id": e.sale_id}
+                for t in e.voided_tickets
+            ),
+        )
+
+    def applied(self, s: Session, items: Sequence[Pending], now: dt.datetime) -> set[str]:
+        """Mark the uses that full refunds give back; the voucher ids touched.
+
+        A use already restored keeps its first refund. The caller re-settles the vouchers.
+        """
+        touched: set[str] = set()
+        for p in items:
+            e = cast(RefundRecorded, p.event)
+            if not e.restored_vouchers:
+                continue
+            where = (
+                VoucherUseRow.sale_id == e.sale_id,
+                VoucherUseRow.voucher_id.in_(e.restored_vouchers),
+                VoucherUseRow.restored_at.is_(None),
+            )
+            hit = set(s.scalars(select(VoucherUseRow.voucher_id).where(*where)))
+            if hit:
+                s.execute(
+                    update(VoucherUseRow)
+                    .where(*where)
+                    .values(restored_at=now, restored_by=e.refund_id)
+                )
+                touched |= hit
+        return touched
