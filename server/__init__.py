@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-from .config import DEFAULTS, check_secrets, load_config, tender_limits
+from .config import DEFAULTS, check_secrets, load_config, sale_bounds, tender_limits
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -44,6 +44,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions["tillclub.campaigns"] = CampaignCache()
     app.extensions["tillclub.tenders"] = tender_limits(config)
+    app.extensions["tillclub.bounds"] = sale_bounds(config)
     limits.init_app(app)
     api.init_app(app)
     from . import admin, portal

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from loyalty.bounds import Bounds
     from loyalty.rewards import TenderLimits
 
 ENV_PREFIX = "TILLCLUB_SERVER_"
@@ -45,6 +46,9 @@ DEFAULTS: dict[str, Any] = {
     "FAILPOINT_PAUSE_BEFORE_COMMIT": 0.0,
     # The tills' tender rules, for re-checking pushed sales (as the agents' points.per_unit,
     # points.unit_value_brl and offline.max_redeem_per_sale_brl; "" : no cap checked).
+    # Upper bounds on a pushed sale ([limits] table, the keys of the agents' [limits]:
+    # loyalty.bounds.CONFIG_KEYS); a sale beyond them is rejected alone as out_of_bounds.
+    "LIMITS": {},
     "POINTS_PER_UNIT": 100,
     "POINTS_UNIT_VALUE_BRL": "1.00",
     "MAX_REDEEM_PER_SALE_BRL": "50.00",
@@ -171,6 +175,31 @@ def check_secrets(config: Mapping[str, Any]) -> None:
             )
     decode_key(config["CPF_KEY"], "cpf_key", sizes=(32,))
     decode_key(config["CPF_HASH_SECRET"], "cpf_hash_secret", sizes=tuple(range(16, 129)))
+
+
+def sale_bounds(config: Mapping[str, Any]) -> Bounds:
+    """The upper bounds a pushed sale must keep, from the ``[limits]`` table (the same keys as
+    the agents' ``[limits]``; absent keys keep ``loyalty.bounds.DEFAULT_BOUNDS``). Set both to
+    the same values: a sale the till accepted and the server refuses is parked on Sync issues.
+
+    :raises ConfigError: not a table, an unknown key, or a value that is no positive bound.
+    """
+    import json
+
+    from loyalty.bounds import Bounds
+
+    raw = config.get("LIMITS") or {}
+    if isinstance(raw, str):  # from the environment: a JSON object
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise ConfigError("limits: expected a JSON object of bounds") from None
+    if not isinstance(raw, Mapping):
+        raise ConfigError("limits: expected a table such as [limits] max_lines = 1000")
+    try:
+        return Bounds.from_config(dict(raw))
+    except ValueError as exc:
+        raise ConfigError(f"limits: {exc}") from None
 
 
 def tender_limits(config: Mapping[str, Any]) -> TenderLimits:

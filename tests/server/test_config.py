@@ -1,11 +1,14 @@
-"""Server config: the tills' tender rules the server re-checks pushed sales with."""
+"""Server config: the tills' tender rules and the sale bounds the server checks pushes with."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
+from loyalty.bounds import DEFAULT_BOUNDS
 from loyalty.money import Money
-from server.config import DEFAULTS, ConfigError, tender_limits
+from server.config import DEFAULTS, ConfigError, sale_bounds, tender_limits
 
 
 def test_the_defaults_are_the_agents_defaults() -> None:
@@ -30,3 +33,26 @@ def test_an_empty_cap_checks_no_cap() -> None:
 def test_a_bad_value_names_its_key(key: str, value: object, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         tender_limits(DEFAULTS | {key: value})
+
+
+def test_sale_bounds_default_to_the_core_defaults_and_take_the_agents_keys() -> None:
+    assert sale_bounds(DEFAULTS) == DEFAULT_BOUNDS
+    bounds = sale_bounds(DEFAULTS | {"LIMITS": {"max_unit_price_brl": "500.00", "max_lines": 3}})
+    assert (bounds.unit_price, bounds.lines) == (Decimal("500.00"), 3)
+    from_env = sale_bounds(DEFAULTS | {"LIMITS": '{"max_quantity": "10"}'})
+    assert from_env.quantity == Decimal("10")
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        ({"max_price": "1"}, "unknown limit 'max_price'"),
+        ({"max_lines": 0}, "max_lines"),
+        ({"max_unit_price_brl": "1e400"}, "max_unit_price_brl"),
+        ("not json", "JSON object"),
+        (["max_lines"], "expected a table"),
+    ],
+)
+def test_bad_sale_bounds_name_what_is_wrong(limits: object, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        sale_bounds(DEFAULTS | {"LIMITS": limits})

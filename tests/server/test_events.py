@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -330,3 +331,17 @@ def test_a_sale_beyond_the_bounds_is_rejected_alone_with_a_code(app: Flask, till
     }
     reasons = {r["index"]: r["message"] for r in answer["rejected"]}
     assert "line 1: unit_price 99999999999.99 is beyond the limit of 1000000.00" in reasons[1]
+
+
+def test_the_servers_configured_bounds_apply_to_pushed_sales(
+    make_app: Callable[..., Flask],
+) -> None:
+    """GIVEN a server whose [limits] allow at most R$ 100,00 per unit WHEN a till pushes a
+    R$ 150,00 unit and a R$ 90,00 one THEN the first is rejected alone as out_of_bounds."""
+    app = make_app(LIMITS={"max_unit_price_brl": "100.00"})
+    till = enrol_till(app, app.test_client())
+    over, under = till.sale(None, ["150.00"]), till.sale(None, ["90.00"])
+    answer = till.push([over, under])
+    assert answer["applied"] == [under["event_id"]]
+    assert [(r["index"], r["code"]) for r in answer["rejected"]] == [(0, "out_of_bounds")]
+    assert "1000000" not in answer["rejected"][0]["message"]

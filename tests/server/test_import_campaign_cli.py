@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from server.models import CampaignDraft, CampaignSimulation
 from sqlalchemy import select
 
 from server import create_app
 from server.config import load_config
 from server.db import get_engine, new_session
-from server.models import AuditLog, Campaign
+from server.models import AuditLog, Campaign, CampaignDraft, CampaignSimulation
 from tillclub.cli import main
 
 FILE = """{"rules": [

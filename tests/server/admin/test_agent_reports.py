@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from flask import Flask
 from flask.testing import FlaskClient
-
 from server.admin.agent_reports import Report, parse_report
 
 from ..conftest import enrol_till

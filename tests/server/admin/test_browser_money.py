@@ -20,14 +20,13 @@ from typing import Any
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-from server.models import CampaignDraft
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from server.admin import campaign_forms as cf
 from server.db import get_engine, new_session
 from server.migrate import upgrade
-from server.models import LedgerEntryRow, Voucher
+from server.models import CampaignDraft, LedgerEntryRow, Voucher
 from server.models.raffle import RaffleCampaign
 from server.services.admin import add_member
 from server.services.uow import SqlUnitOfWork

@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from server.models import CampaignDraft
 from sqlalchemy import func, select
 
 from server.db import new_session
-from server.models import AuditLog, Campaign, LedgerEntryRow, Voucher
+from server.models import AuditLog, Campaign, CampaignDraft, LedgerEntryRow, Voucher
 from server.services.admin import add_member, put_campaign
 from server.services.uow import SqlUnitOfWork
 

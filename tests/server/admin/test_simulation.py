@@ -8,10 +8,10 @@ from typing import Any
 
 from flask import Flask
 
-from server.services.simulation import simulate
 from server.db import new_session
 from server.models import Campaign
 from server.services.admin import put_campaign
+from server.services.simulation import simulate
 from server.services.uow import SqlUnitOfWork
 from tests.server.conftest import T0, Till
 

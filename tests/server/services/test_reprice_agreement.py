@@ -25,7 +25,6 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import event as event_label
 from hypothesis import strategies as st
-from server.services.simulation import simulate
 from sqlalchemy import delete
 
 from agent.cache import apply_changes
@@ -36,6 +35,7 @@ from loyalty.identification import card_number
 from server.db import new_session
 from server.models import Campaign, MemberOffer
 from server.services.admin import add_member
+from server.services.simulation import simulate
 from server.services.uow import SqlUnitOfWork
 from tests.agent.sale.world import Clock, card_change, member_change, write_config
 from tests.server.conftest import T0, Till, enrol_till
