@@ -132,6 +132,7 @@ def run(app: Flask, job: str, period: str) -> Outcome:
     now = clock.now()
     claimed = claim(app, job, period, now)
     if claimed is None:
+        log.debug("job skipped", extra={"job": job, "period": period})
         return Outcome(job, period, "skipped")
     row_id, token, attempt = claimed
     log.info("job started", extra={"job": job, "period": period, "attempt": attempt})

@@ -117,7 +117,7 @@ def serve(app: Flask) -> None:
     tick = min(60, max(1, int(app.config["JOBS_TICK_SECONDS"])))
     consumer = _consumer_class(tick)(
         huey, workers=threads, worker_type="thread", periodic=True, scheduler_interval=1,
-        check_worker_health=True,
+        check_worker_health=True, max_delay=1.0,  # an idle SQLite queue is polled every second
     )  # fmt: skip
     task.enqueue_due()  # catch up at start
     consumer.run()
