@@ -3,8 +3,10 @@
 - ``test-count`` appends "<period> <pid>" to the file named by ``TILLCLUB_TEST_JOB_LOG``, so a
   test counts how many times each period really ran, across processes.
 - ``test-flaky`` raises while the file named by ``TILLCLUB_TEST_FLAKY_FILE`` exists.
-- ``test-slow-vouchers`` is the voucher expiry, one voucher per transaction with a pause of
-  ``TILLCLUB_TEST_SLOW_SECONDS`` before each commit: slow enough to be killed mid-run.
+- ``test-slow-vouchers`` is the voucher expiry, one voucher per transaction, pausing
+  ``TILLCLUB_TEST_SLOW_SECONDS`` per voucher: a fifth of it inside the transaction (a kill
+  there leaves an uncommitted write) and the rest between transactions (so the heartbeat and
+  readers get SQLite's write lock): slow enough to be killed mid-run.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ def slow_vouchers(ctx: JobContext) -> JobReport:
     uow = SqlUnitOfWork.for_app(ctx.app)
     report = JobReport()
     while True:
+        time.sleep(pause * 0.8)
         with uow:
             voucher = uow.session.scalars(
                 select(Voucher)
@@ -50,7 +53,7 @@ def slow_vouchers(ctx: JobContext) -> JobReport:
                 return report
             voucher.expired_at = ctx.now
             uow.session.flush()
-            time.sleep(pause)
+            time.sleep(pause * 0.2)
             uow.commit()
         report.processed += 1
         report.changed += 1
