@@ -17,10 +17,10 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import Table, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
@@ -29,7 +29,7 @@ from ..models.jobs import DONE, FAILED, QUEUED, RUNNING, JobRun
 from .contract import JobContext, JobReport
 
 log = logging.getLogger("tillclub.jobs")
-T = JobRun.__table__
+T = cast(Table, JobRun.__table__)
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from huey import Huey, RedisHuey, SqliteHuey, crontab
-from huey.consumer import Consumer, Scheduler
-from huey.exceptions import RetryTask
+from huey import Huey, RedisHuey, SqliteHuey, crontab  # type: ignore[import-untyped]
+from huey.consumer import Consumer, Scheduler  # type: ignore[import-untyped]
+from huey.exceptions import RetryTask  # type: ignore[import-untyped]
 from sqlalchemy.engine import make_url
 
 from .. import clock
@@ -62,7 +62,7 @@ def attach(app: Flask, huey: Huey) -> Any:
     from . import due
     from .runs import run
 
-    @huey.task(name=RUN_TASK)
+    @huey.task(name=RUN_TASK)  # type: ignore[untyped-decorator]
     def run_job(job: str, period: str) -> None:
         if job not in app.extensions["tillclub.jobs"].jobs:
             log.warning("unknown job in queue", extra={"job": job})
@@ -71,7 +71,7 @@ def attach(app: Flask, huey: Huey) -> Any:
         if outcome.status == "failed" and outcome.retry_in is not None:
             raise RetryTask(delay=outcome.retry_in)
 
-    @huey.periodic_task(crontab(), name=TICK_TASK)
+    @huey.periodic_task(crontab(), name=TICK_TASK)  # type: ignore[untyped-decorator]
     def tick() -> None:
         enqueue_due(app, run_job)
 
@@ -79,7 +79,7 @@ def attach(app: Flask, huey: Huey) -> Any:
         for job, period in due(app_, clock.now()):
             task(job, period)
 
-    run_job.enqueue_due = lambda: enqueue_due(app, run_job)  # type: ignore[attr-defined]
+    run_job.enqueue_due = lambda: enqueue_due(app, run_job)
     return run_job
 
 

@@ -184,9 +184,7 @@ def test_kill9_mid_run_20_times_completes_the_period_once(tmp_path: Path) -> Non
         assert done_before < past
         world.env = world.env | {"TILLCLUB_TEST_SLOW_SECONDS": "0"}  # the last one, at speed
         world.worker()
-        wait_for(
-            lambda: [r for r in world.runs() if r.status == "done"], 60, "the last attempt"
-        )
+        wait_for(lambda: [r for r in world.runs() if r.status == "done"], 60, "the last attempt")
     finally:
         world.close()
     rows = world.runs()

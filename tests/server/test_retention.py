@@ -95,7 +95,8 @@ def test_running_twice_is_running_once(app: Flask) -> None:
     apply_retention(JobContext(app, NOW, 100, "p"))
     once = keys(app)
     again = apply_retention(JobContext(app, NOW, 100, "p"))
-    assert again.changed == 0 and keys(app) == once
+    assert again.changed == 0
+    assert keys(app) == once
 
 
 def test_periods_come_from_config(make_app: Callable[..., Flask], app: Flask) -> None:

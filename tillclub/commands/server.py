@@ -336,22 +336,24 @@ def run(ctx: click.Context, host: str, port: int, debug: bool, no_worker: bool) 
     if config["DATABASE_URL"].startswith("sqlite"):
         upgrade(config["DATABASE_URL"])  # a single shop: migrate on start, nothing to forget
     app = _app(ctx)  # checks the whole config (schedules too) before anything starts
+    import signal
+
+    # SIGTERM to the server runs the finally below, which stops the worker.
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     worker = None if no_worker else _start_worker(ctx)
     try:
         app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
     finally:
         if worker is not None:
             _stop_worker(worker)
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _start_worker(ctx: click.Context) -> Any:
     import os
-    import signal
     import subprocess
 
-    # SIGTERM to the server runs the finally below, which stops the worker; the leash
-    # (PR_SET_PDEATHSIG) stops it even when the server dies by SIGKILL.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # The leash (PR_SET_PDEATHSIG) stops the worker even when the server dies by SIGKILL.
     argv = [sys.executable, "-m", "tillclub.demo.leash", str(os.getpid()), "--"]
     argv += [sys.executable, "-c", "from tillclub.cli import main; main()", "server"]
     argv += ["--config", str(ctx.obj["config_path"])] if ctx.obj.get("config_path") else []

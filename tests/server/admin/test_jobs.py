@@ -47,8 +47,10 @@ def test_page_in_portuguese_lists_each_job_with_schedule_and_next_run(app: Flask
     assert "Horários em America/Sao_Paulo" in html
     for name in ("tier-review", "segments", "voucher-expiry", "lgpd-retention"):
         assert f'id="job-{name}"' in html
-    assert "<code>5 * * * *</code>" in html and "Próxima execução" in html
-    assert "concluída" in html and "processed=0 changed=0" in html  # the voucher run
+    assert "<code>5 * * * *</code>" in html
+    assert "Próxima execução" in html
+    assert "concluída" in html
+    assert "processed=0 changed=0" in html
     assert "nunca" in html  # the others never ran
     assert "Expiração de vales" in html
     assert 'href="/admin/jobs"' in html  # in the menu
@@ -57,7 +59,9 @@ def test_page_in_portuguese_lists_each_job_with_schedule_and_next_run(app: Flask
 
 def test_page_in_english(app: Flask) -> None:
     html = login(app, "admin", "en").get("/admin/jobs").get_data(as_text=True)
-    assert "<h1>Jobs</h1>" in html and "Voucher expiry: marks" in html and "Run now" in html
+    assert "<h1>Jobs</h1>" in html
+    assert "Voucher expiry: marks" in html
+    assert "Run now" in html
 
 
 def test_run_now_is_queued_audited_and_run_by_the_worker(app: Flask, tmp_path: Path) -> None:
@@ -86,7 +90,8 @@ def test_run_now_is_queued_audited_and_run_by_the_worker(app: Flask, tmp_path: P
 def test_run_now_without_csrf_token_changes_nothing(app: Flask) -> None:
     o = login(app, "admin")
     r = o.client.post("/admin/jobs/voucher-expiry/run", data={})
-    assert r.status_code == 400 and "Formulário expirado" in r.get_data(as_text=True)
+    assert r.status_code == 400
+    assert "Formulário expirado" in r.get_data(as_text=True)
     with new_session(app) as s:
         assert s.scalars(select(JobRun)).all() == []
 
@@ -94,7 +99,8 @@ def test_run_now_without_csrf_token_changes_nothing(app: Flask) -> None:
 def test_auditor_reads_but_cannot_run_and_marketing_cannot_read(app: Flask) -> None:
     auditor = login(app, "auditor")
     html = auditor.get("/admin/jobs").get_data(as_text=True)
-    assert "<h1>Tarefas</h1>" in html and "Executar agora" not in html
+    assert "<h1>Tarefas</h1>" in html
+    assert "Executar agora" not in html
     r = auditor.post("/admin/jobs/segments/run", from_page="/admin/jobs")
     assert r.status_code == 403
     marketing = login(app, "marketing")

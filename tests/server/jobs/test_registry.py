@@ -21,7 +21,9 @@ def test_every_builtin_job_is_registered_with_a_description_in_both_languages() 
     names = set(specs())
     assert {"tier-review", "segments", "voucher-expiry", "lgpd-retention"} <= names
     for spec in specs().values():
-        assert spec.description_pt and spec.description_en and spec.batch_size >= 1
+        assert spec.description_pt
+        assert spec.description_en
+        assert spec.batch_size >= 1
 
 
 def test_config_overrides_schedule_and_batch_size_and_off_means_by_hand_only() -> None:
@@ -35,7 +37,8 @@ def test_config_overrides_schedule_and_batch_size_and_off_means_by_hand_only() -
         )
     )
     assert str(tz) == "America/Manaus"
-    assert jobs["segments"].schedule is not None and jobs["segments"].schedule.text == "15 1 * * 0"
+    assert jobs["segments"].schedule is not None
+    assert jobs["segments"].schedule.text == "15 1 * * 0"
     assert jobs["segments"].batch_size == 50
     assert jobs["voucher-expiry"].schedule is None
     assert jobs["tier-review"].schedule is not None  # untouched: the default

@@ -48,16 +48,20 @@ def test_a_period_runs_once_and_a_second_worker_skips_it(
     assert log.read_text().count("2026-12-04T03:00") == 1
     (row,) = rows(jobs_app, "test-count")
     assert (row.status, row.attempts, row.summary) == (DONE, 1, "processed=1 changed=1")
-    assert row.duration_ms is not None and row.finished_at is not None
+    assert row.duration_ms is not None
+    assert row.finished_at is not None
 
 
 def test_a_running_row_past_its_lease_is_taken_over_with_a_new_claim(jobs_app: Flask) -> None:
     now = dt.datetime(2026, 12, 4, 6, 0, tzinfo=dt.UTC)
     got = runs.claim(jobs_app, "test-count", "p1", now)
-    assert got is not None and got[2] == 1
+    assert got is not None
+    assert got[2] == 1
     assert runs.claim(jobs_app, "test-count", "p1", now + dt.timedelta(seconds=29)) is None
     later = runs.claim(jobs_app, "test-count", "p1", now + dt.timedelta(seconds=31))
-    assert later is not None and later[2] == 2 and later[1] != got[1]
+    assert later is not None
+    assert later[2] == 2
+    assert later[1] != got[1]
     # the first worker wakes up: its result is not recorded over the new attempt's
     assert not runs._finish(jobs_app, got[0], got[1], {"status": DONE})
     assert rows(jobs_app, "test-count")[0].status == RUNNING
@@ -70,18 +74,22 @@ def test_a_failure_is_recorded_and_retried_with_backoff_until_it_works(
     flag.touch()
     monkeypatch.setenv("TILLCLUB_TEST_FLAKY_FILE", str(flag))
     out = runs.run(jobs_app, "test-flaky", "p")
-    assert out.status == FAILED and out.retry_in == 10
+    assert out.status == FAILED
+    assert out.retry_in == 10
     assert out.error == "RuntimeError: the flaky job failed on purpose"
     (row,) = rows(jobs_app, "test-flaky")
-    assert row.status == FAILED and row.next_attempt_at is not None
+    assert row.status == FAILED
+    assert row.next_attempt_at is not None
     assert runs.run(jobs_app, "test-flaky", "p").status == "skipped"  # not before the backoff
     _age(jobs_app, seconds=11)
     second = runs.run(jobs_app, "test-flaky", "p")
-    assert second.status == FAILED and second.retry_in == 20  # doubled
+    assert second.status == FAILED
+    assert second.retry_in == 20
     _age(jobs_app, seconds=21)
     flag.unlink()
     third = runs.run(jobs_app, "test-flaky", "p")
-    assert third.status == DONE and third.attempts == 3
+    assert third.status == DONE
+    assert third.attempts == 3
     (row,) = rows(jobs_app, "test-flaky")
     assert (row.status, row.error) == (DONE, None)
 
