@@ -29,12 +29,33 @@ def init_app(app: Flask) -> None:
     from .registry import configure
 
     jobs, tz = configure(app.config)
+    _check_settings(app.config)
     for rule in RULES:
         try:
             retention_days(app.config, rule.config_key)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
     app.extensions["tillclub.jobs"] = JobsState(dict(jobs), tz)
+
+
+_RANGES = {
+    "JOBS_WORKER_THREADS": (1, 64),
+    "JOBS_TICK_SECONDS": (1, 60),
+    "JOBS_LEASE_SECONDS": (1, 86400),
+    "JOBS_MAX_ATTEMPTS": (1, 100),
+    "JOBS_RETRY_SECONDS": (1, 86400),
+}
+
+
+def _check_settings(config: object) -> None:
+    get = config.get  # type: ignore[attr-defined]
+    storage = str(get("JOBS_STORAGE")).lower()
+    if storage not in ("sqlite", "redis"):
+        raise ConfigError(f"jobs_storage: expected 'sqlite' or 'redis', got {storage!r}")
+    for key, (low, high) in _RANGES.items():
+        value = get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigError(f"{key.lower()}: expected a whole number {low}-{high}, got {value!r}")
 
 
 def due(app: Flask, now: dt.datetime) -> list[tuple[str, str]]:

@@ -75,3 +75,17 @@ def test_jobs_table_from_toml_and_from_the_environment(tmp_path: Any) -> None:
     assert load_config(None, env=env)["JOBS"] == {"segments": {"schedule": "off"}}
     with pytest.raises(ConfigError, match="TILLCLUB_SERVER_JOBS: expected JSON"):
         load_config(None, env={"TILLCLUB_SERVER_JOBS": "segments=off"})
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("JOBS_STORAGE", "rabbit", "jobs_storage: expected 'sqlite' or 'redis', got 'rabbit'"),
+        ("JOBS_TICK_SECONDS", 90, "jobs_tick_seconds: expected a whole number 1-60, got 90"),
+        ("JOBS_LEASE_SECONDS", 0, "jobs_lease_seconds: expected a whole number 1-86400, got 0"),
+        ("JOBS_EXTRA_MODULES", ["no.such.module"], "jobs_extra_modules: cannot import"),
+    ],
+)
+def test_broken_worker_settings_stop_the_app(key: str, value: Any, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        create_app(config(**{key: value}))
