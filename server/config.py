@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -44,11 +45,11 @@ DEFAULTS: dict[str, Any] = {
     "LOG_JSON": True,
     "SQL_ECHO": False,
     "FAILPOINT_PAUSE_BEFORE_COMMIT": 0.0,
-    # The tills' tender rules, for re-checking pushed sales (as the agents' points.per_unit,
-    # points.unit_value_brl and offline.max_redeem_per_sale_brl; "" : no cap checked).
     # Upper bounds on a pushed sale ([limits] table, the keys of the agents' [limits]:
     # loyalty.bounds.CONFIG_KEYS); a sale beyond them is rejected alone as out_of_bounds.
     "LIMITS": {},
+    # The tills' tender rules, for re-checking pushed sales (as the agents' points.per_unit,
+    # points.unit_value_brl and offline.max_redeem_per_sale_brl; "" : no cap checked).
     "POINTS_PER_UNIT": 100,
     "POINTS_UNIT_VALUE_BRL": "1.00",
     "MAX_REDEEM_PER_SALE_BRL": "50.00",
@@ -96,6 +97,24 @@ DEFAULTS: dict[str, Any] = {
     "PORTAL_TERMS_VERSION": "2026-01",
     # Cookie flags: Secure in production (HTTPS); tests run on plain http://127.0.0.1.
     "PORTAL_COOKIE_SECURE": True,
+    # background jobs (server/jobs, docs/operations.md)
+    "JOBS": {},  # per job: {"schedule": "cron fields" | "off", "batch_size": n}
+    "JOBS_TIME_ZONE": "America/Sao_Paulo",
+    "JOBS_STORAGE": "sqlite",  # sqlite (one shop) | redis (a chain, several workers)
+    "JOBS_SQLITE_PATH": "",  # default: beside the SQLite database, <name>.jobs.db
+    "JOBS_REDIS_URL": "redis://127.0.0.1:6379/0",
+    "JOBS_QUEUE_NAME": "tillclub",
+    "JOBS_WORKER_THREADS": 2,
+    "JOBS_TICK_SECONDS": 60,
+    "JOBS_LEASE_SECONDS": 120,
+    "JOBS_MAX_ATTEMPTS": 5,
+    "JOBS_RETRY_SECONDS": 60,
+    "JOBS_EXTRA_MODULES": [],  # modules imported at start that register more jobs
+    # LGPD retention (server/services/retention.py, docs/operations.md)
+    "RETENTION_RESET_TOKEN_DAYS": 7,
+    "RETENTION_PORTAL_SESSION_DAYS": 30,
+    "RETENTION_REJECTED_EVENT_DAYS": 90,
+    "RETENTION_ADMIN_LOGIN_DAYS": 30,
 }
 
 SECRETS = ("SECRET_KEY", "CPF_KEY", "CPF_HASH_SECRET")
@@ -122,6 +141,15 @@ def _coerce(key: str, raw: str) -> Any:
             return int(raw)
         except ValueError:
             raise ConfigError(f"{ENV_PREFIX}{key}: expected an integer, got {raw!r}") from None
+    if isinstance(default, dict | list):
+        # tables and lists (jobs, jobs_extra_modules) come from the environment as JSON
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            raise ConfigError(f"{ENV_PREFIX}{key}: expected JSON, got {raw!r}") from None
+        if not isinstance(value, type(default)):
+            raise ConfigError(f"{ENV_PREFIX}{key}: expected a JSON {type(default).__name__}")
+        return value
     if isinstance(default, float):
         try:
             return float(raw)

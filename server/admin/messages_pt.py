@@ -324,4 +324,16 @@ PT: dict[str, str] = {
     "Rules in the file": "Regras do arquivo",
     "No rules.": "Nenhuma regra.",
     "Replace the rules": "Substituir as regras",
+    # background jobs (Tarefas)
+    "Jobs": "Tarefas",
+    "Background work the worker runs by itself, once per period however many workers run. Times in {tz}.":
+        "Trabalho em segundo plano que o worker executa sozinho, uma vez por período, não importa quantos workers rodem. Horários em {tz}.",
+    "{job} is failing: the last run ({period}, attempt {n}) failed: {error}":
+        "{job} está falhando: a última execução ({period}, tentativa {n}) falhou: {error}",
+    "Job": "Tarefa", "Last run": "Última execução", "Duration": "Duração",
+    "Result": "Resultado", "Next run": "Próxima execução", "Recent failures": "Falhas recentes",
+    "off": "desligada", "batch of {n}": "lotes de {n}", "never": "nunca",
+    "only when run by hand": "só quando executada à mão", "Run now": "Executar agora",
+    "done": "concluída", "failed": "falhou", "running": "em execução", "queued": "na fila",
+    "{job}: run queued; the worker starts it in a moment.": "{job}: execução na fila; o worker a inicia em instantes.",
 }  # fmt: skip

@@ -1,13 +1,19 @@
 """Liveness (``/healthz``: the process answers) and readiness (``/readyz``: database reachable
-and migrated to the code's head revision)."""
+and migrated to the code's head revision).
+
+``/readyz`` also lists, under ``jobs.failing``, the background jobs whose latest run failed.
+That is a detail for monitoring, not a readiness condition: a failing nightly job does not
+take the web server out of the load balancer (docs/operations.md).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..db import get_engine
+from .. import clock
+from ..db import get_engine, new_session
 from ..migrate import head_revision
 
 bp = Blueprint("health", __name__)
@@ -32,4 +38,16 @@ def readyz() -> tuple[Response, int]:
         return jsonify(
             status="not_ready", database="needs 'tillclub server init-db'", schema_revision=revision
         ), 503
-    return jsonify(status="ready", database="ok", schema_revision=revision), 200
+    return jsonify(
+        status="ready", database="ok", schema_revision=revision, jobs=_jobs_detail()
+    ), 200
+
+
+def _jobs_detail() -> dict[str, object]:
+    from ..jobs.status import failing
+
+    try:
+        with new_session() as s:
+            return {"failing": failing(current_app, s, clock.now())}
+    except SQLAlchemyError:
+        return {"failing": None, "error": "job runs unreadable"}

@@ -118,10 +118,17 @@ class Health(Strict):
     status: Literal["ok"]
 
 
+class ReadyJobs(Strict):
+    # background jobs whose latest run failed: a detail for monitoring, not a readiness test
+    failing: list[dict[str, Any]] | None
+    error: str | None = None
+
+
 class Ready(Strict):
     status: Literal["ready", "not_ready"]
     database: str
     schema_revision: str | None
+    jobs: ReadyJobs | None = None
 
 
 # -- documentation of the event wire form (validated by loyalty.events, not here) ------------

@@ -13,7 +13,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
@@ -39,6 +39,10 @@ class Voucher(ChangeTracked, Base):
     # The sale ids of the uses that stand, as last settled; agents count them offline.
     accepted_sale_ids: Mapped[list[Any]]
     created_at: Mapped[dt.datetime]
+    # Set by the voucher expiry job once valid_until has passed (the row then syncs again).
+    expired_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (Index("ix_vouchers_expiry", "expired_at", "valid_until"),)
 
 
 class VoucherUseRow(Base):

@@ -177,6 +177,7 @@ def _voucher(r: Row) -> dict[str, Any]:
         "campaign_id": r.campaign_id,
         "void": r.void,
         "accepted_sale_ids": r.accepted_sale_ids,
+        "expired_at": _iso(r.expired_at),  # set by the voucher expiry job
     }
 
 

@@ -29,6 +29,8 @@ class Perm(StrEnum):
     SEGMENTS_WRITE = "segments.write"
     AUDIT_READ = "audit.read"
     USERS_WRITE = "users.write"
+    JOBS_READ = "jobs.read"  # the Tarefas page (admins and auditors)
+    JOBS_RUN = "jobs.run"  # "run now" (admins only)
 
 
 _READ = {p for p in Perm if p.value.endswith(".read")}

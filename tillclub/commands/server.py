@@ -29,8 +29,12 @@ def _load(ctx: click.Context) -> dict[str, Any]:
 
 def _app(ctx: click.Context) -> Any:
     from server import create_app
+    from server.config import ConfigError
 
-    return create_app(_load(ctx))
+    try:
+        return create_app(_load(ctx))
+    except ConfigError as exc:  # e.g. a broken [jobs.*] schedule: name the key, no traceback
+        raise click.ClickException(str(exc)) from None
 
 
 def _uow(ctx: click.Context) -> Any:
@@ -365,13 +369,17 @@ def openapi() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--debug", is_flag=True, help="Flask debug mode (never in production).")
+@click.option(
+    "--no-worker", is_flag=True, help="Do not start the background job worker with the server."
+)
 @click.pass_context
-def run(ctx: click.Context, host: str, port: int, debug: bool) -> None:
-    """Serve with Flask's development server (SQLite by default).
+def run(ctx: click.Context, host: str, port: int, debug: bool, no_worker: bool) -> None:
+    """Serve with Flask's development server (SQLite by default), and the job worker.
 
     Without --config (or TILLCLUB_SERVER_* secrets) it creates ./tillclub-server.toml with
-    new secrets and serves ./tillclub-server.db. For production (gunicorn on PostgreSQL) see
-    server/README.md.
+    new secrets and serves ./tillclub-server.db. The background worker (``tillclub server
+    worker``) runs as a child process and stops with the server. For production (gunicorn on
+    PostgreSQL) see server/README.md and docs/operations.md.
     """
     import os
 
@@ -391,13 +399,51 @@ def run(ctx: click.Context, host: str, port: int, debug: bool) -> None:
     config = _load(ctx)
     if config["DATABASE_URL"].startswith("sqlite"):
         upgrade(config["DATABASE_URL"])  # a single shop: migrate on start, nothing to forget
-    app = _app(ctx)
-    app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
+    app = _app(ctx)  # checks the whole config (schedules too) before anything starts
+    import signal
+
+    # SIGTERM to the server runs the finally below, which stops the worker.
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    worker = None if no_worker else _start_worker(ctx)
+    try:
+        app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
+    finally:
+        if worker is not None:
+            _stop_worker(worker)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _start_worker(ctx: click.Context) -> Any:
+    import os
+    import subprocess
+
+    # The leash (PR_SET_PDEATHSIG) stops the worker even when the server dies by SIGKILL.
+    argv = [sys.executable, "-m", "tillclub.demo.leash", str(os.getpid()), "--"]
+    argv += [sys.executable, "-c", "from tillclub.cli import main; main()", "server"]
+    argv += ["--config", str(ctx.obj["config_path"])] if ctx.obj.get("config_path") else []
+    click.echo("starting the background job worker", err=True)
+    return subprocess.Popen([*argv, "worker"], stdin=subprocess.DEVNULL)
+
+
+def _stop_worker(worker: Any) -> None:
+    import subprocess
+
+    if worker.poll() is None:
+        worker.terminate()
+        try:
+            worker.wait(15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(5)
 
 
 def _attach_area_commands() -> None:
     # Other areas (head-office UI, portal) ship their server subcommands in their own modules;
     # they join this group here so they read the same --config and environment.
+    from .server_jobs import jobs, worker
+
+    command.add_command(worker)
+    command.add_command(jobs)
     try:
         from .server_admin import create_admin
     except (ImportError, AttributeError):

@@ -220,6 +220,7 @@ local_api_port = {self.status_port}
             p.step("The server goes down; the till keeps selling", lambda: self.offline(shift))
             p.step("The server is back; the outbox drains", self.drain)
             p.step("Checking the server has every sale exactly once", lambda: self.check(shift))
+            p.step("Checking the background worker ran every job", self.check_jobs)
         except DemoError as exc:
             self.progress.echo(f"demo failed: {exc}\nlogs: {self.folder}")
             self.stop()
@@ -279,6 +280,27 @@ local_api_port = {self.status_port}
             )
         self.progress.say(f"{len(ids)} sales at the till, {len(ids)} at the server, none twice")
         wait_until(lambda: bool(self.printer and len(self.printer.jobs) >= 1), 30, "a receipt")
+
+    def check_jobs(self) -> None:
+        """The worker started by ``server run`` caught up every job's last period at start."""
+        import sqlalchemy as sa
+
+        from server.jobs.registry import BUILTIN
+
+        wanted = {spec.name for spec in BUILTIN}
+        engine = sa.create_engine(f"sqlite:///{self.folder / 'server.db'}")
+
+        def finished() -> bool:
+            query = sa.text("SELECT job FROM job_runs WHERE status = 'done'")
+            with engine.connect() as conn:
+                done = set(conn.execute(query).scalars())
+            return wanted <= done
+
+        try:
+            wait_until(finished, 120, "the background worker to run every job once")
+        finally:
+            engine.dispose()
+        self.progress.say(f"worker ran {', '.join(sorted(wanted))} (see Tarefas in the UI)")
 
     def summary(self) -> None:
         assert self.printer is not None

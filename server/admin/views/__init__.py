@@ -13,6 +13,7 @@ def load() -> None:
         audit_log,
         auth,
         campaigns,
+        jobs,
         members,
         raffles,
         reports,

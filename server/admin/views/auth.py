@@ -23,6 +23,7 @@ TILES = (
     ("Stores", "admin.stores", Perm.STORES_READ),
     ("Reports", "admin.reports", Perm.REPORTS_READ),
     ("Segments", "admin.segments", Perm.SEGMENTS_READ),
+    ("Jobs", "admin.jobs", Perm.JOBS_READ),
     ("Audit log", "admin.audit_log", Perm.AUDIT_READ),
     ("Users", "admin.users", Perm.USERS_WRITE),
 )
