@@ -142,9 +142,8 @@ def test_server_layers_point_down_only() -> None:
     assert _layer_violations() == []
 
 
-# The push view's own session goes with issue 16 item 2 (ingest as one handler per event
-# type), which another branch does; remove the entry then.
-VIEWS_OPENING_SESSIONS = {"server.api.events"}
+# Views that may open a session of their own instead of the unit of work's: none.
+VIEWS_OPENING_SESSIONS: set[str] = set()
 
 
 def test_views_take_their_sessions_from_the_unit_of_work() -> None:

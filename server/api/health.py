@@ -13,8 +13,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import clock
-from ..db import get_engine, new_session
+from ..db import get_engine
 from ..migrate import head_revision
+from ..services.uow import SqlUnitOfWork
 
 bp = Blueprint("health", __name__)
 
@@ -47,7 +48,7 @@ def _jobs_detail() -> dict[str, object]:
     from ..jobs.status import failing
 
     try:
-        with new_session() as s:
+        with SqlUnitOfWork.for_app(current_app).reading() as s:
             return {"failing": failing(current_app, s, clock.now())}
     except SQLAlchemyError:
         return {"failing": None, "error": "job runs unreadable"}

@@ -18,8 +18,7 @@ from sqlalchemy import ColumnElement, and_, delete, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from ..jobs.contract import JobContext, JobReport
-from ..models import RejectedEvent
-from ..models.admin_ui import AdminLoginState
+from ..models import AdminLoginState, RejectedEvent
 from ..models.portal import PasswordResetToken, PortalSession
 from .uow import SqlUnitOfWork
 

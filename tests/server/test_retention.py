@@ -8,14 +8,14 @@ from collections.abc import Callable
 from flask import Flask
 from sqlalchemy import func, select
 
-from server.admin.accounts import create_admin
 from server.db import new_session
 from server.jobs.contract import JobContext
-from server.models import Member, RejectedEvent
+from server.models import AdminLoginState, Member, RejectedEvent
 from server.models.admin import AdminUser
-from server.models.admin_ui import AdminLoginState
 from server.models.portal import PasswordResetToken, PortalSession
+from server.services.admin_accounts import create_admin
 from server.services.retention import apply_retention
+from server.services.uow import SqlUnitOfWork
 
 NOW = dt.datetime(2026, 12, 4, 12, 0, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
@@ -48,9 +48,16 @@ def seed(app: Flask) -> None:
             s.add(RejectedEvent(event_id=eid, terminal_id="T1", code="validation_failed",
                                 message="bad", first_seen_at=seen, last_seen_at=seen,
                                 attempts=3))  # fmt: skip
-        for email in ("old@hq.example", "locked@hq.example", "new@hq.example"):
-            create_admin(s, email, "correct horse battery", role="auditor", store_ids=(), now=NOW)
-        s.flush()
+    for email in ("old@hq.example", "locked@hq.example", "new@hq.example"):
+        create_admin(
+            SqlUnitOfWork.for_app(app),
+            email,
+            "correct horse battery",
+            role="auditor",
+            store_ids=(),
+            now=NOW,
+        )
+    with new_session(app) as s, s.begin():
         ids = dict(s.execute(select(AdminUser.email, AdminUser.id)).all())
         s.add(AdminLoginState(user_id=ids["old@hq.example"], failed_count=2,
                               last_failed_at=NOW - 31 * DAY, locked_until=None))  # fmt: skip

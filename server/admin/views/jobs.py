@@ -11,13 +11,12 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from ... import clock
-from ...db import new_session
 from ...jobs import runs
 from ...jobs.status import statuses
 from ...jobs.worker import queue_for
 from ...services.roles import Perm
 from ...services.uow import SqlUnitOfWork
-from .. import bp
+from .. import bp, uow
 from ..access import current, require
 from ..i18n import gettext as _
 from ..i18n import language
@@ -28,7 +27,7 @@ from ..i18n import language
 def jobs_page() -> str:
     state = current_app.extensions["tillclub.jobs"]
     now = clock.now()
-    with new_session() as s:
+    with uow().reading() as s:
         rows = statuses(current_app, s, now)
         s.expunge_all()
     pt = language() == "pt-BR"

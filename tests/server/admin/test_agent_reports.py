@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from flask import Flask
 from flask.testing import FlaskClient
-from server.admin.agent_reports import Report, parse_report
+
+from server.api.telemetry import Report, parse_report
 
 from ..conftest import enrol_till
 from .conftest import Office
