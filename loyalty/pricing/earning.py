@@ -20,6 +20,7 @@ from .rules import (
     PointsMultiplier,
     Raffle,
     Rule,
+    RuleKind,
 )
 from .state import LineState
 
@@ -32,9 +33,13 @@ def earn(rules: list[RuleLines]) -> Rewards:
     tickets: dict[str, int] = {}
     points_rules: list[tuple[Points, list[LineState]]] = []
     multipliers: list[RuleLines] = []
-    for rule, lines in sorted(rules, key=lambda rl: (rl[0].priority, rl[0].id)):
+    # Rules over every line share one list (``candidates``): its net is summed once.
+    nets: dict[int, int] = {}
+    for rule, lines in sorted(rules, key=_order):
         p = rule.params
-        paid = sum(ls.paid - ls.cut for ls in lines)  # nets are never negative
+        paid = nets.get(id(lines), -1)
+        if paid < 0:
+            paid = nets[id(lines)] = sum([ls.paid - ls.cut for ls in lines])  # never negative
         amount = 0
         campaign = None
         if isinstance(p, Points):
@@ -58,16 +63,25 @@ def earn(rules: list[RuleLines]) -> Rewards:
             continue
         if amount:
             details.append(RewardDetail(rule.id, rule.name, rule.kind, amount, campaign))
-    details.extend(_multiplied(multipliers, points_rules))
-    points = sum(d.amount for d in details if d.kind.value.startswith("points"))
-    cashback = sum(d.amount for d in details if d.kind.value == "cashback")
+    details.extend(_multiplied(multipliers, points_rules, nets))
+    points = sum([d.amount for d in details if d.kind in _POINTS_KINDS])
+    cashback = sum([d.amount for d in details if d.kind is RuleKind.CASHBACK])
     return Rewards(
         points, cashback, tuple(sorted((c, n) for c, n in tickets.items() if n)), tuple(details)
     )
 
 
+_POINTS_KINDS = tuple(kind for kind in RuleKind if kind.value.startswith("points"))
+
+
+def _order(rule_lines: RuleLines) -> tuple[int, str]:
+    return (rule_lines[0].priority, rule_lines[0].id)
+
+
 def _multiplied(
-    multipliers: list[RuleLines], points_rules: list[tuple[Points, list[LineState]]]
+    multipliers: list[RuleLines],
+    points_rules: list[tuple[Points, list[LineState]]],
+    nets: dict[int, int],
 ) -> list[RewardDetail]:
     if not multipliers or not points_rules:
         return []
@@ -84,10 +98,14 @@ def _multiplied(
     for rule, lines in multipliers:
         assert isinstance(rule.params, PointsMultiplier)
         mine = {ls.pos for ls in lines if rule.stackable or best.get(ls.pos) is rule}
-        base = sum(
-            sum(ls.paid - ls.cut for ls in covered if ls.pos in mine) // p.per_cents * p.points
-            for p, covered in points_rules
-        )
+        whole = len(mine) == len(lines)  # the multiplier holds every line it covers
+        base = 0
+        for p, covered in points_rules:
+            if whole and covered is lines:
+                net = nets[id(covered)]  # the same lines, summed above
+            else:
+                net = sum([ls.paid - ls.cut for ls in covered if ls.pos in mine])
+            base += net // p.per_cents * p.points
         num, den = rule.params.factor_ratio
         extra = base * (num - den) // den
         if extra:

@@ -119,13 +119,25 @@ def _promotions(
 ) -> list[RuleLines]:
     """Stages 1–3 (member prices, item and basket promotions) on ``order``; returns the
     earning rules (stage 5) for later."""
-    stages: dict[Stage, list[RuleLines]] = {stage: [] for stage in Stage}
-    for rule, lines in found:
-        stages[rule.stage].append((rule, lines))
-    _member_prices(stages[Stage.PRICE], applied)
-    _item_promotions(stages[Stage.ITEM], applied)
-    _basket_promotions(stages[Stage.BASKET], order, applied)
-    return stages[Stage.EARNING]
+    prices: list[RuleLines] = []
+    items: list[RuleLines] = []
+    baskets: list[RuleLines] = []
+    earning: list[RuleLines] = []
+    # Identity tests on the stage members: a dict keyed by the enum would hash each one.
+    for found_rule in found:
+        stage = found_rule[0].stage
+        if stage is Stage.ITEM:
+            items.append(found_rule)
+        elif stage is Stage.PRICE:
+            prices.append(found_rule)
+        elif stage is Stage.BASKET:
+            baskets.append(found_rule)
+        else:
+            earning.append(found_rule)
+    _member_prices(prices, applied)
+    _item_promotions(items, applied)
+    _basket_promotions(baskets, order, applied)
+    return earning
 
 
 def _best_option(
@@ -244,7 +256,14 @@ def _basket_promotions(
     """
     if not rules:
         return
-    base = {rule.id: sum(ls.paid - ls.cut for ls in lines) for rule, lines in rules}
+    # Rules over every line share one list (``candidates``): its sum is taken once.
+    sums: dict[int, int] = {}
+    base: dict[str, int] = {}
+    for rule, lines in rules:
+        net = sums.get(id(lines))
+        if net is None:
+            net = sums[id(lines)] = sum([ls.paid - ls.cut for ls in lines])
+        base[rule.id] = net
 
     def offer(rule: Rule, current: int) -> int:
         p = rule.params
@@ -281,11 +300,10 @@ def _spread(cents: int, lines: list[LineState], key: str, *, voucher: bool) -> N
         parts = split(cents, weights)  # no two lines alike: the common case
     else:
         parts = _split_by_group(cents, lines, weights)
-    target = "vouchers" if voucher else "discounts"
     for ls, part in zip(lines, parts, strict=True):
         if part:
             ls.cut += part
-            explained: dict[str, int] = getattr(ls, target)
+            explained = ls.vouchers if voucher else ls.discounts
             explained[key] = explained.get(key, 0) + part
 
 

@@ -316,6 +316,8 @@ class Rule:
     # True when nothing but the store can stop the rule (no coupon, audience, activation or
     # time window): the engine then skips the liveness check, once per rule per sale.
     unconditional: bool = field(init=False, repr=False, compare=False)
+    # True when the only condition is an identified member (``members_only``, nothing else).
+    members_only_gate: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "stage", _STAGE[self.kind])
@@ -326,6 +328,15 @@ class Rule:
             and self.valid.always
         )
         object.__setattr__(self, "unconditional", unconditional)
+        audience = self.audience
+        members_only = (
+            self.coupon is None
+            and not self.requires_activation
+            and audience.members_only
+            and not (audience.tiers or audience.segments or audience.member_ids)
+            and self.valid.always
+        )
+        object.__setattr__(self, "members_only_gate", members_only)
 
     def covers(self, sku: str, category: str, brand: str, tags: frozenset[str]) -> bool:
         """Whether a line with these attributes is in the rule's scope (applies_to − exclude)."""
