@@ -71,11 +71,14 @@ def candidates(
 def _live(
     rule: Rule, member: MemberContext | None, codes: frozenset[str], at: datetime, local: datetime
 ) -> bool:
-    """``live``, with the two common cases (no condition; members only) decided at once."""
+    """``live``, with the common cases (no condition; members only; an activation) decided at
+    once: the same answer, without the general checks."""
     if rule.unconditional:
         return True
     if rule.members_only_gate:
         return member is not None
+    if rule.activation_gate:
+        return member is not None and rule.id in member.activated_offers
     return live(rule, member, codes, at, local)
 
 

@@ -366,12 +366,17 @@ def _result(
     lines: list[LineResult] = []
     subtotal = total = 0
     for ls in by_pos:
-        explained = [make(Explanation, (*heads[rid], c)) for rid, c in ls.discounts.items()]
+        discounts = ls.discounts
+        explained: tuple[Explanation, ...] = (
+            tuple([make(Explanation, heads[rid] + (c,)) for rid, c in discounts.items()])
+            if discounts
+            else ()
+        )
         if ls.vouchers:
-            explained += [
+            explained += tuple(
                 Explanation("voucher", vid, names[vid], "voucher", Stage.VOUCHER, c)
                 for vid, c in ls.vouchers.items()
-            ]
+            )
         line = ls.line
         net = ls.paid - ls.cut
         gross = ls.gross
@@ -387,12 +392,12 @@ def _result(
                     line.unit_price,
                     ls.weighed,
                     gross,
-                    (*explained,),
+                    explained,
                     net,
                 ),
             )
         )
-    summary = [make(AppliedRule, (*heads[rid], c)) for rid, c in applied.items()]
+    summary = [make(AppliedRule, heads[rid] + (c,)) for rid, c in applied.items()]
     summary += [
         AppliedRule(
             "voucher", o.voucher_id, names[o.voucher_id], "voucher", Stage.VOUCHER, o.amount_cents

@@ -318,6 +318,8 @@ class Rule:
     unconditional: bool = field(init=False, repr=False, compare=False)
     # True when the only condition is an identified member (``members_only``, nothing else).
     members_only_gate: bool = field(init=False, repr=False, compare=False)
+    # True when the only conditions are the member's activation (and being a member).
+    activation_gate: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "stage", _STAGE[self.kind])
@@ -329,14 +331,17 @@ class Rule:
         )
         object.__setattr__(self, "unconditional", unconditional)
         audience = self.audience
-        members_only = (
+        open_to_members = (
             self.coupon is None
-            and not self.requires_activation
-            and audience.members_only
             and not (audience.tiers or audience.segments or audience.member_ids)
             and self.valid.always
         )
-        object.__setattr__(self, "members_only_gate", members_only)
+        object.__setattr__(
+            self,
+            "members_only_gate",
+            open_to_members and audience.members_only and not self.requires_activation,
+        )
+        object.__setattr__(self, "activation_gate", open_to_members and self.requires_activation)
 
     def covers(self, sku: str, category: str, brand: str, tags: frozenset[str]) -> bool:
         """Whether a line with these attributes is in the rule's scope (applies_to − exclude)."""

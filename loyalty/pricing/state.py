@@ -8,8 +8,6 @@ makes a line of qty 3 price exactly like three lines of qty 1. A weighed line is
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from .arith import mul_half_up
 from .basket import BasketLine
 
@@ -61,13 +59,15 @@ class LineState:
 Op = tuple[LineState, int, int, int, bool]
 
 
-@dataclass(slots=True)
 class Plan:
     """What a rule would do to the current state; applied only if still current."""
 
-    ops: list[Op] = field(default_factory=list)
-    discount: int = 0
-    read: list[tuple[LineState, int]] = field(default_factory=list)
+    __slots__ = ("ops", "discount", "read")
+
+    def __init__(self) -> None:
+        self.ops: list[Op] = []
+        self.discount = 0
+        self.read: list[tuple[LineState, int]] = []
 
     def current(self) -> bool:
         return all(ls.version == seen for ls, seen in self.read)
@@ -79,9 +79,26 @@ class Plan:
 
 def apply_plan(plan: Plan, rule_id: str) -> int:
     """Apply ``plan``'s steps to their lines, attributing the cents to ``rule_id``."""
-    by_line: dict[int, list[Op]] = {}
-    for op in plan.ops:
-        by_line.setdefault(op[0].pos, []).append(op)
+    plan_ops = plan.ops
+    if len(plan_ops) == 1:
+        ls, ti, units, new_price, take = plan_ops[0]
+        old = ls.tranches
+        if len(old) == 1 and old[0][0] == units:
+            # One step on a line's only tranche, all its units (the common case): what the
+            # general merge below comes to, without its lists and dict.
+            _, price, taken = old[0]
+            cents = (price - new_price) * units
+            ls.tranches = [[units, new_price, 1 if take or taken else 0]]
+            ls.paid -= cents
+            ls.version += 1
+            if cents:
+                ls.discounts[rule_id] = ls.discounts.get(rule_id, 0) + cents
+            return cents
+        by_line = {ls.pos: plan_ops}
+    else:
+        by_line = {}
+        for op in plan_ops:
+            by_line.setdefault(op[0].pos, []).append(op)
     total = 0
     for ops in by_line.values():
         ls = ops[0][0]
