@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import ChainMap
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from .arith import percent_of, ratio, split
@@ -99,7 +100,7 @@ def _prepare(
 ) -> tuple[list[LineState], list[RuleLines]]:
     """Fresh line states in attribute order, and the live rules with their lines."""
     order = [LineState(i, line) for i, line in enumerate(basket)]
-    order.sort(key=_sort_key)  # stable: identical lines keep their basket order
+    order.sort(key=_SORT_KEY)  # stable: identical lines keep their basket order
     previous: object = None
     group = -1
     for rank, ls in enumerate(order):
@@ -180,8 +181,7 @@ def _best_option(
 _PROMOTION_STAGES = frozenset({Stage.ITEM, Stage.BASKET})
 
 
-def _sort_key(ls: LineState) -> tuple[object, ...]:
-    return ls.line.sort_key
+_SORT_KEY = attrgetter("line.sort_key")
 
 
 def _member_prices(rules: list[RuleLines], applied: dict[str, int]) -> None:
@@ -200,7 +200,7 @@ def _member_prices(rules: list[RuleLines], applied: dict[str, int]) -> None:
         count, shelf, _ = ls.tranches[0]
         left = count
         tranches: list[list[int]] = []
-        for rule in sorted(candidates, key=_member_price_key):
+        for rule in candidates if len(candidates) == 1 else sorted(candidates, key=_by_price):
             assert isinstance(rule.params, MemberPrice)
             unit = ls.scaled(rule.params.price_cents)
             if unit >= shelf:
@@ -224,7 +224,7 @@ def _member_prices(rules: list[RuleLines], applied: dict[str, int]) -> None:
         ls.version += 1
 
 
-def _member_price_key(rule: Rule) -> tuple[int, str]:
+def _by_price(rule: Rule) -> tuple[int, str]:
     assert isinstance(rule.params, MemberPrice)
     return (rule.params.price_cents, rule.id)
 

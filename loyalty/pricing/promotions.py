@@ -72,7 +72,7 @@ def _per_unit(
 def percent_off(rule: Rule, lines: list[LineState]) -> Plan:
     assert isinstance(rule.params, PercentOff)
     plan = Plan()
-    entries = [e for e in available(rule, lines, plan) if e[0] > 0]
+    entries = available(rule, lines, plan)  # priced above zero
     cap = rule.max_units_per_sale
     if cap is not None:
         entries.sort(key=_dear)  # the cap goes to the dearest units first, as in _per_unit
@@ -96,8 +96,15 @@ def _percent_on_groups(
     group, so splitting a line into several changes no product's amount.
     """
     if len(chosen) == 1:  # one line, one price: the common case needs no grouping
-        entry = chosen[0][0]
-        groups = {(entry[4].group, entry[0]): chosen}
+        (entry, units), = chosen
+        price = entry[0]
+        off = percent_of(price * units, pct)
+        if off > 0:
+            low, dearer = divmod(price * units - off, units)  # as below: `dearer` < units
+            if dearer:
+                plan.add(entry[4], entry[3], dearer, low + 1, take)
+            plan.add(entry[4], entry[3], units - dearer, low, take)
+        return
     else:
         groups = {}
         for entry, n in chosen:

@@ -32,6 +32,10 @@ class RuleKind(enum.Enum):
     CASHBACK = "cashback"
     RAFFLE = "raffle"
 
+    # Members are singletons compared by identity: hashing by identity (C) is the same
+    # mapping as Enum's hash of the name (Python), at a fraction of the cost per lookup.
+    __hash__ = object.__hash__
+
     @property
     def stage(self) -> Stage:
         return _STAGE[self]
