@@ -32,7 +32,7 @@ from .result import (
     VoucherOutcome,
 )
 from .rules import BasketAmountOff, BasketPercentOff, MemberPrice, Rule, Stage
-from .state import LineState, apply_plan
+from .state import LineState, Plan, apply_plan
 from .voucher import VoucherApplication
 
 
@@ -236,7 +236,7 @@ def _item_promotions(rules: list[RuleLines], applied: dict[str, int]) -> None:
         by_priority.setdefault(rule.priority, []).append((rule, lines))
     for priority in sorted(by_priority):
         plans = [(PLANNERS[r.kind](r, lines), r, lines) for r, lines in by_priority[priority]]
-        plans.sort(key=lambda p: (-p[0].discount, p[1].id))
+        plans.sort(key=_larger_first)
         for plan, rule, lines in plans:
             if plan.discount <= 0:
                 break  # sorted: no later rule of this priority gives anything either
@@ -245,6 +245,10 @@ def _item_promotions(rules: list[RuleLines], applied: dict[str, int]) -> None:
                 if plan.discount <= 0:
                     continue
             applied[rule.id] = applied.get(rule.id, 0) + apply_plan(plan, rule.id)
+
+
+def _larger_first(planned: tuple[Plan, Rule, list[LineState]]) -> tuple[int, str]:
+    return (-planned[0].discount, planned[1].id)
 
 
 def _basket_promotions(
@@ -296,7 +300,11 @@ def _spread(cents: int, lines: list[LineState], key: str, *, voucher: bool) -> N
     line in two moves no cent to another product (which could change its points).
     """
     weights = [ls.paid - ls.cut for ls in lines]
-    if len({ls.group for ls in lines}) == len(lines):
+    # Lines come in rank order, so groups never decrease along them: groups spanning exactly
+    # len(lines) values are all distinct, with no set to build (the whole basket, usually).
+    if lines[-1].group - lines[0].group == len(lines) - 1 or len({ls.group for ls in lines}) == len(
+        lines
+    ):
         parts = split(cents, weights)  # no two lines alike: the common case
     else:
         parts = _split_by_group(cents, lines, weights)

@@ -70,7 +70,10 @@ class Plan:
         self.read: list[tuple[LineState, int]] = []
 
     def current(self) -> bool:
-        return all(ls.version == seen for ls, seen in self.read)
+        for ls, seen in self.read:
+            if ls.version != seen:
+                return False
+        return True
 
     def add(self, ls: LineState, ti: int, units: int, new_price: int, take: bool) -> None:
         self.ops.append((ls, ti, units, new_price, take))
