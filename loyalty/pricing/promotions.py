@@ -87,6 +87,12 @@ def percent_off(rule: Rule, lines: list[LineState]) -> Plan:
                     plan, [(entry, units)], rule.params.percent_ratio, not rule.stackable
                 )
         return plan
+    return percent_off_entries(rule, lines, plan)
+
+
+def percent_off_entries(rule: Rule, lines: list[LineState], plan: Plan) -> Plan:
+    """:func:`percent_off` in general, over the available entries of any lines."""
+    assert isinstance(rule.params, PercentOff)
     entries = available(rule, lines, plan)  # priced above zero
     cap = rule.max_units_per_sale
     if cap is not None:

@@ -97,11 +97,14 @@ def apply_plan(plan: Plan, rule_id: str) -> int:
             if cents:
                 ls.discounts[rule_id] = ls.discounts.get(rule_id, 0) + cents
             return cents
-        by_line = {ls.pos: plan_ops}
-    else:
-        by_line = {}
-        for op in plan_ops:
-            by_line.setdefault(op[0].pos, []).append(op)
+    return merge_plan(plan, rule_id)
+
+
+def merge_plan(plan: Plan, rule_id: str) -> int:
+    """:func:`apply_plan` in general: each line's steps, its tranches merged by price."""
+    by_line: dict[int, list[Op]] = {}
+    for op in plan.ops:
+        by_line.setdefault(op[0].pos, []).append(op)
     total = 0
     for ops in by_line.values():
         ls = ops[0][0]
