@@ -247,6 +247,9 @@ def _item_promotions(rules: list[RuleLines], applied: dict[str, int]) -> None:
             applied[rule.id] = applied.get(rule.id, 0) + apply_plan(plan, rule.id)
 
 
+_BASKET_PARAMS = (BasketAmountOff, BasketPercentOff)
+
+
 def _larger_first(planned: tuple[Plan, Rule, list[LineState]]) -> tuple[int, str]:
     return (-planned[0].discount, planned[1].id)
 
@@ -271,7 +274,7 @@ def _basket_promotions(
 
     def offer(rule: Rule, current: int) -> int:
         p = rule.params
-        assert isinstance(p, BasketAmountOff | BasketPercentOff)
+        assert isinstance(p, _BASKET_PARAMS)
         if current <= 0 or base[rule.id] < p.min_cents:
             return 0
         if isinstance(p, BasketAmountOff):
@@ -330,6 +333,8 @@ def _split_by_group(cents: int, lines: list[LineState], weights: list[int]) -> l
 def _vouchers(
     vouchers: Sequence[VoucherApplication], order: list[LineState]
 ) -> list[VoucherOutcome]:
+    if not vouchers:
+        return []
     base = sum(ls.paid - ls.cut for ls in order)
     outcomes: list[VoucherOutcome] = []
     for v in vouchers:

@@ -95,10 +95,12 @@ class Audience:
     tiers: frozenset[str] = frozenset()
     segments: frozenset[str] = frozenset()
     member_ids: frozenset[str] = frozenset()
+    # Computed once: read for every rule in every sale.
+    needs_member: bool = field(init=False, repr=False, compare=False)
 
-    @property
-    def needs_member(self) -> bool:
-        return self.members_only or bool(self.tiers or self.segments or self.member_ids)
+    def __post_init__(self) -> None:
+        needs = self.members_only or bool(self.tiers or self.segments or self.member_ids)
+        object.__setattr__(self, "needs_member", needs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,10 +118,12 @@ class Validity:
     weekdays: frozenset[int] = frozenset()
     hours: tuple[time, time | None] | None = None
     stores: frozenset[str] = frozenset()
+    # No time limit at all (computed once: read for every rule in every sale).
+    always: bool = field(init=False, repr=False, compare=False)
 
-    @property
-    def always(self) -> bool:
-        return self.starts is None and self.ends is None and not self.weekdays and not self.hours
+    def __post_init__(self) -> None:
+        always = self.starts is None and self.ends is None and not self.weekdays and not self.hours
+        object.__setattr__(self, "always", always)
 
 
 @dataclass(frozen=True, slots=True)
