@@ -86,7 +86,9 @@ def _multiplied(
     if not multipliers or not points_rules:
         return []
     best: dict[int, Rule] = {}  # line -> the best non-stackable multiplier on it
-    for rule, lines in multipliers:
+    # With at most one non-stackable multiplier, each multiplier holds every line it covers.
+    contested = sum(not rule.stackable for rule, _ in multipliers) > 1
+    for rule, lines in multipliers if contested else ():
         if rule.stackable:
             continue
         assert isinstance(rule.params, PointsMultiplier)
@@ -97,13 +99,18 @@ def _multiplied(
     out: list[RewardDetail] = []
     for rule, lines in multipliers:
         assert isinstance(rule.params, PointsMultiplier)
-        mine = {ls.pos for ls in lines if rule.stackable or best.get(ls.pos) is rule}
-        whole = len(mine) == len(lines)  # the multiplier holds every line it covers
+        mine: set[int] | None = None
+        whole = True  # the multiplier holds every line it covers
+        if contested:
+            mine = {ls.pos for ls in lines if rule.stackable or best.get(ls.pos) is rule}
+            whole = len(mine) == len(lines)
         base = 0
         for p, covered in points_rules:
             if whole and covered is lines:
                 net = nets[id(covered)]  # the same lines, summed above
             else:
+                if mine is None:
+                    mine = {ls.pos for ls in lines}
                 net = sum([ls.paid - ls.cut for ls in covered if ls.pos in mine])
             base += net // p.per_cents * p.points
         num, den = rule.params.factor_ratio

@@ -126,10 +126,9 @@ def _percent_on_groups(
                 plan.add(entry[4], entry[3], dearer, low + 1, take)
             plan.add(entry[4], entry[3], units - dearer, low, take)
         return
-    else:
-        groups = {}
-        for entry, n in chosen:
-            groups.setdefault((entry[4].group, entry[0]), []).append((entry, n))
+    groups: dict[tuple[int, int], list[tuple[Entry, int]]] = {}
+    for entry, n in chosen:
+        groups.setdefault((entry[4].group, entry[0]), []).append((entry, n))
     for (_, price), members in groups.items():
         units = sum(n for _, n in members)
         off = percent_of(price * units, pct)
