@@ -380,11 +380,18 @@ def _result(
     subtotal = total = 0
     for ls in by_pos:
         discounts = ls.discounts
-        explained: tuple[Explanation, ...] = (
-            tuple([make(Explanation, heads[rid] + (c,)) for rid, c in discounts.items()])
-            if discounts
-            else ()
-        )
+        explained: tuple[Explanation, ...] = ()
+        if len(discounts) == 1:  # no comprehension for the usual one or two
+            ((rid, c),) = discounts.items()
+            explained = (make(Explanation, heads[rid] + (c,)),)
+        elif len(discounts) == 2:
+            (rid, c), (rid2, c2) = discounts.items()
+            explained = (
+                make(Explanation, heads[rid] + (c,)),
+                make(Explanation, heads[rid2] + (c2,)),
+            )
+        elif discounts:
+            explained = tuple([make(Explanation, heads[r] + (n,)) for r, n in discounts.items()])
         if ls.vouchers:
             explained += tuple(
                 Explanation("voucher", vid, names[vid], "voucher", Stage.VOUCHER, c)

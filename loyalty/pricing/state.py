@@ -25,20 +25,22 @@ class LineState:
         self.line = line
         self.rank = 0  # position in attribute order, set by the engine
         self.group = 0  # lines with equal attributes share a group
-        self.weighed = line.is_weighed
-        self.milli = line.qty_milli
+        self.weighed = weighed = line.is_weighed
+        self.milli = milli = line.qty_milli
         self.sku = line.sku
         self.category = line.category
         self.brand = line.brand
         self.tags = line.tags
-        if self.weighed:
-            self.gross = mul_half_up(line.price_cents, self.milli, 1000)
-            self.tranches: list[Tranche] = [[1, self.gross, 0]]
+        cents = line.price_cents
+        if weighed:
+            gross = mul_half_up(cents, milli, 1000)
+            self.tranches: list[Tranche] = [[1, gross, 0]]
         else:
-            count = self.milli // 1000
-            self.gross = line.price_cents * count
-            self.tranches = [[count, line.price_cents, 0]]
-        self.paid = self.gross  # sum of count × price over the tranches, kept up to date
+            count = milli // 1000
+            gross = cents * count
+            self.tranches = [[count, cents, 0]]
+        self.gross = gross
+        self.paid = gross  # sum of count × price over the tranches, kept up to date
         self.discounts: dict[str, int] = {}  # rule id -> cents, in the order rules applied
         self.cut = 0  # basket-level cents taken off this line (basket rules and vouchers)
         self.vouchers: dict[str, int] = {}  # voucher id -> cents
