@@ -199,10 +199,13 @@ def _member_prices(rules: list[RuleLines], applied: dict[str, int]) -> None:
     ):
         count, shelf, _ = ls.tranches[0]
         left = count
+        paid = 0
         tranches: list[list[int]] = []
         for rule in candidates if len(candidates) == 1 else sorted(candidates, key=_by_price):
             assert isinstance(rule.params, MemberPrice)
-            unit = ls.scaled(rule.params.price_cents)
+            unit = rule.params.price_cents
+            if ls.weighed:
+                unit = ls.scaled(unit)
             if unit >= shelf:
                 break
             n = min(left, caps.get(rule.id, left))
@@ -211,6 +214,7 @@ def _member_prices(rules: list[RuleLines], applied: dict[str, int]) -> None:
             if rule.id in caps:
                 caps[rule.id] -= n
             tranches.append([n, unit, 0])
+            paid += n * unit
             cents = (shelf - unit) * n
             ls.discounts[rule.id] = ls.discounts.get(rule.id, 0) + cents
             applied[rule.id] = applied.get(rule.id, 0) + cents
@@ -219,8 +223,9 @@ def _member_prices(rules: list[RuleLines], applied: dict[str, int]) -> None:
                 break
         if left:
             tranches.append([left, shelf, 0])
+            paid += left * shelf
         ls.tranches = tranches
-        ls.paid = sum(t[0] * t[1] for t in tranches)
+        ls.paid = paid  # the sum of count × price over the tranches
         ls.version += 1
 
 

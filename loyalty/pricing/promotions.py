@@ -118,13 +118,16 @@ def _percent_on_groups(
     """
     if len(chosen) == 1:  # one line, one price: the common case needs no grouping
         ((entry, units),) = chosen
-        price = entry[0]
-        off = percent_of(price * units, pct)
+        amount = entry[0] * units
+        off = percent_of(amount, pct)
         if off > 0:
-            low, dearer = divmod(price * units - off, units)  # as below: `dearer` < units
+            low, dearer = divmod(amount - off, units)  # as below: `dearer` < units
+            ls, ti = entry[4], entry[3]
+            # plan.add's steps, inlined: the units' discounts add up to `off` exactly.
             if dearer:
-                plan.add(entry[4], entry[3], dearer, low + 1, take)
-            plan.add(entry[4], entry[3], units - dearer, low, take)
+                plan.ops.append((ls, ti, dearer, low + 1, take))
+            plan.ops.append((ls, ti, units - dearer, low, take))
+            plan.discount += off
         return
     groups: dict[tuple[int, int], list[tuple[Entry, int]]] = {}
     for entry, n in chosen:
