@@ -182,6 +182,7 @@ _PROMOTION_STAGES = frozenset({Stage.ITEM, Stage.BASKET})
 
 
 _SORT_KEY = attrgetter("line.sort_key")
+_POS = attrgetter("pos")
 
 
 def _member_prices(rules: list[RuleLines], applied: dict[str, int]) -> None:
@@ -319,7 +320,12 @@ def _spread(cents: int, lines: list[LineState], key: str, *, voucher: bool) -> N
     for ls, part in zip(lines, parts, strict=True):
         if part:
             ls.cut += part
-            explained = ls.vouchers if voucher else ls.discounts
+            if voucher:
+                explained = ls.vouchers
+                if explained is None:
+                    explained = ls.vouchers = {}
+            else:
+                explained = ls.discounts
             explained[key] = explained.get(key, 0) + part
 
 
@@ -375,9 +381,7 @@ def _result(
     coupons: tuple[CouponOutcome, ...] = (),
 ) -> PricingResult:
     names = {v.voucher_id: v.name for v in vouchers}
-    by_pos: list[LineState] = [order[0]] * len(order) if order else []
-    for ls in order:
-        by_pos[ls.pos] = ls
+    by_pos = sorted(order, key=_POS)  # basket order (positions are 0 … n−1)
     # tuple.__new__ builds the NamedTuples without their Python-level __new__: the same
     # values, a third of the cost, for the few hundred a large basket makes.
     make = tuple.__new__

@@ -43,7 +43,7 @@ class LineState:
         self.paid = gross  # sum of count × price over the tranches, kept up to date
         self.discounts: dict[str, int] = {}  # rule id -> cents, in the order rules applied
         self.cut = 0  # basket-level cents taken off this line (basket rules and vouchers)
-        self.vouchers: dict[str, int] = {}  # voucher id -> cents
+        self.vouchers: dict[str, int] | None = None  # voucher id -> cents, made on first use
         self.version = 0  # bumped on every change, so a stale plan is recomputed
 
     def scaled(self, unit_cents: int) -> int:
