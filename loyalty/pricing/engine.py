@@ -296,7 +296,7 @@ def _basket_promotions(
     stacked = [(r, lines) for r, lines in rules if r.stackable]
     stacked.sort(key=lambda e: (e[0].priority, -offer(e[0], base[e[0].id]), e[0].id))
     for rule, lines in stacked:
-        cents = offer(rule, sum(ls.paid - ls.cut for ls in lines))
+        cents = offer(rule, sum([ls.paid - ls.cut for ls in lines]))
         if cents:
             applied[rule.id] = cents
             _spread(cents, lines, rule.id, voucher=False)
@@ -309,11 +309,7 @@ def _spread(cents: int, lines: list[LineState], key: str, *, voucher: bool) -> N
     line in two moves no cent to another product (which could change its points).
     """
     weights = [ls.paid - ls.cut for ls in lines]
-    # Lines come in rank order, so groups never decrease along them: groups spanning exactly
-    # len(lines) values are all distinct, with no set to build (the whole basket, usually).
-    if lines[-1].group - lines[0].group == len(lines) - 1 or len({ls.group for ls in lines}) == len(
-        lines
-    ):
+    if len({ls.group for ls in lines}) == len(lines):
         parts = split(cents, weights)  # no two lines alike: the common case
     else:
         parts = _split_by_group(cents, lines, weights)

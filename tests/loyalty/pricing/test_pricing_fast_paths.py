@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from loyalty.money import Money
-from loyalty.pricing import BasketLine, MemberContext, compile_rules
+from loyalty.pricing import BasketLine, MemberContext, compile_rules, price
 from loyalty.pricing.candidates import _live
 from loyalty.pricing.eligibility import live
-from loyalty.pricing.promotions import percent_off, percent_off_entries
+from loyalty.pricing.promotions import _percent_on_groups, percent_off, percent_off_entries
 from loyalty.pricing.state import LineState, Plan, apply_plan, merge_plan
 
 from .pricing_helpers import AT
@@ -156,3 +156,65 @@ def test_one_step_plan_applies_as_the_general_merge(ls: LineState, data: st.Data
         twin.discounts,
         twin.version,
     )
+
+
+def test_identical_lines_share_a_basket_discount_as_one_line_would() -> None:
+    """A basket rule over some lines, two of them identical and one product between them out
+    of its scope: the split goes by product first, exactly as with the two lines merged.
+
+    R$ 0,05 off A (2 × 1,00) and C (1,00); B (1,00) sits between them, out of scope:
+
+    | basket        | split over            | A off  | C off  |
+    |---------------|-----------------------|--------|--------|
+    | A qty 2, B, C | A 2,00 / C 1,00       | 0,03   | 0,02   |
+    | A, A, B, C    | by product, then line | 0,03   | 0,02   |
+
+    (Split line by line instead, 1,00 / 1,00 / 1,00 would give A 0,04 and C 0,01.)
+    """
+    rules = [
+        {
+            "id": "b",
+            "kind": "basket_amount_off",
+            "name": "b",
+            "amount": "0.05",
+            "min_subtotal": "0.00",
+            "applies_to": {"skus": ["A", "C"]},
+        }
+    ]
+    a, b, c = (
+        BasketLine("A", Decimal(1), Money("1.00")),
+        BasketLine("B", Decimal(1), Money("1.00")),
+        BasketLine("C", Decimal(1), Money("1.00")),
+    )
+    ruleset = compile_rules({"rules": rules})
+
+    def per_product(lines: list[BasketLine]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for ln in price(ruleset, lines, None, None, AT).lines:
+            out[ln.sku] = out.get(ln.sku, 0) + ln.net_cents
+        return out
+
+    merged = per_product([BasketLine("A", Decimal(2), Money("1.00")), b, c])
+    assert merged == {"A": 197, "B": 100, "C": 98}
+    assert per_product([a, a, b, c]) == merged
+
+
+@SETTINGS
+@given(
+    a_line_state(),
+    st.sampled_from(["0", "5", "10", "12.5", "15", "33", "33.33", "50", "100"]),
+    st.booleans(),
+    st.data(),
+)
+def test_one_group_percent_matches_the_grouping_loop(
+    ls: LineState, pct: str, take: bool, data: st.DataObject
+) -> None:
+    count, price, taken = ls.tranches[0]
+    units = data.draw(st.integers(1, count))
+    entry = (price, taken, ls.rank, 0, ls, count)
+    ratio = Decimal(pct).as_integer_ratio()
+    fast, general = Plan(), Plan()
+    _percent_on_groups(fast, [(entry, units)], ratio, take)
+    # The same group given as two members (the second of no units) takes the general loop.
+    _percent_on_groups(general, [(entry, units), (entry, 0)], ratio, take)
+    assert (fast.ops, fast.discount) == (general.ops, general.discount)
