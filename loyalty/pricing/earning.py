@@ -63,7 +63,9 @@ def earn(rules: list[RuleLines]) -> Rewards:
             continue
         if amount:
             details.append(RewardDetail(rule.id, rule.name, rule.kind, amount, campaign))
-    details.extend(_multiplied(multipliers, points_rules, nets))
+    # With at most one non-stackable multiplier, each multiplier holds every line it covers.
+    contested = sum(not rule.stackable for rule, _ in multipliers) > 1
+    details.extend(multiplied(multipliers, points_rules, nets, contested=contested))
     points = sum([d.amount for d in details if d.kind in _POINTS_KINDS])
     cashback = sum([d.amount for d in details if d.kind is RuleKind.CASHBACK])
     return Rewards(
@@ -78,16 +80,21 @@ def _order(rule_lines: RuleLines) -> tuple[int, str]:
     return (rule_lines[0].priority, rule_lines[0].id)
 
 
-def _multiplied(
+def multiplied(
     multipliers: list[RuleLines],
     points_rules: list[tuple[Points, list[LineState]]],
     nets: dict[int, int],
+    *,
+    contested: bool = True,
 ) -> list[RewardDetail]:
+    """The multipliers' extra points; ``nets``: each points rule's lines' net, by ``id``.
+
+    ``contested=False`` (at most one non-stackable multiplier) skips deciding which
+    multiplier holds each line: each then holds all of its lines.
+    """
     if not multipliers or not points_rules:
         return []
     best: dict[int, Rule] = {}  # line -> the best non-stackable multiplier on it
-    # With at most one non-stackable multiplier, each multiplier holds every line it covers.
-    contested = sum(not rule.stackable for rule, _ in multipliers) > 1
     for rule, lines in multipliers if contested else ():
         if rule.stackable:
             continue

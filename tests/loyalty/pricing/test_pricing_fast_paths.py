@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 from loyalty.money import Money
 from loyalty.pricing import BasketLine, MemberContext, compile_rules, price
 from loyalty.pricing.candidates import _live
+from loyalty.pricing.earning import multiplied
 from loyalty.pricing.eligibility import live
+from loyalty.pricing.engine import _prepare
 from loyalty.pricing.promotions import _percent_on_groups, percent_off, percent_off_entries
 from loyalty.pricing.state import LineState, Plan, apply_plan, merge_plan
 
@@ -218,3 +220,37 @@ def test_one_group_percent_matches_the_grouping_loop(
     # The same group given as two members (the second of no units) takes the general loop.
     _percent_on_groups(general, [(entry, units), (entry, 0)], ratio, take)
     assert (fast.ops, fast.discount) == (general.ops, general.discount)
+
+
+@SETTINGS
+@given(st.data())
+def test_one_non_stackable_multiplier_holds_its_lines_as_the_contest_decides(
+    data: st.DataObject,
+) -> None:
+    skus = ["A", "B", "C"]
+    rules: list[dict[str, Any]] = [
+        {"id": "m", "kind": "points_multiplier", "name": "m", "factor": "2"}
+        | data.draw(st.sampled_from([{}, {"applies_to": {"skus": ["A", "B"]}}])),
+        {"id": "s", "kind": "points_multiplier", "name": "s", "factor": "1.5", "stackable": True},
+    ]
+    for n in range(data.draw(st.integers(1, 3))):
+        scope = data.draw(st.sampled_from([{}, {"applies_to": {"skus": ["A"]}}]))
+        rules.append(
+            {"id": f"p{n}", "kind": "points", "name": "p", "per_amount": "1.00", "points": 1}
+            | scope
+        )
+    ruleset = compile_rules({"rules": rules})
+    basket = [
+        BasketLine(sku, Decimal(data.draw(st.integers(1, 4))), Money(data.draw(st.sampled_from(
+            ["0.99", "3.50", "10.00"]))))
+        for sku in data.draw(st.lists(st.sampled_from(skus), min_size=1, max_size=5))
+    ]  # fmt: skip
+    who = MemberContext("m1")
+    order, found = _prepare(basket, [ruleset.index_for(None)], who, frozenset(), AT, LOCAL)
+    kinds = {rule.id: lines for rule, lines in found}
+    multipliers = [(r, ls) for r, ls in found if r.id in {"m", "s"}]
+    points_rules = [(r.params, ls) for r, ls in found if r.id.startswith("p")]
+    nets = {id(ls): sum(x.paid - x.cut for x in ls) for ls in kinds.values()}
+    fast = multiplied(multipliers, points_rules, nets, contested=False)  # type: ignore[arg-type]
+    general = multiplied(multipliers, points_rules, nets, contested=True)  # type: ignore[arg-type]
+    assert fast == general
