@@ -5,6 +5,18 @@ rules of every kind (club prices on 300 SKUs). Baskets of 20 and of 100 lines ar
 skewed popularity (promoted items sell more, as in real tills). The floor is a bare loop that
 multiplies and sums the Decimal line amounts of the same baskets.
 
+The issue-28 figure (``p99_20_lines_500_rules_vs_floor``: the engine within 50× of the floor)
+is measured so that load from other processes on a shared machine cannot move it: each basket
+is priced and then floor-summed back to back (interleaved, so both see the same machine and the
+same caches), both timed in thread CPU time (wall time of a 0.2 ms call on a loaded 2-core VM is
+dominated by scheduler stalls, which are neither's work), the clock's own cost subtracted from
+both, and each basket's cost taken as the least of its repeats (other processes, interrupts and
+cache thrashing only ever add time; a median still kept some of it on a loaded machine and
+moved the floor's p99, the figure's denominator, by 2×). The p50 and p99 are then over the
+baskets: the p99 is the dear basket, which is what the engine controls. The engine does all
+of a real sale's work, explanations included; the floor is the same bare loop as above. The
+wall-time figures are printed beside.
+
 The scale check prices the same baskets with 5,000 live rules two ways: (a) the store's 500
 plus 4,500 for the chain's other stores, as a chain's central campaign file holds them (the
 store index at work); (b) the store's 500 plus 4,500 more in the same store on other
@@ -231,6 +243,40 @@ def floor(sets: list[list[BasketLine]], repeat: int) -> list[float]:
     return samples
 
 
+def versus_floor(
+    ruleset: RuleSet, sets: list[list[BasketLine]], repeat: int
+) -> tuple[list[float], list[float]]:
+    """Per basket, the least thread-CPU ms of pricing it and of the floor loop over it,
+    interleaved call by call, less the clock's own cost (see the module docstring)."""
+    clock = time.thread_time_ns
+    overhead = statistics.median(_clock_cost(clock) for _ in range(2_000))
+    for basket in sets[:20]:
+        price(ruleset, basket, MEMBER, "S1", AT)
+    eng: list[list[int]] = [[] for _ in sets]
+    flo: list[list[int]] = [[] for _ in sets]
+    for _ in range(repeat):
+        for n, basket in enumerate(sets):
+            c0 = clock()
+            price(ruleset, basket, MEMBER, "S1", AT)
+            c1 = clock()
+            total = Decimal(0)
+            for ln in basket:
+                total += ln.unit_price.amount * ln.qty
+            c2 = clock()
+            eng[n].append(c1 - c0)
+            flo[n].append(c2 - c1)
+
+    def per_basket(samples: list[list[int]]) -> list[float]:
+        return [max(min(s) - overhead, 1) / 1e6 for s in samples]
+
+    return per_basket(eng), per_basket(flo)
+
+
+def _clock_cost(clock: Any) -> int:
+    c0 = clock()
+    return int(clock() - c0)
+
+
 def pct(samples: list[float], q: float) -> float:
     return (
         statistics.quantiles(samples, n=100, method="inclusive")[int(q) - 1]
@@ -298,12 +344,15 @@ def main() -> None:
         )
         emit(f"p50_{label}_500_rules", pct(eng, 50), "ms", pct(flo, 50), None)
         emit(f"p99_{label}_500_rules", pct(eng, 99), "ms", pct(flo, 99), target)
-        # Issue 28: the engine's p99 within 50× of the bare Decimal loop's p99 (20 lines).
+        # Issue 28: the engine's p99 within 50× of the bare Decimal loop's p99 (20 lines),
+        # in CPU time, interleaved, each basket's least of 7 (module docstring).
+        vs_eng, vs_flo = versus_floor(rs500, sets, 7)
+        emit(f"p50_{label}_500_rules_vs_floor", pct(vs_eng, 50), "ms", pct(vs_flo, 50), None)
         emit(
             f"p99_{label}_500_rules_vs_floor",
-            pct(eng, 99),
+            pct(vs_eng, 99),
             "ms",
-            pct(flo, 99),
+            pct(vs_flo, 99),
             50.0 if label == "20_lines" else None,
             ratio_target=True,
         )

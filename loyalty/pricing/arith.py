@@ -50,10 +50,11 @@ def split(total: int, weights: Sequence[int]) -> list[int]:
     if weight_sum == 0:
         weights = [1] * count
         weight_sum = count
-    parts = [total * w // weight_sum for w in weights]
+    shares = [total * w for w in weights]
+    parts = [share // weight_sum for share in shares]
     left = total - sum(parts)
     if left:
-        remainders = [total * w % weight_sum for w in weights]
+        remainders = [share % weight_sum for share in shares]
         if left == 1:
             parts[remainders.index(max(remainders))] += 1  # index() finds the earliest tie
         else:

@@ -43,7 +43,7 @@ def candidates(
         for rule in scope[0]:
             lines = seen.get(rule.id, _UNSEEN)
             if lines is _UNSEEN:
-                lines = [] if rule.unconditional or live(rule, member, codes, at, local) else None
+                lines = [] if _live(rule, member, codes, at, local) else None
                 seen[rule.id] = lines
                 if lines is not None:
                     indexed.append(rule)
@@ -52,18 +52,34 @@ def candidates(
         for rule in scope[1]:
             lines = seen.get(rule.id, _UNSEEN)
             if lines is _UNSEEN:
-                lines = [] if rule.unconditional or live(rule, member, codes, at, local) else None
+                lines = [] if _live(rule, member, codes, at, local) else None
                 seen[rule.id] = lines
             if lines is not None:
                 lines.append(ls)
     out = [(rule, seen[rule.id] or []) for rule in indexed]
     for rule in idx.everywhere:
         if rule.exclude is None:  # every line: no per-line work
-            if rule.unconditional or live(rule, member, codes, at, local):
-                out.append((rule, list(order)))
+            if _live(rule, member, codes, at, local):
+                # One list shared by all such rules (no stage changes a rule's lines): the
+                # stages sum its nets once for all of them.
+                out.append((rule, order))
         elif lines := seen.get(rule.id):
             out.append((rule, lines))
     return out
+
+
+def _live(
+    rule: Rule, member: MemberContext | None, codes: frozenset[str], at: datetime, local: datetime
+) -> bool:
+    """``live``, with the common cases (no condition; members only; an activation) decided at
+    once: the same answer, without the general checks."""
+    if rule.unconditional:
+        return True
+    if rule.members_only_gate:
+        return member is not None
+    if rule.activation_gate:
+        return member is not None and rule.id in member.activated_offers
+    return live(rule, member, codes, at, local)
 
 
 _SCOPES_KEPT = 50_000  # products remembered per store index (a catalogue, with room)

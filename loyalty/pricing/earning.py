@@ -33,9 +33,13 @@ def earn(rules: list[RuleLines]) -> Rewards:
     tickets: dict[str, int] = {}
     points_rules: list[tuple[Points, list[LineState]]] = []
     multipliers: list[RuleLines] = []
-    for rule, lines in sorted(rules, key=lambda rl: (rl[0].priority, rl[0].id)):
+    # Rules over every line share one list (``candidates``): its net is summed once.
+    nets: dict[int, int] = {}
+    for rule, lines in sorted(rules, key=_order):
         p = rule.params
-        paid = sum(ls.paid - ls.cut for ls in lines)  # nets are never negative
+        paid = nets.get(id(lines), -1)
+        if paid < 0:
+            paid = nets[id(lines)] = sum([ls.paid - ls.cut for ls in lines])  # never negative
         amount = 0
         campaign = None
         if isinstance(p, Points):
@@ -59,22 +63,37 @@ def earn(rules: list[RuleLines]) -> Rewards:
             continue
         if amount:
             details.append(RewardDetail(rule.id, rule.name, rule.kind, amount, campaign))
-    details.extend(_multiplied(multipliers, points_rules))
+    # With at most one non-stackable multiplier, each multiplier holds every line it covers.
+    contested = sum(not rule.stackable for rule, _ in multipliers) > 1
+    details.extend(multiplied(multipliers, points_rules, nets, contested=contested))
     # What each kind earns is the rewards core's table, read here and by every consumer.
-    points = sum(d.amount for d in details if EARNING_KINDS[d.kind.value] is Earns.POINTS)
-    cashback = sum(d.amount for d in details if EARNING_KINDS[d.kind.value] is Earns.CASHBACK)
+    points = sum([d.amount for d in details if EARNING_KINDS[d.kind.value] is Earns.POINTS])
+    cashback = sum([d.amount for d in details if EARNING_KINDS[d.kind.value] is Earns.CASHBACK])
     return Rewards(
         points, cashback, tuple(sorted((c, n) for c, n in tickets.items() if n)), tuple(details)
     )
 
 
-def _multiplied(
-    multipliers: list[RuleLines], points_rules: list[tuple[Points, list[LineState]]]
+def _order(rule_lines: RuleLines) -> tuple[int, str]:
+    return (rule_lines[0].priority, rule_lines[0].id)
+
+
+def multiplied(
+    multipliers: list[RuleLines],
+    points_rules: list[tuple[Points, list[LineState]]],
+    nets: dict[int, int],
+    *,
+    contested: bool = True,
 ) -> list[RewardDetail]:
+    """The multipliers' extra points; ``nets``: each points rule's lines' net, by ``id``.
+
+    ``contested=False`` (at most one non-stackable multiplier) skips deciding which
+    multiplier holds each line: each then holds all of its lines.
+    """
     if not multipliers or not points_rules:
         return []
     best: dict[int, Rule] = {}  # line -> the best non-stackable multiplier on it
-    for rule, lines in multipliers:
+    for rule, lines in multipliers if contested else ():
         if rule.stackable:
             continue
         assert isinstance(rule.params, PointsMultiplier)
@@ -85,11 +104,20 @@ def _multiplied(
     out: list[RewardDetail] = []
     for rule, lines in multipliers:
         assert isinstance(rule.params, PointsMultiplier)
-        mine = {ls.pos for ls in lines if rule.stackable or best.get(ls.pos) is rule}
-        base = sum(
-            sum(ls.paid - ls.cut for ls in covered if ls.pos in mine) // p.per_cents * p.points
-            for p, covered in points_rules
-        )
+        mine: set[int] | None = None
+        whole = True  # the multiplier holds every line it covers
+        if contested:
+            mine = {ls.pos for ls in lines if rule.stackable or best.get(ls.pos) is rule}
+            whole = len(mine) == len(lines)
+        base = 0
+        for p, covered in points_rules:
+            if whole and covered is lines:
+                net = nets[id(covered)]  # the same lines, summed above
+            else:
+                if mine is None:
+                    mine = {ls.pos for ls in lines}
+                net = sum([ls.paid - ls.cut for ls in covered if ls.pos in mine])
+            base += net // p.per_cents * p.points
         num, den = rule.params.factor_ratio
         extra = base * (num - den) // den
         if extra:

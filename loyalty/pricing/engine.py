@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import ChainMap
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from .arith import percent_of, ratio, split
@@ -31,7 +32,7 @@ from .result import (
     VoucherOutcome,
 )
 from .rules import BasketAmountOff, BasketPercentOff, MemberPrice, Rule, Stage
-from .state import LineState, apply_plan
+from .state import LineState, Plan, apply_plan
 from .voucher import VoucherApplication
 
 
@@ -99,7 +100,7 @@ def _prepare(
 ) -> tuple[list[LineState], list[RuleLines]]:
     """Fresh line states in attribute order, and the live rules with their lines."""
     order = [LineState(i, line) for i, line in enumerate(basket)]
-    order.sort(key=_sort_key)  # stable: identical lines keep their basket order
+    order.sort(key=_SORT_KEY)  # stable: identical lines keep their basket order
     previous: object = None
     group = -1
     for rank, ls in enumerate(order):
@@ -119,13 +120,25 @@ def _promotions(
 ) -> list[RuleLines]:
     """Stages 1–3 (member prices, item and basket promotions) on ``order``; returns the
     earning rules (stage 5) for later."""
-    stages: dict[Stage, list[RuleLines]] = {stage: [] for stage in Stage}
-    for rule, lines in found:
-        stages[rule.stage].append((rule, lines))
-    _member_prices(stages[Stage.PRICE], applied)
-    _item_promotions(stages[Stage.ITEM], applied)
-    _basket_promotions(stages[Stage.BASKET], order, applied)
-    return stages[Stage.EARNING]
+    prices: list[RuleLines] = []
+    items: list[RuleLines] = []
+    baskets: list[RuleLines] = []
+    earning: list[RuleLines] = []
+    # Identity tests on the stage members: a dict keyed by the enum would hash each one.
+    for found_rule in found:
+        stage = found_rule[0].stage
+        if stage is Stage.ITEM:
+            items.append(found_rule)
+        elif stage is Stage.PRICE:
+            prices.append(found_rule)
+        elif stage is Stage.BASKET:
+            baskets.append(found_rule)
+        else:
+            earning.append(found_rule)
+    _member_prices(prices, applied)
+    _item_promotions(items, applied)
+    _basket_promotions(baskets, order, applied)
+    return earning
 
 
 def _best_option(
@@ -168,8 +181,8 @@ def _best_option(
 _PROMOTION_STAGES = frozenset({Stage.ITEM, Stage.BASKET})
 
 
-def _sort_key(ls: LineState) -> tuple[object, ...]:
-    return ls.line.sort_key
+_SORT_KEY = attrgetter("line.sort_key")
+_POS = attrgetter("pos")
 
 
 def _member_prices(rules: list[RuleLines], applied: dict[str, int]) -> None:
@@ -187,10 +200,13 @@ def _member_prices(rules: list[RuleLines], applied: dict[str, int]) -> None:
     ):
         count, shelf, _ = ls.tranches[0]
         left = count
+        paid = 0
         tranches: list[list[int]] = []
-        for rule in sorted(candidates, key=_member_price_key):
+        for rule in candidates if len(candidates) == 1 else sorted(candidates, key=_by_price):
             assert isinstance(rule.params, MemberPrice)
-            unit = ls.scaled(rule.params.price_cents)
+            unit = rule.params.price_cents
+            if ls.weighed:
+                unit = ls.scaled(unit)
             if unit >= shelf:
                 break
             n = min(left, caps.get(rule.id, left))
@@ -199,6 +215,7 @@ def _member_prices(rules: list[RuleLines], applied: dict[str, int]) -> None:
             if rule.id in caps:
                 caps[rule.id] -= n
             tranches.append([n, unit, 0])
+            paid += n * unit
             cents = (shelf - unit) * n
             ls.discounts[rule.id] = ls.discounts.get(rule.id, 0) + cents
             applied[rule.id] = applied.get(rule.id, 0) + cents
@@ -207,12 +224,13 @@ def _member_prices(rules: list[RuleLines], applied: dict[str, int]) -> None:
                 break
         if left:
             tranches.append([left, shelf, 0])
+            paid += left * shelf
         ls.tranches = tranches
-        ls.paid = sum(t[0] * t[1] for t in tranches)
+        ls.paid = paid  # the sum of count × price over the tranches
         ls.version += 1
 
 
-def _member_price_key(rule: Rule) -> tuple[int, str]:
+def _by_price(rule: Rule) -> tuple[int, str]:
     assert isinstance(rule.params, MemberPrice)
     return (rule.params.price_cents, rule.id)
 
@@ -224,7 +242,7 @@ def _item_promotions(rules: list[RuleLines], applied: dict[str, int]) -> None:
         by_priority.setdefault(rule.priority, []).append((rule, lines))
     for priority in sorted(by_priority):
         plans = [(PLANNERS[r.kind](r, lines), r, lines) for r, lines in by_priority[priority]]
-        plans.sort(key=lambda p: (-p[0].discount, p[1].id))
+        plans.sort(key=_larger_first)
         for plan, rule, lines in plans:
             if plan.discount <= 0:
                 break  # sorted: no later rule of this priority gives anything either
@@ -233,6 +251,13 @@ def _item_promotions(rules: list[RuleLines], applied: dict[str, int]) -> None:
                 if plan.discount <= 0:
                     continue
             applied[rule.id] = applied.get(rule.id, 0) + apply_plan(plan, rule.id)
+
+
+_BASKET_PARAMS = (BasketAmountOff, BasketPercentOff)
+
+
+def _larger_first(planned: tuple[Plan, Rule, list[LineState]]) -> tuple[int, str]:
+    return (-planned[0].discount, planned[1].id)
 
 
 def _basket_promotions(
@@ -244,11 +269,18 @@ def _basket_promotions(
     """
     if not rules:
         return
-    base = {rule.id: sum(ls.paid - ls.cut for ls in lines) for rule, lines in rules}
+    # Rules over every line share one list (``candidates``): its sum is taken once.
+    sums: dict[int, int] = {}
+    base: dict[str, int] = {}
+    for rule, lines in rules:
+        net = sums.get(id(lines))
+        if net is None:
+            net = sums[id(lines)] = sum([ls.paid - ls.cut for ls in lines])
+        base[rule.id] = net
 
     def offer(rule: Rule, current: int) -> int:
         p = rule.params
-        assert isinstance(p, BasketAmountOff | BasketPercentOff)
+        assert isinstance(p, _BASKET_PARAMS)
         if current <= 0 or base[rule.id] < p.min_cents:
             return 0
         if isinstance(p, BasketAmountOff):
@@ -264,7 +296,7 @@ def _basket_promotions(
     stacked = [(r, lines) for r, lines in rules if r.stackable]
     stacked.sort(key=lambda e: (e[0].priority, -offer(e[0], base[e[0].id]), e[0].id))
     for rule, lines in stacked:
-        cents = offer(rule, sum(ls.paid - ls.cut for ls in lines))
+        cents = offer(rule, sum([ls.paid - ls.cut for ls in lines]))
         if cents:
             applied[rule.id] = cents
             _spread(cents, lines, rule.id, voucher=False)
@@ -281,11 +313,15 @@ def _spread(cents: int, lines: list[LineState], key: str, *, voucher: bool) -> N
         parts = split(cents, weights)  # no two lines alike: the common case
     else:
         parts = _split_by_group(cents, lines, weights)
-    target = "vouchers" if voucher else "discounts"
     for ls, part in zip(lines, parts, strict=True):
         if part:
             ls.cut += part
-            explained: dict[str, int] = getattr(ls, target)
+            if voucher:
+                explained = ls.vouchers
+                if explained is None:
+                    explained = ls.vouchers = {}
+            else:
+                explained = ls.discounts
             explained[key] = explained.get(key, 0) + part
 
 
@@ -304,6 +340,8 @@ def _split_by_group(cents: int, lines: list[LineState], weights: list[int]) -> l
 def _vouchers(
     vouchers: Sequence[VoucherApplication], order: list[LineState]
 ) -> list[VoucherOutcome]:
+    if not vouchers:
+        return []
     base = sum(ls.paid - ls.cut for ls in order)
     outcomes: list[VoucherOutcome] = []
     for v in vouchers:
@@ -339,21 +377,31 @@ def _result(
     coupons: tuple[CouponOutcome, ...] = (),
 ) -> PricingResult:
     names = {v.voucher_id: v.name for v in vouchers}
-    by_pos: list[LineState] = [order[0]] * len(order) if order else []
-    for ls in order:
-        by_pos[ls.pos] = ls
+    by_pos = sorted(order, key=_POS)  # basket order (positions are 0 … n−1)
     # tuple.__new__ builds the NamedTuples without their Python-level __new__: the same
     # values, a third of the cost, for the few hundred a large basket makes.
     make = tuple.__new__
     lines: list[LineResult] = []
     subtotal = total = 0
     for ls in by_pos:
-        explained = [make(Explanation, (*heads[rid], c)) for rid, c in ls.discounts.items()]
+        discounts = ls.discounts
+        explained: tuple[Explanation, ...] = ()
+        if len(discounts) == 1:  # no comprehension for the usual one or two
+            ((rid, c),) = discounts.items()
+            explained = (make(Explanation, heads[rid] + (c,)),)
+        elif len(discounts) == 2:
+            (rid, c), (rid2, c2) = discounts.items()
+            explained = (
+                make(Explanation, heads[rid] + (c,)),
+                make(Explanation, heads[rid2] + (c2,)),
+            )
+        elif discounts:
+            explained = tuple([make(Explanation, heads[r] + (n,)) for r, n in discounts.items()])
         if ls.vouchers:
-            explained += [
+            explained += tuple(
                 Explanation("voucher", vid, names[vid], "voucher", Stage.VOUCHER, c)
                 for vid, c in ls.vouchers.items()
-            ]
+            )
         line = ls.line
         net = ls.paid - ls.cut
         gross = ls.gross
@@ -369,12 +417,12 @@ def _result(
                     line.unit_price,
                     ls.weighed,
                     gross,
-                    (*explained,),
+                    explained,
                     net,
                 ),
             )
         )
-    summary = [make(AppliedRule, (*heads[rid], c)) for rid, c in applied.items()]
+    summary = [make(AppliedRule, heads[rid] + (c,)) for rid, c in applied.items()]
     summary += [
         AppliedRule(
             "voucher", o.voucher_id, names[o.voucher_id], "voucher", Stage.VOUCHER, o.amount_cents

@@ -72,7 +72,28 @@ def _per_unit(
 def percent_off(rule: Rule, lines: list[LineState]) -> Plan:
     assert isinstance(rule.params, PercentOff)
     plan = Plan()
-    entries = [e for e in available(rule, lines, plan) if e[0] > 0]
+    if len(lines) == 1 and len(lines[0].tranches) == 1:
+        # One line of like-priced units (most sku offers): what the general path below does
+        # with one entry, without building the entries.
+        ls = lines[0]
+        plan.read.append((ls, ls.version))
+        count, price, taken = ls.tranches[0]
+        if price > 0 and (rule.stackable or not taken):
+            cap = rule.max_units_per_sale
+            units = count if cap is None else min(count, cap)
+            if units > 0:
+                entry = (price, taken, ls.rank, 0, ls, count)
+                _percent_on_groups(
+                    plan, [(entry, units)], rule.params.percent_ratio, not rule.stackable
+                )
+        return plan
+    return percent_off_entries(rule, lines, plan)
+
+
+def percent_off_entries(rule: Rule, lines: list[LineState], plan: Plan) -> Plan:
+    """:func:`percent_off` in general, over the available entries of any lines."""
+    assert isinstance(rule.params, PercentOff)
+    entries = available(rule, lines, plan)  # priced above zero
     cap = rule.max_units_per_sale
     if cap is not None:
         entries.sort(key=_dear)  # the cap goes to the dearest units first, as in _per_unit
@@ -96,12 +117,21 @@ def _percent_on_groups(
     group, so splitting a line into several changes no product's amount.
     """
     if len(chosen) == 1:  # one line, one price: the common case needs no grouping
-        entry = chosen[0][0]
-        groups = {(entry[4].group, entry[0]): chosen}
-    else:
-        groups = {}
-        for entry, n in chosen:
-            groups.setdefault((entry[4].group, entry[0]), []).append((entry, n))
+        ((entry, units),) = chosen
+        amount = entry[0] * units
+        off = percent_of(amount, pct)
+        if off > 0:
+            low, dearer = divmod(amount - off, units)  # as below: `dearer` < units
+            ls, ti = entry[4], entry[3]
+            # plan.add's steps, inlined: the units' discounts add up to `off` exactly.
+            if dearer:
+                plan.ops.append((ls, ti, dearer, low + 1, take))
+            plan.ops.append((ls, ti, units - dearer, low, take))
+            plan.discount += off
+        return
+    groups: dict[tuple[int, int], list[tuple[Entry, int]]] = {}
+    for entry, n in chosen:
+        groups.setdefault((entry[4].group, entry[0]), []).append((entry, n))
     for (_, price), members in groups.items():
         units = sum(n for _, n in members)
         off = percent_of(price * units, pct)

@@ -8,8 +8,6 @@ makes a line of qty 3 price exactly like three lines of qty 1. A weighed line is
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from .arith import mul_half_up
 from .basket import BasketLine
 
@@ -27,23 +25,25 @@ class LineState:
         self.line = line
         self.rank = 0  # position in attribute order, set by the engine
         self.group = 0  # lines with equal attributes share a group
-        self.weighed = line.is_weighed
-        self.milli = line.qty_milli
+        self.weighed = weighed = line.is_weighed
+        self.milli = milli = line.qty_milli
         self.sku = line.sku
         self.category = line.category
         self.brand = line.brand
         self.tags = line.tags
-        if self.weighed:
-            self.gross = mul_half_up(line.price_cents, self.milli, 1000)
-            self.tranches: list[Tranche] = [[1, self.gross, 0]]
+        cents = line.price_cents
+        if weighed:
+            gross = mul_half_up(cents, milli, 1000)
+            self.tranches: list[Tranche] = [[1, gross, 0]]
         else:
-            count = self.milli // 1000
-            self.gross = line.price_cents * count
-            self.tranches = [[count, line.price_cents, 0]]
-        self.paid = self.gross  # sum of count × price over the tranches, kept up to date
+            count = milli // 1000
+            gross = cents * count
+            self.tranches = [[count, cents, 0]]
+        self.gross = gross
+        self.paid = gross  # sum of count × price over the tranches, kept up to date
         self.discounts: dict[str, int] = {}  # rule id -> cents, in the order rules applied
         self.cut = 0  # basket-level cents taken off this line (basket rules and vouchers)
-        self.vouchers: dict[str, int] = {}  # voucher id -> cents
+        self.vouchers: dict[str, int] | None = None  # voucher id -> cents, made on first use
         self.version = 0  # bumped on every change, so a stale plan is recomputed
 
     def scaled(self, unit_cents: int) -> int:
@@ -61,16 +61,21 @@ class LineState:
 Op = tuple[LineState, int, int, int, bool]
 
 
-@dataclass(slots=True)
 class Plan:
     """What a rule would do to the current state; applied only if still current."""
 
-    ops: list[Op] = field(default_factory=list)
-    discount: int = 0
-    read: list[tuple[LineState, int]] = field(default_factory=list)
+    __slots__ = ("ops", "discount", "read")
+
+    def __init__(self) -> None:
+        self.ops: list[Op] = []
+        self.discount = 0
+        self.read: list[tuple[LineState, int]] = []
 
     def current(self) -> bool:
-        return all(ls.version == seen for ls, seen in self.read)
+        for ls, seen in self.read:
+            if ls.version != seen:
+                return False
+        return True
 
     def add(self, ls: LineState, ti: int, units: int, new_price: int, take: bool) -> None:
         self.ops.append((ls, ti, units, new_price, take))
@@ -79,6 +84,26 @@ class Plan:
 
 def apply_plan(plan: Plan, rule_id: str) -> int:
     """Apply ``plan``'s steps to their lines, attributing the cents to ``rule_id``."""
+    plan_ops = plan.ops
+    if len(plan_ops) == 1:
+        ls, ti, units, new_price, take = plan_ops[0]
+        old = ls.tranches
+        if len(old) == 1 and old[0][0] == units:
+            # One step on a line's only tranche, all its units (the common case): what the
+            # general merge below comes to, without its lists and dict.
+            _, price, taken = old[0]
+            cents = (price - new_price) * units
+            ls.tranches = [[units, new_price, 1 if take or taken else 0]]
+            ls.paid -= cents
+            ls.version += 1
+            if cents:
+                ls.discounts[rule_id] = ls.discounts.get(rule_id, 0) + cents
+            return cents
+    return merge_plan(plan, rule_id)
+
+
+def merge_plan(plan: Plan, rule_id: str) -> int:
+    """:func:`apply_plan` in general: each line's steps, its tranches merged by price."""
     by_line: dict[int, list[Op]] = {}
     for op in plan.ops:
         by_line.setdefault(op[0].pos, []).append(op)
