@@ -176,3 +176,43 @@ def test_the_layer_check_sees_violations(tmp_path: Path) -> None:
         "server.services.probe (a use case) imports server.admin.views",
         "server.services.probe (a use case) imports server.admin.views.members",
     ]
+
+
+# The parts of DESIGN.md's layout and which of the project's own packages each may import
+# (third-party libraries aside; ``loyalty`` is checked more strictly above). ``tillclub``, the
+# console command, may import everything; nothing imports it.
+OWN_PACKAGES = {"loyalty", "agent", "plugins", "server", "tillclub"}
+MAY_IMPORT = {
+    "loyalty": {"loyalty"},
+    "plugins": {"plugins", "loyalty"},
+    "agent": {"agent", "plugins", "loyalty"},
+    "server": {"server", "loyalty"},
+    "tillclub": OWN_PACKAGES,
+}
+
+
+def _part_violations(root: Path = ROOT) -> list[str]:
+    bad = []
+    for part, allowed in MAY_IMPORT.items():
+        for path in (root / part).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for module, _ in _resolved_imports(path, root):
+                top = module.split(".")[0]
+                if top in OWN_PACKAGES and top not in allowed:
+                    bad.append(f"{_module_name(path, root)} ({part}) imports {module}")
+    return sorted(set(bad))
+
+
+def test_each_part_imports_only_the_parts_below_it() -> None:
+    """loyalty <- plugins <- agent; loyalty <- server; tillclub on top: the till never needs the
+    server's code and the server never the till's, so each ships and runs alone."""
+    assert _part_violations() == []
+
+
+def test_the_part_check_can_fail(tmp_path: Path) -> None:
+    (tmp_path / "agent").mkdir()
+    (tmp_path / "agent" / "bad.py").write_text('"""x"""\nfrom server.db import new_session\n')
+    for part in MAY_IMPORT:
+        (tmp_path / part).mkdir(exist_ok=True)
+    assert "agent.bad (agent) imports server.db" in _part_violations(tmp_path)
