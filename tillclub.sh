@@ -91,7 +91,7 @@ case "$cmd" in
     log "ruff"
     "$VENV/bin/ruff" check .
     "$VENV/bin/ruff" format --check --quiet .
-    log "mypy --strict (loyalty/, plugins/)"
+    log "mypy --strict (loyalty/, plugins/, agent/, server/, tillclub/)"
     "$VENV/bin/mypy"
     log "pytest"
     # Two workers (xdist) on the two cores CI has; pass -n 0 to run serially.

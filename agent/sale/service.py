@@ -308,10 +308,11 @@ class SaleService:
             return self._reprice(sale)
 
     def _rule_coupons(self, sale: OpenSale) -> set[str]:
-        codes = set(self.rules.ruleset.by_coupon)
+        chain = self.rules.ruleset_at(sale.at or self.clock())  # the coupons live now
+        codes = set(chain.by_coupon)
         if sale.member is not None:
             offers = self.lookups.offers_for_member(sale.member.member_id)
-            personal = self.rules.personal([o.data for o in offers])
+            personal = self.rules.personal([o.data for o in offers], chain)
             if personal is not None:
                 codes |= set(personal.by_coupon)
         return codes

@@ -47,7 +47,7 @@ class Form(FlaskForm):
             return get_translations(["pt_BR"] if language() == "pt-BR" else ["en"])
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         for f in self:
             choices = getattr(f, "choices", None)
             if choices and all(isinstance(c, SelectChoice) for c in choices):

@@ -11,7 +11,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, g, request
+from flask import g, request
+from werkzeug.wrappers import Response
 
 from loyalty.l10n import format_brl
 from loyalty.money import Money

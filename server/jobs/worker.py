@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from huey import Huey, RedisHuey, SqliteHuey, crontab  # type: ignore[import-untyped]
-from huey.consumer import Consumer, Scheduler  # type: ignore[import-untyped]
-from huey.exceptions import RetryTask  # type: ignore[import-untyped]
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey.consumer import Consumer, Scheduler
+from huey.exceptions import RetryTask
 from sqlalchemy.engine import make_url
 
 from .. import clock

@@ -255,7 +255,8 @@ def raffle_numbers(s: Session, member_id: str) -> dict[str, list[int]]:
     )
     out: dict[str, list[int]] = {}
     for raffle_id, number in rows:
-        out.setdefault(raffle_id, []).append(int(number))
+        if number is not None:  # the query keeps numbered tickets only
+            out.setdefault(raffle_id, []).append(int(number))
     return out
 
 

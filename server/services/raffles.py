@@ -254,7 +254,7 @@ def reserve_block(
     """
     _exists(uow.session, raffle_id)
     row = reserve_terminal_block(uow, raffle_id, terminal_id, size, actor=actor, whole=True)
-    return int(row.first_position or 0), int(row.size or 0), row.terminal_id
+    return int(row.first_position or 0), int(row.size or 0), row.terminal_id or terminal_id
 
 
 @use_case

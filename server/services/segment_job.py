@@ -41,6 +41,8 @@ def figures(
     }
     out = []
     for member_id, last, count, total in sales:
+        if member_id is None:  # the query groups members' sales only
+            continue
         # SUM and MAX keep the column types: Decimal amounts and aware datetimes.
         spend = Decimal(total or 0)
         points = rewards.get((member_id, "points"), Decimal(0))

@@ -11,6 +11,7 @@ from loyalty.identification import mask_cpf
 from loyalty.identification.cpf import looks_like_cpf
 
 from ... import clock
+from ...security import CpfCipher
 from ...services import adjustments, cards, members
 from ...services.roles import Perm
 from .. import bp, uow
@@ -19,8 +20,9 @@ from ..forms import AdjustForm, ReplaceCardForm
 from ..i18n import gettext as _
 
 
-def _cipher():  # type: ignore[no-untyped-def]
-    return current_app.extensions["tillclub.cpf"]
+def _cipher() -> CpfCipher:
+    cipher: CpfCipher = current_app.extensions["tillclub.cpf"]
+    return cipher
 
 
 @bp.get("/members", endpoint="members")

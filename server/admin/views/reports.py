@@ -42,8 +42,9 @@ def reports_page() -> str:
         campaigns = reports.redemption_per_campaign(s, f)
         products = reports.top_products(s, f)
         store_stmt = select(Store.id, Store.name).order_by(Store.id)
-        if current().stores is not None:
-            store_stmt = store_stmt.where(Store.id.in_(current().stores))
+        scope = current().stores
+        if scope is not None:
+            store_stmt = store_stmt.where(Store.id.in_(scope))
         stores = list(s.execute(store_stmt))
     n_sales = sum(r["sales"] for r in sales)
     n_ident = sum(r["identified"] for r in sales)
