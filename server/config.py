@@ -38,6 +38,9 @@ DEFAULTS: dict[str, Any] = {
     "LOG_JSON": True,
     "SQL_ECHO": False,
     "FAILPOINT_PAUSE_BEFORE_COMMIT": 0.0,
+    # Days ahead the daily notice job lists expiring points and cashback (server/services/
+    # expiry_notice.py), and the admin member page and the portal show "expira em".
+    "EXPIRY_NOTICE_DAYS": 30,
 }
 
 SECRETS = ("SECRET_KEY", "CPF_KEY", "CPF_HASH_SECRET")

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
 
+from .derived_ids import keyed, placeholder_ids
 from .ledger import Currency, EntryKind, LedgerEntry
 from .lots import fold, unique_entries
 
@@ -73,3 +74,20 @@ def expire_due(
                 )
             )
     return made
+
+
+def expire_due_keyed(
+    entries: Iterable[LedgerEntry], *, currency: Currency, member_id: str, at: datetime
+) -> list[LedgerEntry]:
+    """:func:`expire_due` with ids derived from what each entry expires or gives back
+    (:mod:`loyalty.rewards.derived_ids`), so a job run twice, or killed and run again, writes
+    each entry once: the second run finds nothing due, or the same ids."""
+    listed = list(entries)
+    made = expire_due(
+        listed, currency=currency, member_id=member_id, at=at, new_id=placeholder_ids()
+    )
+    given: dict[str, Decimal] = {}
+    for e in listed:
+        if e.kind is EntryKind.REVERSE and e.amount > 0 and e.reverses is not None:
+            given[e.reverses] = given.get(e.reverses, Decimal(0)) + e.amount
+    return [keyed(e, given.get(e.reverses or "", Decimal(0))) for e in made]
