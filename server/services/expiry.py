@@ -15,16 +15,13 @@ ids, being derived, are written once.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from decimal import Decimal
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from loyalty.rewards import Currency, EntryKind, LedgerEntry, mature_due
-from loyalty.rewards.derived_ids import keyed, placeholder_ids
-from loyalty.rewards.expiry import expire_due_keyed
-from loyalty.rewards.lots import fold
+from loyalty.rewards import Currency, EntryKind, LedgerEntry
+from loyalty.rewards.expiry import maturity_markers, plan_expiry
 
 from ..jobs.contract import JobContext, JobReport
 from ..models import LedgerDue, LedgerEntryRow
@@ -38,42 +35,21 @@ _D = LedgerDue.__table__
 _ABSORB_SPAN = 20  # change numbers read per absorb transaction, per member of a batch
 
 
-def due_entries(entries: list[LedgerEntry], member_id: str, at: dt.datetime) -> list[LedgerEntry]:
-    """What the job writes for one member at ``at``: expiries, give-backs, maturity markers."""
-    made: list[LedgerEntry] = []
+def due_work(
+    entries: list[LedgerEntry], member_id: str, at: dt.datetime
+) -> tuple[list[LedgerEntry], dt.datetime | None]:
+    """What the job writes for one member at ``at`` (expiries, give-backs, maturity markers),
+    and the member's next due moment after that (``None``: nothing will happen by itself)."""
+    made, best = maturity_markers(entries, member_id=member_id, at=at)
     for currency in Currency:
-        if any(e.currency is currency for e in entries):
-            made += expire_due_keyed(entries, currency=currency, member_id=member_id, at=at)
-    placeholder = placeholder_ids()
-    made += [keyed(e) for e in mature_due(entries, member_id=member_id, at=at, new_id=placeholder)]
-    return made
-
-
-def next_due(entries: Iterable[LedgerEntry], at: dt.datetime) -> dt.datetime | None:
-    """The next moment something happens to these entries by itself: a lot with something left
-    expires, or a pending credit matures. A moment already past means "look again next run"."""
-    listed = list(entries)
-    best: dt.datetime | None = None
-    for currency in Currency:
-        mine = [e for e in listed if e.currency is currency]
+        mine = [e for e in entries if e.currency is currency]
         if not mine:
             continue
-        for lot in fold(mine, currency, at).lots:
-            for moment in (lot.entry.expires_at, None if lot.available else lot.entry.available_at):
-                if moment is not None and (best is None or moment < best):
-                    best = moment
-    # Matured credits without their marker yet (a marker is history, not a balance).
-    marked = {e.reverses for e in listed if e.kind is EntryKind.MATURE}
-    for e in listed:
-        if (
-            e.currency is Currency.CASHBACK
-            and e.amount > 0
-            and e.available_at is not None
-            and e.entry_id not in marked
-            and (best is None or e.available_at < best)
-        ):
-            best = e.available_at
-    return best
+        plan = plan_expiry(mine, currency=currency, member_id=member_id, at=at)
+        made += plan.entries
+        if plan.next_at is not None and (best is None or plan.next_at < best):
+            best = plan.next_at
+    return made, best
 
 
 def _batch(session: Session, at: dt.datetime, after: tuple[dt.datetime, str] | None, size: int):  # type: ignore[no-untyped-def]
@@ -106,10 +82,9 @@ def expire_and_mature(ctx: JobContext) -> JobReport:
             written: list[LedgerEntry] = []
             moves: list[tuple[str, dt.datetime | None, dt.datetime | None]] = []
             for member_id, read_due in rows:
-                entries = by_member.get(member_id, [])
-                made = due_entries(entries, member_id, at)
+                made, upcoming = due_work(by_member.get(member_id, []), member_id, at)
                 written += made
-                moves.append((member_id, read_due, next_due(entries + made, at)))
+                moves.append((member_id, read_due, upcoming))
             _write(s, written, at)
             set_due(s, moves)
             uow.commit()

@@ -76,18 +76,29 @@ def absorb(session: Session, span: int) -> tuple[int, bool]:
         ),
         else_=_E.c.expires_at,
     )
-    stmt = (
-        select(_E.c.member_id, func.min(when), func.count())
-        .where(_E.c.change_seq > low, _E.c.change_seq <= high)
+    window = and_(_E.c.change_seq > low, _E.c.change_seq <= high)
+    read = session.scalar(select(func.count()).select_from(_E).where(window)) or 0
+    # One statement: the earliest moment per member in the window, lowered into ledger_due.
+    earliest = (
+        select(_E.c.member_id, func.min(when).label("due_at"))
+        .where(window)
         .group_by(_E.c.member_id)
+        .having(func.min(when).is_not(None))
     )
-    read = 0
-    due: dict[str, dt.datetime] = {}
-    for member_id, at, n in session.execute(stmt):
-        read += n
-        if at is not None:
-            due[member_id] = at
-    lower_due(session, due)
+    if session.get_bind().dialect.name != "postgresql":
+        # SQLite stores datetimes as text, and the bulk ingest's text differs from
+        # SQLAlchemy's: go through Python, so set_due's comparison meets its own format.
+        lower_due(session, {m: at for m, at in session.execute(earliest)})
+        set_cursor(session, high)
+        return read, high < top
+    ins = _insert(session).from_select(["member_id", "due_at"], earliest)  # type: ignore[attr-defined]
+    new, old = ins.excluded.due_at, _D.c.due_at
+    session.execute(
+        ins.on_conflict_do_update(
+            index_elements=[_D.c.member_id],
+            set_={"due_at": case((old.is_(None), new), (new < old, new), else_=old)},
+        )
+    )
     set_cursor(session, high)
     return read, high < top
 

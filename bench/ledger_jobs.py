@@ -1,0 +1,242 @@
+"""The ledger's jobs at scale: expiry + maturation over 10 ledger entries per member, and the
+tier review over the same members, on PostgreSQL in a fresh database.
+
+At ``--scale 1``: 1,000,000 members, 10,000,000 ledger entries, 2,000,000 sales. Per member:
+four points earnings (the first expires before "now"), two redemptions naming lots, three
+cashback credits (the first expired, the second matured, the third still pending) and a
+cashback redemption. Rows are made by ``INSERT … SELECT FROM generate_series`` (no Python).
+
+Figures (one JSON line each): the job's time (a child process: reading the new entries into
+``ledger_due``, then folding every due member), its peak memory (the child's max RSS), and the
+ratio to a bare ``INSERT … SELECT`` writing the same expiries and maturity markers in one
+statement each (in the same run, rolled back); the tier review's ratio to one bare SQL
+aggregate of the same spend.
+
+Run: ``.venv/bin/python bench/ledger_jobs.py [--scale 0.01]`` (``--scale 1``: the full size).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from server.migrate import upgrade  # noqa: E402
+from tests.server.conftest import create_pg_database, drop_pg_database  # noqa: E402
+
+BASE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+NOW = BASE + dt.timedelta(days=130)
+
+# Per member m (0-based), entry k (0..9); seq = m * 10 + k + 1; timestamps are naive UTC (the
+# TZDateTime storage); amounts are integer hundredths (the Cents storage).
+_LEDGER = """
+INSERT INTO ledger_entries (entry_id, member_id, currency, kind, amount, effective_at,
+    available_at, expires_at, sale_id, rule_id, store_id, terminal_id, reverses, reason,
+    event_id, recorded_at, change_seq)
+SELECT 'E:LOJA-01:PDV-01:' || lpad((m * 10 + k + 1)::text, 12, '0'),
+    'M' || lpad(m::text, 8, '0'),
+    CASE WHEN k < 6 THEN 'points' ELSE 'cashback' END,
+    CASE WHEN k IN (4, 5, 9) THEN 'redeem' ELSE 'earn' END,
+    CASE k WHEN 4 THEN -5000 WHEN 5 THEN -3000 WHEN 9 THEN -200
+        WHEN 6 THEN 500 WHEN 7 THEN 500 WHEN 8 THEN 500 ELSE 10000 END,
+    eff, CASE WHEN k BETWEEN 6 AND 8 THEN eff + interval '30 days' END,
+    CASE WHEN k = 0 THEN eff + interval '100 days'
+         WHEN k BETWEEN 1 AND 3 THEN eff + interval '365 days'
+         WHEN k BETWEEN 6 AND 8 THEN eff + interval '120 days'
+         WHEN k = 4 THEN lot0 + interval '100 days'
+         WHEN k = 5 THEN lot0 + interval '405 days'
+         WHEN k = 9 THEN lot0 + interval '120 days' END,
+    NULL, NULL, 'LOJA-01', 'PDV-01',
+    CASE k WHEN 4 THEN 'E:LOJA-01:PDV-01:' || lpad((m * 10 + 1)::text, 12, '0')
+           WHEN 5 THEN 'E:LOJA-01:PDV-01:' || lpad((m * 10 + 2)::text, 12, '0')
+           WHEN 9 THEN 'E:LOJA-01:PDV-01:' || lpad((m * 10 + 7)::text, 12, '0') END,
+    NULL, NULL, timestamp '2026-01-01', m * 10 + k + 1
+FROM generate_series(%(lo)s::bigint, %(hi)s::bigint) AS m,
+     generate_series(0, 9) AS k,
+     LATERAL (SELECT timestamp '2026-01-01' + (m %% 30) * interval '1 day' AS lot0) l,
+     LATERAL (SELECT lot0 + CASE k WHEN 0 THEN interval '0 days' WHEN 1 THEN interval '40 days'
+        WHEN 2 THEN interval '60 days' WHEN 3 THEN interval '80 days'
+        WHEN 4 THEN interval '10 days' WHEN 5 THEN interval '50 days'
+        WHEN 6 THEN interval '0 days' WHEN 7 THEN interval '40 days'
+        WHEN 8 THEN interval '100 days' ELSE interval '35 days' END AS eff) e
+"""
+_MEMBERS = """
+INSERT INTO members (id, name, consent_terms, consent_marketing, active, created_at,
+    updated_at, change_seq)
+SELECT 'M' || lpad(m::text, 8, '0'), 'Cliente ' || m, true, false, true,
+    timestamp '2026-01-01', timestamp '2026-01-01', %(seq0)s + m
+FROM generate_series(0, %(n)s::bigint - 1) AS m
+"""
+_SALES = """
+INSERT INTO sales (sale_id, event_id, store_id, terminal_id, member_id, occurred_at, currency,
+    subtotal, discount_total, total, reprice_status, recorded_at)
+SELECT 'S:LOJA-01:PDV-01:' || lpad((m * 2 + j + 1)::text, 12, '0'),
+    'V:LOJA-01:PDV-01:' || lpad((m * 2 + j + 1)::text, 12, '0'), 'LOJA-01', 'PDV-01',
+    'M' || lpad(m::text, 8, '0'), timestamp '2026-01-01' + ((m + j * 7) %% 120) * interval '1 day',
+    'BRL', (m %% 400) * 1000 + 990, 0, (m %% 400) * 1000 + 990, 'not_checked',
+    timestamp '2026-01-01'
+FROM generate_series(0, %(n)s::bigint - 1) AS m, generate_series(0, 1) AS j
+"""
+# The floor: the same expiries (what is left of each lot past expiry, from the entries naming
+# it) and maturity markers, each in one statement.
+_BARE_EXPIRE = """
+INSERT INTO ledger_entries (entry_id, member_id, currency, kind, amount, effective_at,
+    reverses, reason, recorded_at, change_seq)
+SELECT 'E:HQ:xp:' || lot.entry_id, lot.member_id, lot.currency, 'expire',
+    -(lot.amount + coalesce(u.used, 0)), lot.expires_at, lot.entry_id, 'expired', now(), 0
+FROM ledger_entries lot
+LEFT JOIN (SELECT reverses, sum(amount) AS used FROM ledger_entries
+           WHERE amount < 0 AND reverses IS NOT NULL GROUP BY reverses) u
+       ON u.reverses = lot.entry_id
+WHERE lot.amount > 0 AND lot.expires_at <= %(now)s AND lot.amount + coalesce(u.used, 0) > 0
+"""
+_BARE_MATURE = """
+INSERT INTO ledger_entries (entry_id, member_id, currency, kind, amount, effective_at,
+    reverses, reason, recorded_at, change_seq)
+SELECT 'E:HQ:mt:' || e.entry_id, e.member_id, 'cashback', 'mature', 0, e.available_at,
+    e.entry_id, 'available', now(), 0
+FROM ledger_entries e
+WHERE e.currency = 'cashback' AND e.amount > 0 AND e.available_at <= %(now)s
+  AND NOT EXISTS (SELECT 1 FROM ledger_entries x WHERE x.kind = 'mature'
+                  AND x.reverses = e.entry_id)
+"""
+_BARE_SPEND = """
+SELECT member_id, sum(total) FROM sales
+WHERE occurred_at > %(start)s AND occurred_at <= %(now)s GROUP BY member_id
+"""
+
+
+def load(dsn: str, members: int) -> None:
+    with psycopg.connect(dsn) as conn:
+        step = 50_000
+        for lo in range(0, members, step):
+            conn.execute(_LEDGER, {"lo": lo, "hi": min(lo + step, members) - 1})
+            conn.commit()
+        seq0 = members * 10 + 1
+        conn.execute(_MEMBERS, {"seq0": seq0, "n": members})
+        conn.execute(_SALES, {"n": members})
+        conn.execute("UPDATE change_counter SET value = %s", (seq0 + members,))
+        conn.execute(
+            "INSERT INTO chain_settings (key, value, updated_at) VALUES ('tiers', %s, now())",
+            (
+                json.dumps(
+                    {
+                        "window_months": 12,
+                        "review_every_months": 1,
+                        "tiers": [
+                            {"name": "classic", "threshold": "0"},
+                            {"name": "gold", "threshold": "4000.00"},
+                        ],
+                    }
+                ),
+            ),
+        )
+        conn.commit()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
+def bare(dsn: str, statements: list[str], params: dict[str, object]) -> float:
+    """Seconds for ``statements`` in one transaction, rolled back (the database is unchanged)."""
+    with psycopg.connect(dsn) as conn:
+        started = time.perf_counter()
+        for sql in statements:
+            conn.execute(sql, params)  # type: ignore[arg-type]
+        elapsed = time.perf_counter() - started
+        conn.rollback()
+    return elapsed
+
+
+def child(job: str, url: str, batch: int) -> tuple[float, dict[str, object], float]:
+    """Run one job in a child process: (seconds, its report, its peak RSS in MB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", job, "--url", url, "--batch", str(batch)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    body = json.loads(out.strip().splitlines()[-1])
+    # ru_maxrss of children is the largest of any child so far: jobs run largest-first.
+    return float(body["seconds"]), body["report"], max(peak, before) / 1024
+
+
+def run_child(job: str, url: str, batch: int) -> None:
+    from server import create_app
+    from server.db import get_engine
+    from server.jobs.contract import JobContext
+    from server.services.expiry import expire_and_mature
+    from server.services.tiers import tier_review_job
+    from tests.server.conftest import make_config
+
+    app = create_app(make_config(url))
+    fn = {"expiry": expire_and_mature, "tiers": tier_review_job}[job]
+    started = time.perf_counter()
+    report = fn(JobContext(app, NOW, batch, "bench"))
+    seconds = time.perf_counter() - started
+    get_engine(app).dispose()
+    print(json.dumps({"seconds": seconds, "report": report.detail | {"processed": report.processed,
+          "changed": report.changed}}))  # fmt: skip
+
+
+def line(figure: str, value: float, unit: str, baseline: float | None, target: float,
+         ratio: bool = True) -> None:  # fmt: skip
+    r = None if baseline in (None, 0) or not ratio else round(value / baseline, 2)  # type: ignore[operator]
+    met = (r if ratio else value) is not None and (r if ratio else value) <= target  # type: ignore[operator]
+    print(json.dumps({"bench": "ledger_jobs", "figure": figure, "value": round(value, 2),
+                      "unit": unit, "baseline": None if baseline is None else round(baseline, 2),
+                      "ratio": r, "target": target, "met": met}), flush=True)  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=float, default=0.01, help="1 = 1,000,000 members")
+    parser.add_argument("--batch", type=int, default=2000)
+    parser.add_argument("--child")
+    parser.add_argument("--url")
+    args = parser.parse_args()
+    if args.child:
+        run_child(args.child, args.url, args.batch)
+        return
+    members = max(10, int(1_000_000 * args.scale))
+    name, url = create_pg_database("tc_bench_ledger_jobs")
+    dsn = url.replace("+psycopg", "")
+    try:
+        upgrade(url)
+        started = time.perf_counter()
+        load(dsn, members)
+        print(f"# loaded {members * 10} entries in {time.perf_counter() - started:.0f}s",
+              file=sys.stderr)  # fmt: skip
+        naive_now = NOW.replace(tzinfo=None)
+        base_expire = bare(dsn, [_BARE_EXPIRE, _BARE_MATURE], {"now": naive_now})
+        seconds, report, peak = child("expiry", url, args.batch)
+        print(f"# expiry report {report}", file=sys.stderr)
+        n = f"{members * 10:_}".replace("_", ",")
+        line(f"expiry_maturation_{n}_entries_s", seconds, "s", base_expire, 3.0)
+        line("expiry_maturation_peak_rss_mb", peak, "MB", None, 500.0, ratio=False)
+        start = (NOW - dt.timedelta(days=365)).replace(tzinfo=None)
+        base_tiers = bare(dsn, [_BARE_SPEND], {"now": naive_now, "start": start})
+        # First night: every member gets a first tier (a write each); then a night with no
+        # new sales, the steady state (reads, decisions, no writes).
+        for night in ("first", "steady"):
+            seconds, report, _ = child("tiers", url, args.batch)
+            print(f"# tier report ({night}) {report}", file=sys.stderr)
+            line(f"tier_review_{members:,}_members_{night}_run_s", seconds, "s", base_tiers,
+                 3.0)  # fmt: skip
+    finally:
+        drop_pg_database(name)
+
+
+if __name__ == "__main__":
+    main()
