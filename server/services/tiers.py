@@ -292,7 +292,7 @@ def first_step(session: Session) -> str | None:
 def lift_after_ingest(session: Session, member_ids: Iterable[str], at: dt.datetime) -> int:
     """Upgrades at once: the tier the spend earns over the window ending at ``at``, up only, for
     ``member_ids`` (the members of a push's sales and enrolments); a member with no tier yet, or
-    one the ladder no longer has, gets a first review. Same transaction as the push; a
+    one the ladder no longer has, starts from the first step. Same transaction as the push; a
     malformed ladder changes nothing here (the nightly job reports it). :returns: tiers changed.
     """
     ids = sorted({m for m in member_ids if m})
@@ -317,8 +317,10 @@ def lift_after_ingest(session: Session, member_ids: Iterable[str], at: dt.dateti
     for r in rows:
         spend = [Spend(at, Money(spends.get(r.id, 0)))]
         if r.tier is None or r.tier not in names:
-            status = review(config, config.tiers[0].name, spend, at)
-            changed.append({"id": r.id, "tier": status.tier, "tier_reviewed_at": at})
+            # A first tier, up from the first step; not a full review (that stays the nightly
+            # job's, which gives this member one on its next run).
+            status = after_sale(config, config.tiers[0].name, spend, at)
+            changed.append({"id": r.id, "tier": status.tier, "tier_reviewed_at": None})
             continue
         status = after_sale(config, r.tier, spend, at)
         if status.tier != r.tier:
