@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +30,7 @@ from loyalty.identification import IdentificationConfig, load_public_key
 from loyalty.money import Money
 from loyalty.rewards import CashbackConfig, PointsConfig
 
+from . import clock as agent_clock
 from .cache import CacheLookups, Rules, connect_cache, connect_reader
 from .config import AgentConfig, ConfigError
 from .journal import Journal, Outbox, QueueGauge, connect_journal
@@ -167,7 +168,7 @@ class Agent:
                 f"{cred.terminal_id!r}"
             )
         self.terminal_id = cred.terminal_id
-        self.clock = clock or (lambda: datetime.now(UTC))
+        self.clock = clock or agent_clock.SYSTEM  # movable by the drill offset file
         self.cache_conn, self.cache_rebuilt = connect_cache(config.storage.cache_path)
         self.journal_conn = connect_journal(config.storage.journal_path)
         self.queue = QueueGauge(self.journal_conn)
