@@ -153,9 +153,7 @@ def balances(session: Session, member_id: str, at: dt.datetime) -> dict[str, Any
     return {c.value: balance(entries, c, at) for c in Currency}
 
 
-def expiring(
-    session: Session, member_id: str, at: dt.datetime, days: int
-) -> list[Expiring]:
+def expiring(session: Session, member_id: str, at: dt.datetime, days: int) -> list[Expiring]:
     """What expires in the next ``days`` days (the notice window), soonest first."""
     return upcoming_expiries(_entries(session, member_id), at, at + dt.timedelta(days=days))
 

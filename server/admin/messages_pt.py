@@ -51,7 +51,22 @@ PT: dict[str, str] = {
     "Points available": "Pontos disponíveis", "Cashback available": "Cashback disponível",
     "Expiring in 30 days": "Vencem em 30 dias", "Expiring soon": "A vencer",
     "{amount} points": "{amount} pontos", "{amount} cashback": "{amount} de cashback",
-    "expire on {when}": "expira em {when}", "Tier": "Nível", "{amount} to {tier}": "faltam {amount} para {tier}",
+    "expire on {when}": "expira em {when}",
+    # tier ladder
+    "Tier ladder": "Escada de níveis",
+    "A sale that lifts a member raises their tier at once; the nightly review moves members down at their periodic review. New members start on the first step.":
+        "Uma venda que eleva o cliente sobe o nível na hora; a revisão noturna rebaixa na revisão periódica de cada cliente. Novos clientes começam no primeiro degrau.",
+    "Last changed {when}": "Alterada em {when}", "Qualifying window (months)": "Janela de qualificação (meses)",
+    "Full review every (months)": "Revisão completa a cada (meses)", "Step": "Degrau",
+    "Spend from (R$)": "Gasto a partir de (R$)", "Save ladder": "Salvar escada",
+    "A tier needs a name of 1 to 32 characters.": "Um nível precisa de um nome de 1 a 32 caracteres.",
+    "{value} is not an amount of money.": "{value} não é um valor em dinheiro.",
+    "The ladder needs at least one tier.": "A escada precisa de pelo menos um nível.",
+    "{value} is not a number of months from {low} to {high}.": "{value} não é um número de meses de {low} a {high}.",
+    "The ladder was not saved: {detail}": "A escada não foi salva: {detail}",
+    "Tier ladder saved: members move at the next sale or the nightly review.":
+        "Escada de níveis salva: os clientes mudam na próxima venda ou na revisão noturna.",
+    "Tier": "Nível", "{amount} to {tier}": "faltam {amount} para {tier}",
     "No tier ladder configured.": "Nenhuma escada de níveis configurada.",
     "Tier at the tills": "Nível nos caixas", "reviewed {when}": "revisado em {when}",
     "not reviewed yet": "ainda não revisado", "Segment": "Segmento", "Details and consents": "Dados e consentimentos",

@@ -85,7 +85,14 @@ def load_ladder(session: Session) -> TierConfig | None:
     return None if row is None else parse_ladder(row.value)
 
 
-def set_ladder(uow: SqlUnitOfWork, value: object, *, actor: str, now: dt.datetime) -> TierConfig:
+def set_ladder(
+    uow: SqlUnitOfWork,
+    value: object,
+    *,
+    actor: str,
+    now: dt.datetime,
+    actor_type: str = "cli",
+) -> TierConfig:
     """Check and store the chain's ladder (audited); members move at the next review run.
 
     :raises TierLadderError: naming what is wrong; nothing is stored then.
@@ -100,7 +107,10 @@ def set_ladder(uow: SqlUnitOfWork, value: object, *, actor: str, now: dt.datetim
         else:
             row.value = dict(value)
             row.updated_at = now
-        uow.audit("cli", actor, "tiers.set_ladder", "chain_setting", SETTING, before=before)
+        uow.audit(
+            actor_type, actor, "tiers.set_ladder", "chain_setting", SETTING,
+            before=before, after=dict(value),
+        )  # fmt: skip
         uow.commit()
     return config
 

@@ -67,6 +67,8 @@ SELECT 'S:LOJA-01:PDV-01:' || lpad((m * 2 + j + 1)::text, 12, '0'),
     timestamp '2026-01-01'
 FROM generate_series(0, %(n)s::bigint - 1) AS m, generate_series(0, 1) AS j
 """
+
+
 def load(dsn: str, members: int) -> None:
     with psycopg.connect(dsn) as conn:
         step = 50_000
@@ -95,5 +97,3 @@ def load(dsn: str, members: int) -> None:
         conn.commit()
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
-
-

@@ -19,6 +19,7 @@ def load() -> None:
         segments,
         stores,
         sync_issues,
+        tiers,
         users,
         vouchers,
     )
