@@ -3,8 +3,8 @@ ledger and every balance equal those of a single clean run on the same data (Pos
 
 Each kill lands at a random moment of a real child process (``tillclub``'s code, a real
 database connection), once that run has committed something: during the read of new entries
-into ``ledger_due``, between batches or inside one. What a killed batch wrote is rolled back by PostgreSQL; what a committed batch wrote
-carries derived ids, so the next run finds it done.
+into ``ledger_due``, between batches or inside one. What a killed batch wrote is rolled back
+by PostgreSQL; what a committed batch wrote carries derived ids, so the next run finds it done.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import pytest
 from server.migrate import upgrade
 
 from .conftest import create_pg_database, drop_pg_database
-from .ledger_world import NOW, load
+from .ledger_world import load
 
 MEMBERS = 600
 CHILD = """
