@@ -107,6 +107,9 @@ def load_config(
             if not _known(key):
                 raise ConfigError(f"unknown environment variable {name}")
             config[key] = _coerce(key, raw)
+    days = config["EXPIRY_NOTICE_DAYS"]
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 366:
+        raise ConfigError(f"expiry_notice_days must be a whole number from 1 to 366, got {days!r}")
     return config
 
 
