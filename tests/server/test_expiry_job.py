@@ -148,3 +148,27 @@ def test_expiries_reach_the_tills_through_the_feed(app: Flask, till: Till) -> No
     changes, _ = till.pull_all(cursor)
     kinds = [c["data"]["kind"] for c in changes if c["type"] == "ledger_entry"]
     assert kinds == ["earn", "expire"]
+
+
+def test_stored_entries_read_fast_equal_the_checked_constructor(app: Flask, till: Till) -> None:
+    """The job reads stored entries without re-running the entry checks (ledger_reads):
+    what it builds must equal ``LedgerEntry.from_dict`` of the same entries, field by field."""
+    pushed = [
+        _earn(till, "m1", "100", 0, 30, rule_id="R1"),
+        _earn(
+            till,
+            "m1",
+            "2.50",
+            0,
+            90,
+            currency="cashback",
+            available_at=(T0 + 30 * DAY).isoformat(),
+            reason="promo",
+        ),  # fmt: skip
+    ]
+    _push(till, *pushed)
+    fast = sorted(_entries(app, "m1"), key=lambda e: e.entry_id)
+    checked = sorted((LedgerEntry.from_dict(p) for p in pushed), key=lambda e: e.entry_id)
+    assert fast == checked
+    assert [e.sort_micros for e in fast] == [e.sort_micros for e in checked]
+    assert [str(e.amount) for e in fast] == [str(e.amount) for e in checked]
