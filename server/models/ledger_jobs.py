@@ -24,7 +24,8 @@ class LedgerDue(Base):
     member_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     due_at: Mapped[dt.datetime | None]
 
-    __table_args__ = (Index("ix_ledger_due_due_at", "due_at"),)
+    # (due_at, member_id): the jobs' keyset order, so each batch is an index range scan.
+    __table_args__ = (Index("ix_ledger_due_due_at_member_id", "due_at", "member_id"),)
 
 
 class JobCursor(Base):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from loyalty.rewards import Currency, EntryKind, LedgerEntry
@@ -56,7 +56,10 @@ def _batch(session: Session, at: dt.datetime, after: tuple[dt.datetime, str] | N
     stmt = select(_D.c.member_id, _D.c.due_at).where(_D.c.due_at <= at)
     if after is not None:
         due, member = after
-        stmt = stmt.where(or_(_D.c.due_at > due, and_(_D.c.due_at == due, _D.c.member_id > member)))
+        stmt = stmt.where(
+            tuple_(_D.c.due_at, _D.c.member_id)
+            > tuple_(literal(due, _D.c.due_at.type), literal(member))
+        )
     return session.execute(stmt.order_by(_D.c.due_at, _D.c.member_id).limit(size)).all()
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import delete, literal, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -49,7 +49,8 @@ def list_expiry_notices(ctx: JobContext) -> JobReport:
             if after is not None:
                 due, member = after
                 stmt = stmt.where(
-                    or_(_D.c.due_at > due, and_(_D.c.due_at == due, _D.c.member_id > member))
+                    tuple_(_D.c.due_at, _D.c.member_id)
+                    > tuple_(literal(due, _D.c.due_at.type), literal(member))
                 )
             rows = s.execute(stmt.order_by(_D.c.due_at, _D.c.member_id).limit(ctx.batch_size)).all()
             if not rows:

@@ -33,7 +33,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("member_id", name=op.f("pk_ledger_due")),
     )
     with op.batch_alter_table("ledger_due", schema=None) as batch_op:
-        batch_op.create_index("ix_ledger_due_due_at", ["due_at"], unique=False)
+        batch_op.create_index(
+            "ix_ledger_due_due_at_member_id", ["due_at", "member_id"], unique=False
+        )
     op.create_table(
         "job_cursors",
         sa.Column("name", sa.String(length=64), nullable=False),
