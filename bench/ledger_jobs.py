@@ -121,6 +121,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=0.01, help="1 = 1,000,000 members")
     parser.add_argument("--batch", type=int, default=2000)
+    parser.add_argument("--no-tiers", action="store_true", help="the expiry figures only")
     parser.add_argument("--child")
     parser.add_argument("--url")
     args = parser.parse_args()
@@ -143,6 +144,8 @@ def main() -> None:
         n = f"{members * 10:_}".replace("_", ",")
         line(f"expiry_maturation_{n}_entries_s", seconds, "s", base_expire, 3.0)
         line("expiry_maturation_peak_rss_mb", peak, "MB", None, 500.0, ratio=False)
+        if args.no_tiers:
+            return
         start = (NOW - dt.timedelta(days=365)).replace(tzinfo=None)
         base_tiers = bare(dsn, [_BARE_SPEND], {"now": naive_now, "start": start})
         # First night: every member gets a first tier (a write each); then a night with no
