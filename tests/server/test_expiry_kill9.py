@@ -26,7 +26,7 @@ from server.migrate import upgrade
 from .conftest import create_pg_database, drop_pg_database
 from .ledger_world import load
 
-MEMBERS = 600
+MEMBERS = 3000
 CHILD = """
 import sys
 from server import create_app
@@ -104,7 +104,7 @@ def test_twenty_kills_mid_run_then_a_full_run_equal_one_clean_run(
         while _progress(killed_url) == before and child.poll() is None:
             assert time.monotonic() < deadline, "the job made no progress"
             time.sleep(0.02)
-        time.sleep(rnd.uniform(0.0, 0.4))
+        time.sleep(rnd.uniform(0.0, 0.15))
         if child.poll() is None:
             mid_run += 1
         child.send_signal(signal.SIGKILL)
