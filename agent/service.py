@@ -169,7 +169,7 @@ class Agent:
                 f"{cred.terminal_id!r}"
             )
         self.terminal_id = cred.terminal_id
-        self.clock = clock or agent_clock.SYSTEM
+        self.clock = clock or agent_clock.SYSTEM  # movable by the drill offset file
         self.cache_conn, self.cache_rebuilt = connect_cache(config.storage.cache_path)
         self.journal_conn = connect_journal(config.storage.journal_path)
         self.queue = QueueGauge(self.journal_conn)

@@ -115,6 +115,9 @@ DEFAULTS: dict[str, Any] = {
     "RETENTION_PORTAL_SESSION_DAYS": 30,
     "RETENTION_REJECTED_EVENT_DAYS": 90,
     "RETENTION_ADMIN_LOGIN_DAYS": 30,
+    # Days ahead the daily notice job lists expiring points and cashback (server/services/
+    # expiry_notice.py), and the admin member page and the portal show "expira em".
+    "EXPIRY_NOTICE_DAYS": 30,
 }
 
 SECRETS = ("SECRET_KEY", "CPF_KEY", "CPF_HASH_SECRET")
@@ -187,6 +190,9 @@ def load_config(
             if not _known(key):
                 raise ConfigError(f"unknown environment variable {name}")
             config[key] = _coerce(key, raw)
+    days = config["EXPIRY_NOTICE_DAYS"]
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 366:
+        raise ConfigError(f"expiry_notice_days must be a whole number from 1 to 366, got {days!r}")
     return config
 
 

@@ -5,6 +5,9 @@ left. A negative entry first draws on the lot it names in ``reverses``, then on 
 in first-expiring-first-out order (no expiry last, then oldest, then by id), and whatever no
 lot covers is a *deficit* (a negative balance, e.g. a refund of points already spent) that the
 next lots pay off first. Cashback lots wait in *pending* until their ``available_at``.
+A lot is *closed* from its ``expires_at`` on: only an entry naming it (its ``expire`` entry, a
+refund of its earning) still draws on it, whether or not the expiry job has written it off yet,
+so a till that has not heard from the server never spends expired points.
 
 The fold depends only on the set of entries (duplicates by id count once; order of arrival
 does not matter), so the agent and the server always agree.
@@ -117,14 +120,17 @@ class Replay:
         while self.waiting and self.waiting[0][0] <= until:
             self.ready(heapq.heappop(self.waiting)[3])
 
-    def draw(self, need: Decimal) -> tuple[Decimal, datetime | None]:
-        """Take ``need`` from the open lots first-out; what is left, and the first lot's expiry."""
-        rem, queue, heap = self.rem, self.queue, self.heap
+    def draw(self, need: Decimal, now: datetime) -> tuple[Decimal, datetime | None]:
+        """Take ``need`` from the lots open at ``now`` first-out; what is left, and the first
+        lot's expiry. A lot past its expiry leaves the order for good (time only moves on)."""
+        rem, queue, heap, exp = self.rem, self.queue, self.heap, self.exp
         first: datetime | None = None
         while need:
-            while self.head < len(queue) and not rem[queue[self.head]]:
+            while self.head < len(queue) and (
+                not rem[queue[self.head]] or exp[queue[self.head]] <= now
+            ):
                 self.head += 1
-            while heap and not rem[heap[0][3]]:
+            while heap and (not rem[heap[0][3]] or heap[0][0] <= now):
                 heapq.heappop(heap)
             if self.head < len(queue):
                 i = queue[self.head]
@@ -219,14 +225,15 @@ def _run(mine: list[LedgerEntry], at: datetime, *, ties_sorted: bool) -> Replay 
         if not r.heap and e.kind is not expire:
             # The usual redemption: the queue's first open lot covers it.
             h = r.head
-            while h < len(queue) and not rem[queue[h]]:
+            now = e.effective_at
+            while h < len(queue) and (not rem[queue[h]] or exps[queue[h]] <= now):
                 h += 1
             r.head = h
             if h < len(queue) and rem[queue[h]] > need:
                 rem[queue[h]] -= need
                 continue
         spilled = need
-        need, first = r.draw(need)
+        need, first = r.draw(need, e.effective_at)
         r.deficit += need
         if e.kind is expire:
             r.spills.append(Spill(e.entry_id, spilled, first))

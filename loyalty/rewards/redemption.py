@@ -50,8 +50,9 @@ def redeem_entries(
     for lot in fold(entries, currency, at).lots:
         if not need:
             break
-        if not lot.available or lot.remaining <= 0:
-            continue
+        expires = lot.entry.expires_at
+        if not lot.available or lot.remaining <= 0 or (expires is not None and expires <= at):
+            continue  # pending, spent, or past its expiry (not spendable, written off or not)
         take = min(need, lot.remaining)
         need -= take
         result.append(

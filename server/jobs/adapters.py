@@ -10,19 +10,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..services import segment_job, tiers
+from ..services import segment_job
 from ..services.uow import SqlUnitOfWork
 from .contract import JobContext, JobReport
-
-
-def review_tiers_job(ctx: JobContext) -> JobReport:
-    run = tiers.review_tiers(SqlUnitOfWork.for_app(ctx.app), ctx.now, batch_size=ctx.batch_size)
-    counts = run.as_dict()
-    return JobReport(
-        processed=run.members,
-        changed=run.changed,
-        detail={k: v for k, v in counts.items() if k not in ("members", "changed")},
-    )
 
 
 def segments_job(ctx: JobContext) -> JobReport:

@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..config import ConfigError
-from ..services import retention, voucher_expiry
+from ..services import expiry, expiry_notice, retention, tiers, voucher_expiry
 from . import adapters
 from .contract import JobFunction
 from .schedule import Schedule, ScheduleError, period_of, time_zone
@@ -58,7 +58,13 @@ class ConfiguredJob:
 
 
 BUILTIN: list[JobSpec] = [
-    JobSpec("tier-review", adapters.review_tiers_job, "30 2 * * *", 1000,
+    JobSpec("ledger-expiry", expiry.expire_and_mature, "15 0 * * *", 1000,
+            "Expiração: expira pontos e cashback vencidos (PEPS) e libera o cashback pendente.",
+            "Expiry: expires points and cashback past their expiry (FIFO) and matures pending cashback."),  # noqa: E501
+    JobSpec("expiry-notice", expiry_notice.list_expiry_notices, "0 6 * * *", 1000,
+            "Aviso de vencimento: lista os clientes com pontos ou cashback a vencer nos próximos dias.",  # noqa: E501
+            "Expiry notice: lists the members whose points or cashback expire in the next days."),  # noqa: E501
+    JobSpec("tier-review", tiers.tier_review_job, "30 2 * * *", 1000,
             "Revisão de níveis: aplica a escada de níveis a todos os clientes (rebaixamentos na revisão periódica).",  # noqa: E501
             "Tier review: applies the tier ladder to every member (downgrades at the periodic review)."),  # noqa: E501
     JobSpec("segments", adapters.segments_job, "0 3 * * *", 1000,

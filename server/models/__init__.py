@@ -26,6 +26,9 @@ from .chain import TerminalReport as TerminalReport
 from .chain import TerminalStatus as TerminalStatus
 from .ledger import AdminIdCounter as AdminIdCounter
 from .ledger import LedgerEntryRow as LedgerEntryRow
+from .ledger_jobs import ExpiryNotice as ExpiryNotice
+from .ledger_jobs import JobCursor as JobCursor
+from .ledger_jobs import LedgerDue as LedgerDue
 from .members import Card as Card
 from .members import CardStatus as CardStatus
 from .members import Member as Member

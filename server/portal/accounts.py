@@ -19,6 +19,7 @@ from loyalty.identification import IdentificationError, parse_card_ean
 from ..models import Card, CardStatus, Member
 from ..models.portal import PortalAccount
 from ..security import CpfCipher
+from ..services.tiers import first_step
 from ..services.uow import SqlUnitOfWork
 from .cards import member_number, next_card_number
 from .consents import backfill_till_consents, set_consents
@@ -206,6 +207,7 @@ def _sign_up_once(
                 active=True,
                 created_at=now,
                 updated_at=now,
+                tier=first_step(s),  # new members start on the ladder's first step
             )
             s.add(member)
             s.flush()

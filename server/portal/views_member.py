@@ -6,7 +6,17 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -36,6 +46,10 @@ def _signin_limit() -> str:
     return str(setting("PORTAL_RATELIMIT_SIGNIN_PER_ID"))
 
 
+def _notice_days() -> int:
+    return int(current_app.config.get("EXPIRY_NOTICE_DAYS", 30))
+
+
 def _me() -> str:
     who = sessions.signed_in()
     assert who is not None  # login_required ran
@@ -49,9 +63,10 @@ def home() -> ResponseReturnValue:
     with uow().reading() as s:
         rows = wallet.ledger_rows(s, _me())
         bal = wallet.balances(rows, at)
+        soon = wallet.expiring(rows, at, _notice_days())
         offers = wallet.offers(s, _me(), at)
     waiting = sum(1 for o in offers if o.requires_activation and o.activated_at is None)
-    return render_template("portal/home.html", bal=bal, waiting=waiting)
+    return render_template("portal/home.html", bal=bal, waiting=waiting, expiring=soon)
 
 
 @bp.route("/card")
@@ -113,9 +128,13 @@ def statement() -> ResponseReturnValue:
     with uow().reading() as s:
         rows = wallet.ledger_rows(s, _me())
         bal = wallet.balances(rows, at)
+        soon = wallet.expiring(rows, at, _notice_days())
         lines = wallet.statement(s, rows, _me())
     return render_template(
-        "portal/statement.html", bal=bal, lines=[x for x in lines if x.kind != "mature"]
+        "portal/statement.html",
+        bal=bal,
+        lines=[x for x in lines if x.kind != "mature"],
+        expiring=soon,
     )
 
 

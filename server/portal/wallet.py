@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from loyalty.rewards import Balances, Currency, EntryKind, LedgerEntry, balance
+from loyalty.rewards.notices import Expiring, upcoming_expiries
 
 from ..models import (
     Campaign,
@@ -94,6 +95,12 @@ def ledger_rows(s: Session, member_id: str) -> list[LedgerEntryRow]:
             .order_by(LedgerEntryRow.effective_at.desc(), LedgerEntryRow.entry_id.desc())
         )
     )
+
+
+def expiring(rows: list[LedgerEntryRow], at: dt.datetime, days: int) -> list[Expiring]:
+    """What expires in the next ``days`` days (the notice window), soonest first."""
+    entries = [_entry(r) for r in rows]
+    return upcoming_expiries(entries, at, at + dt.timedelta(days=days))
 
 
 def balances(rows: list[LedgerEntryRow], at: dt.datetime) -> dict[str, Balances]:

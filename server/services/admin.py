@@ -25,6 +25,7 @@ from ..models import (
     Voucher,
 )
 from ..security import CpfCipher
+from .tiers import first_step
 from .uow import SqlUnitOfWork
 
 
@@ -115,6 +116,7 @@ def add_member(
                 active=True,
                 created_at=now,
                 updated_at=now,
+                tier=first_step(uow.session),  # new members start on the ladder's first step
             )
         )
         if card_number:

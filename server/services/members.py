@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from loyalty.identification import IdentificationError, mask_cpf
 from loyalty.identification.cpf import looks_like_cpf
 from loyalty.rewards import Currency, EntryKind, LedgerEntry, balance, ids
+from loyalty.rewards.notices import Expiring, upcoming_expiries
 
 from ..models import Card, LedgerEntryRow, Member, MemberSegment, Sale, SaleAppliedRule, Voucher
 from ..security import CpfCipher
@@ -143,12 +144,21 @@ def to_entry(r: LedgerEntryRow) -> LedgerEntry:
     )
 
 
-def balances(session: Session, member_id: str, at: dt.datetime) -> dict[str, Any]:
+def _entries(session: Session, member_id: str) -> list[LedgerEntry]:
     rows = session.scalars(
         select(LedgerEntryRow).where(LedgerEntryRow.member_id == member_id)
     ).all()
-    entries = [to_entry(r) for r in rows]
+    return [to_entry(r) for r in rows]
+
+
+def balances(session: Session, member_id: str, at: dt.datetime) -> dict[str, Any]:
+    entries = _entries(session, member_id)
     return {c.value: balance(entries, c, at) for c in Currency}
+
+
+def expiring(session: Session, member_id: str, at: dt.datetime, days: int) -> list[Expiring]:
+    """What expires in the next ``days`` days (the notice window), soonest first."""
+    return upcoming_expiries(_entries(session, member_id), at, at + dt.timedelta(days=days))
 
 
 @dataclass
@@ -165,6 +175,8 @@ class MemberPage:
     # server.services.raffle.MemberNumbers per campaign: not personal data, shown in full.
     raffles: list[Any] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    # loyalty.rewards.notices.Expiring within the notice window ("expira em ...").
+    expiring: list[Any] = field(default_factory=list)
 
 
 def member_page(
@@ -174,6 +186,7 @@ def member_page(
     *,
     at: dt.datetime,
     stores: frozenset[str] | None,
+    notice_days: int = 30,
 ) -> MemberPage | None:
     member = session.get(Member, member_id)
     if member is None:
@@ -227,4 +240,5 @@ def member_page(
         segment=session.get(MemberSegment, member_id),
         tier=tier_status.status(session, member_id, at),
         raffles=numbers_for_member(session, member_id),
+        expiring=expiring(session, member_id, at, notice_days),
     )

@@ -18,6 +18,12 @@ change counter row is locked only for one batch, and a run that dies half-way is
 again (members already reviewed are not due a second time). A member whose tier changes gets a
 new change number, so the member feed carries the new tier to the tills. Inactive members
 (deleted and anonymised) have no tier: tiers are profiling, which goes with the profile.
+
+Upgrades do not wait for the night: :func:`lift_after_ingest` (one call at the end of a push's
+transaction) gives the members of the pushed sales and enrolments the tier their spend earns,
+up only, and a new member the ladder's first step (:func:`first_step` for members made at head
+office or in the portal). The nightly run (:func:`tier_review_job`) is then the one that moves
+members down, at their periodic review.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from loyalty.money import Money
 from loyalty.rewards.months import add_months
 from loyalty.rewards.tiers import Spend, Tier, TierConfig, TierStatus, after_sale, review
 
+from ..jobs.contract import JobContext, JobReport
 from ..models import ChainSetting, Member, Refund, Sale
 from ..models.sync import reserve_seqs
 from .uow import SqlUnitOfWork
@@ -78,7 +85,14 @@ def load_ladder(session: Session) -> TierConfig | None:
     return None if row is None else parse_ladder(row.value)
 
 
-def set_ladder(uow: SqlUnitOfWork, value: object, *, actor: str, now: dt.datetime) -> TierConfig:
+def set_ladder(
+    uow: SqlUnitOfWork,
+    value: object,
+    *,
+    actor: str,
+    now: dt.datetime,
+    actor_type: str = "cli",
+) -> TierConfig:
     """Check and store the chain's ladder (audited); members move at the next review run.
 
     :raises TierLadderError: naming what is wrong; nothing is stored then.
@@ -93,7 +107,10 @@ def set_ladder(uow: SqlUnitOfWork, value: object, *, actor: str, now: dt.datetim
         else:
             row.value = dict(value)
             row.updated_at = now
-        uow.audit("cli", actor, "tiers.set_ladder", "chain_setting", SETTING, before=before)
+        uow.audit(
+            actor_type, actor, "tiers.set_ladder", "chain_setting", SETTING,
+            before=before, after=dict(value),
+        )  # fmt: skip
         uow.commit()
     return config
 
@@ -263,3 +280,62 @@ def _write(s: Session, changed: list[dict[str, Any]], reviewed: list[dict[str, A
         s.execute(update(Member), changed)
     if reviewed:
         s.execute(update(Member), reviewed)
+
+
+def tier_review_job(ctx: JobContext) -> JobReport:
+    """The nightly job (``server/jobs``): :func:`review_tiers` at the run's moment."""
+    run = review_tiers(SqlUnitOfWork.for_app(ctx.app), ctx.now, batch_size=ctx.batch_size)
+    counts = run.as_dict()
+    return JobReport(processed=counts.pop("members"), changed=counts.pop("changed"), detail=counts)
+
+
+def first_step(session: Session) -> str | None:
+    """The tier a new member starts on: the ladder's first step (``None`` without a ladder, or
+    with a malformed one, which the review job reports)."""
+    try:
+        config = load_ladder(session)
+    except TierLadderError:
+        return None
+    return None if config is None else config.tiers[0].name
+
+
+def lift_after_ingest(session: Session, member_ids: Iterable[str], at: dt.datetime) -> int:
+    """Upgrades at once: the tier the spend earns over the window ending at ``at``, up only, for
+    ``member_ids`` (the members of a push's sales and enrolments); a member with no tier yet, or
+    one the ladder no longer has, starts from the first step. Same transaction as the push; a
+    malformed ladder changes nothing here (the nightly job reports it). :returns: tiers changed.
+    """
+    ids = sorted({m for m in member_ids if m})
+    if not ids:
+        return 0
+    try:
+        config = load_ladder(session)
+    except TierLadderError:
+        return 0
+    if config is None:
+        return 0
+    rows = session.execute(
+        select(Member.id, Member.active, Member.tier, Member.tier_reviewed_at).where(
+            Member.id.in_(ids), Member.active.is_(True)
+        )
+    ).all()
+    if not rows:
+        return 0
+    spends = spends_of(session, (r.id for r in rows), window_start(config, at), at)
+    names = [t.name for t in config.tiers]
+    changed: list[dict[str, Any]] = []
+    for r in rows:
+        spend = [Spend(at, Money(spends.get(r.id, 0)))]
+        if r.tier is None or r.tier not in names:
+            # A first tier, up from the first step; not a full review (that stays the nightly
+            # job's, which gives this member one on its next run).
+            status = after_sale(config, config.tiers[0].name, spend, at)
+            changed.append({"id": r.id, "tier": status.tier, "tier_reviewed_at": None})
+            continue
+        status = after_sale(config, r.tier, spend, at)
+        if status.tier != r.tier:
+            changed.append(
+                {"id": r.id, "tier": status.tier, "tier_reviewed_at": r.tier_reviewed_at}
+            )
+    _write(session, changed, [])
+    return len(changed)

@@ -81,6 +81,7 @@ def test_clear_errors_for_bad_input(tmp_path: Path) -> None:
         ({"TILLCLUB_SERVER_CPF_KEY": "not base64!"}, "cpf_key must be base64"),
         ({"TILLCLUB_SERVER_CPF_KEY": "c2hvcnQ="}, "cpf_key must decode to 32 bytes"),
         ({"TILLCLUB_SERVER_RATELIMIT_ENABLED": "maybe"}, "expected true/false"),
+        ({"TILLCLUB_SERVER_EXPIRY_NOTICE_DAYS": "0"}, "expiry_notice_days must be a whole"),
     ],
 )
 def test_environment_overrides_are_checked(

@@ -62,10 +62,13 @@ def test_the_first_run_gives_everyone_the_tier_their_spend_earns(app: Flask, til
     _setup(app)
     till.push([till.sale("m1", ["60.00", "40.00"], at=T0 - 3 * DAY)])  # exactly the threshold
     till.push([till.sale("m2", ["99.99"], at=T0 - 3 * DAY)])
+    # Issue 17: the pushes already put m1 and m2 on the ladder (its first step: at the
+    # server's clock these sales are out of the window), with no full review; m3 bought nothing.
+    assert _tiers(app) == {"m1": ("classic", None), "m2": ("classic", None), "m3": (None, None)}
     counts = _run(app, T0)
     assert _tiers(app) == {"m1": ("gold", T0), "m2": ("classic", T0), "m3": ("classic", T0)}
-    assert counts == {"members": 3, "reviewed": 3, "promoted": 0, "demoted": 0, "assigned": 3,
-                      "cleared": 0, "changed": 3}  # fmt: skip
+    assert counts == {"members": 3, "reviewed": 3, "promoted": 1, "demoted": 0, "assigned": 1,
+                      "cleared": 0, "changed": 2}  # fmt: skip
 
 
 def test_upgrades_at_once_and_downgrades_only_at_the_periodic_review(

@@ -20,6 +20,7 @@ def load() -> None:
         segments,
         stores,
         sync_issues,
+        tiers,
         users,
         vouchers,
     )

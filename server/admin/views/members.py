@@ -63,7 +63,14 @@ def _page(
     with uow().reading() as s:
         if not members.visible_to(s, member_id, admin.stores):
             abort(403)
-        page = members.member_page(s, _cipher(), member_id, at=clock.now(), stores=admin.stores)
+        page = members.member_page(
+            s,
+            _cipher(),
+            member_id,
+            at=clock.now(),
+            stores=admin.stores,
+            notice_days=int(current_app.config.get("EXPIRY_NOTICE_DAYS", 30)),
+        )
         if page is None:
             abort(404)
         html = render_template(

@@ -90,7 +90,8 @@ def _total(entries: list[LedgerEntry], currency: Currency, at_day: int) -> Decim
 def test_balance_is_the_sum_of_entries(case: tuple[Currency, list[LedgerEntry]], at: int) -> None:
     currency, entries = case
     b = balance(entries, currency, day(at))
-    assert b.available + b.pending == _total(entries, currency, at)
+    assert b.available + b.pending + b.expired == _total(entries, currency, at)
+    assert b.expired >= 0
     assert b.pending >= 0
     assert 0 <= b.expiring_30d <= max(b.available, Decimal(0))
 
@@ -157,7 +158,14 @@ def _naive_fold(
             rem[e.reverses] -= take
             need -= take
         while need:
-            open_ = [x for x in lots.values() if rem[x.entry_id] and ready(x, e.effective_at)]
+            # A lot past its expiry is closed to draws that do not name it (issue 17).
+            open_ = [
+                x
+                for x in lots.values()
+                if rem[x.entry_id]
+                and ready(x, e.effective_at)
+                and (x.expires_at is None or x.expires_at > e.effective_at)
+            ]
             if not open_:
                 break
             first = min(open_, key=lambda x: (x.expires_at or far, x.effective_at, x.entry_id))

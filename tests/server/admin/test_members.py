@@ -274,7 +274,9 @@ def test_member_page_shows_the_tier_the_spend_earns(
     till.push([till.sale("m1", ["45.00"], at=utcnow())])
     page = office.get("/admin/members/m1").get_data(as_text=True)
     assert 'id="tier">gold<' in page  # what the spend earns now ...
-    assert 'id="tier-stored">—<' in page  # ... the tills apply the job's tier, none yet
+    # Issue 17: the upgrade is immediate at ingest (it was "none until the job ran"); the
+    # first full review is still the nightly job's.
+    assert 'id="tier-stored">gold<' in page
     assert "not reviewed yet" in page
     from server.services.tiers import review_tiers
 

@@ -124,9 +124,16 @@ def test_balances_and_statement_worked_example(app: Flask, shopper: Shopper) -> 
     assert "Resgate" in page
     assert "-20 pts" in page
     assert "disponível a partir de 01/04/2026" in page
+    # What expires within the notice window (30 days), with its date (issue 17).
+    assert "A vencer" in page
+    assert "100 pontos expira em 22/03/2026" in page
+    assert "50 pontos" not in page  # day 200: beyond the window
     en = shopper.client.get("/portal/statement?lang=en").get_data(as_text=True)
     assert "Points available" in en
     assert "2026-03-01" in en
+    assert "100 points expire on 2026-03-22" in en
+    home = shopper.client.get("/portal/?lang=pt-BR").get_data(as_text=True)
+    assert "100 pontos expira em 22/03/2026" in home
 
 
 def test_vouchers_and_raffles(app: Flask, shopper: Shopper) -> None:
