@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from loyalty.bounds import DEFAULT_BOUNDS, Bounds
 from loyalty.errors import LoyaltyError
-from loyalty.events import MemberEnrolled, SaleRecorded, event_from_dict
+from loyalty.events import event_from_dict
 from loyalty.rewards import TenderLimits
 
 from ..clock import now as utcnow
@@ -47,7 +47,6 @@ from .ingest_rows import write
 from .ingest_types import BatchResult, Pending, Reject, Rejection
 from .reprice import CampaignCache, VoucherLoader
 from .terminals import TerminalIdentity
-from .tiers import lift_after_ingest
 from .uow import SqlUnitOfWork
 from .vouchers import settle_voucher
 
@@ -219,25 +218,12 @@ def _apply(
             for p in group:
                 if p.event_id in claimed and p.reprice is not None and p.reprice.flag is not None:
                     result.flags.append({"event_id": p.event_id, **p.reprice.flag})
-        # Tier upgrades are immediate (docs/rewards.md): one call, in the push's transaction.
-        lift_after_ingest(s, _members_of(todo, result), now)
         for voucher_id in sorted(vouchers):
             for flag in settle_voucher(s, voucher_id, now):
                 result.flags.append(flag)
         if pause_before_commit:
             time.sleep(pause_before_commit)  # failpoint for the kill -9 test only
         uow.commit()
-
-
-def _members_of(todo: list[Pending], result: BatchResult) -> list[str]:
-    applied = set(result.applied)
-    return [
-        p.event.member_id
-        for p in todo
-        if p.event_id in applied
-        and isinstance(p.event, SaleRecorded | MemberEnrolled)
-        and p.event.member_id
-    ]
 
 
 def _integrity_message(exc: IntegrityError) -> str:

@@ -7,6 +7,7 @@ under it, and head office moves their points to the real member by hand.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, cast
@@ -19,6 +20,7 @@ from loyalty.events import MemberEnrolled
 from ...models import Card, Member
 from ...models.members import CardStatus
 from ..ingest_types import Pending, Reject
+from ..tiers import lift_after_ingest
 from .base import EventHandler, PushContext, RowContext
 
 
@@ -34,6 +36,11 @@ class MemberEnrolledHandler(EventHandler[MemberEnrolled]):
 
     def made_ids(self, event: MemberEnrolled) -> tuple[tuple[str, str], ...]:
         return (("M", event.member_id),)
+
+    def applied(self, s: Session, items: Sequence[Pending], now: dt.datetime) -> set[str]:
+        """A member enrolled at a till starts on the tier ladder's first step at once."""
+        lift_after_ingest(s, (cast(MemberEnrolled, p.event).member_id for p in items), now)
+        return set()
 
     def prepare(self, items: Sequence[Pending], ctx: PushContext) -> None:
         for p in items:

@@ -26,6 +26,7 @@ from ...models.sales import RepriceStatus
 from ..ingest_types import Pending, Reject
 from ..raffle import terminal_numbers
 from ..reprice import offers_by_member
+from ..tiers import lift_after_ingest
 from .base import EventHandler, PushContext, RowContext
 
 _CENT = Decimal("0.01")
@@ -158,9 +159,10 @@ class SaleHandler(EventHandler[SaleRecorded]):
         """The sales of this push are in, with their ledger entries (same transaction).
 
         Follow-ups of an applied sale go here, in the sale's transaction, for sales applied
-        for the first time only (e.g. a tier upgrade for the member, a re-check of the
-        rewards the till granted).
+        for the first time only: the members' tier upgrades are immediate (docs/rewards.md).
         """
+        members = (cast(SaleRecorded, p.event).member_id for p in items)
+        lift_after_ingest(s, (m for m in members if m), now)
         return set()
 
 
