@@ -43,7 +43,10 @@ from .jobs_world import TILLCLUB, JobWorld, wait_for
 pytestmark = [pytest.mark.slow]
 SP = dt.timezone(dt.timedelta(hours=-3))  # São Paulo has no DST since 2019
 START = dt.datetime(2027, 1, 10, 12, 0, 20, tzinfo=SP)
-BUILTIN = ("tier-review", "segments", "voucher-expiry", "lgpd-retention")
+BUILTIN = (
+    "ledger-expiry", "expiry-notice", "tier-review", "segments", "voucher-expiry",
+    "lgpd-retention",
+)  # fmt: skip
 
 
 @pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.postgres)])
@@ -82,6 +85,8 @@ def test_two_workers_run_each_scheduled_period_once(
             wanted = {
                 "test-count": local.strftime("%Y-%m-%dT%H:00"),
                 "voucher-expiry": _hourly(local, 5),
+                "ledger-expiry": _daily(local, 0, 15),
+                "expiry-notice": _daily(local, 6, 0),
                 "tier-review": _daily(local, 2, 30),
                 "segments": _daily(local, 3, 0),
                 "lgpd-retention": _daily(local, 4, 30),

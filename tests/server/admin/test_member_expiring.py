@@ -8,8 +8,9 @@ import datetime as dt
 from flask import Flask
 from flask.testing import FlaskClient
 
+from server.clock import now as utcnow
 from server.services.admin import add_member
-from server.services.uow import SqlUnitOfWork, utcnow
+from server.services.uow import SqlUnitOfWork
 
 from ..conftest import enrol_till
 from .conftest import Office

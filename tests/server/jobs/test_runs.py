@@ -113,7 +113,10 @@ def test_due_lists_unclaimed_scheduled_periods_and_waiting_runs(jobs_app: Flask)
 
     now = clock.now()
     listed = dict(due(jobs_app, now))
-    assert set(listed) == {"tier-review", "segments", "voucher-expiry", "lgpd-retention"}
+    assert set(listed) == {
+        "ledger-expiry", "expiry-notice", "tier-review", "segments", "voucher-expiry",
+        "lgpd-retention",
+    }  # fmt: skip
     for job, period in listed.items():
         runs.run(jobs_app, job, period)
     assert due(jobs_app, now) == []

@@ -36,7 +36,8 @@ def test_the_tick_enqueues_one_run_per_due_period(queued_app: Flask) -> None:
     huey.execute(tick)
     pending = [t.args for t in huey.pending()]
     assert sorted(job for job, _period in pending) == [
-        "lgpd-retention", "segments", "tier-review", "voucher-expiry",
+        "expiry-notice", "ledger-expiry", "lgpd-retention", "segments", "tier-review",
+        "voucher-expiry",
     ]  # fmt: skip
     while (task := huey.dequeue()) is not None:
         huey.execute(task)
