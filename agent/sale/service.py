@@ -44,11 +44,11 @@ from loyalty.rewards import (
 from ..cache import CachedMember, CachedOffer, CacheLookups, Rules
 from ..journal import Counters, Journal, Write
 from . import build, limits
-from .catalogue import check_basket
 from .enrol import prepare as prepare_enrolment
 from .errors import BadRequest, CouponRefused, NoSuchSale, SaleStateError, TenderRefused
 from .ledger import LedgerMemo
 from .lookup import find_member
+from .product_check import check_basket
 from .raffle import RaffleSource
 from .record import sale_write
 from .refund import refund_sale_write

@@ -1,8 +1,8 @@
-"""Language of the portal: pt-BR by default, English on request; a small dict catalogue.
+"""Language of the portal: pt-BR by default, English on request; a small dict of translations.
 
 Chosen by ``?lang=`` (remembered in the ``portal_lang`` cookie), then the cookie, then the
 browser's ``Accept-Language``. Messages are written in English in code and templates
-(``_("Sign in")``) and looked up in :data:`catalogue.PT_BR`; a test checks that every message
+(``_("Sign in")``) and looked up in :data:`messages_pt.PT_BR`; a test checks that every message
 used in the templates and the code has a pt-BR entry. We chose a dict over Babel's ``.po``
 files: no compile step in setup, and the portal has a few hundred short strings.
 """
@@ -17,7 +17,7 @@ from flask import Response, g, request
 from loyalty.l10n import format_brl
 from loyalty.money import Money
 
-from .catalogue import PT_BR
+from .messages_pt import PT_BR
 
 LANGS = ("pt-BR", "en")
 DEFAULT_LANG = "pt-BR"

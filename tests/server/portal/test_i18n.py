@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from server.portal.catalogue import PT_BR
+from server.portal.messages_pt import PT_BR
 
 PORTAL = Path(__file__).parents[3] / "server" / "portal"
 # Messages passed to _() as a variable in templates: statement kinds, voucher states, consents.
