@@ -9,10 +9,11 @@ members where a draft rule fired are who it would have reached.
 
 The rule sets come from ``loyalty.pricing.ruleset_builder`` at each sale's ``occurred_at``,
 with the store's own time zone (``stores.timezone``) as at the till and in re-pricing: a
-published campaign counts only where its schedule covered the sale. The draft's own schedule
-is not applied (it is a what-if on past sales); it takes its place in the merge order by its
-campaign id. Each stored sale becomes pricing inputs through ``loyalty.pricing.sale_inputs`` (lines with brand and tags, the member context the
-till priced with), priced with the member's active personal offers as re-pricing does.
+published campaign counts only where its schedule covered the sale. The draft's own schedule is
+not applied (it is a what-if on past sales); it takes its place in the merge order by its
+campaign id. Each stored sale becomes pricing inputs through ``loyalty.pricing.sale_inputs``
+(lines with brand and tags, the member context the till priced with), priced with the member's
+active personal offers as re-pricing does.
 
 Limits, stated on the page: the member's tier is the one the last review stored
 (``members.tier``) and the segments are those computed now, where the member has them (a
