@@ -79,6 +79,7 @@ ChangeType = Literal[
     "raffle_block",
     "ledger_entry",
     "product",
+    "store",
 ]
 
 

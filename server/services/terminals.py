@@ -62,12 +62,13 @@ def add_store(
     store_id: str,
     name: str,
     *,
-    timezone: str = "America/Sao_Paulo",
+    timezone: str | None = None,
     actor: str = "cli",
     from_web: bool = False,
 ) -> None:
-    """:param timezone: the store's IANA zone (master data; callers pass the chain's
-        ``chain_time_zone`` when head office gives none).
+    """:param timezone: the store's IANA zone (master data). The CLI and the web pass the
+        chain's ``chain_time_zone`` when head office gives none; ``None`` leaves it unset, as
+        for stores made before the column existed (the campaigns' zones then apply).
     :param from_web: also record the head-office change (before and after) that the web
         UI's audit log shows, in the same transaction.
     :raises UnknownTimeZone: ``timezone`` is no IANA zone (nothing is written).
@@ -76,7 +77,7 @@ def add_store(
     .. versionchanged:: issue 28
         ``timezone``.
     """
-    if not is_zone(timezone):
+    if timezone is not None and not is_zone(timezone):
         raise UnknownTimeZone(timezone)
     if not store_id or len(store_id) > 32 or not all(c.isalnum() or c in "_-" for c in store_id):
         raise TerminalError(
