@@ -11,6 +11,8 @@ from server.models import AuditLog, Store
 
 from .conftest import Office
 
+STORES = "/admin/stores"
+
 
 def _audits(app: Flask, action: str) -> list[AuditLog]:
     with new_session(app) as s:
@@ -27,7 +29,7 @@ def test_a_new_store_takes_the_typed_zone_or_the_chain_s(app: Flask, office: Off
         from_page="/admin/stores",
     )
     assert r.status_code == 302
-    r = office.post("/admin/stores", {"store_id": "SAO-01", "name": "SP"}, from_page="/admin/stores")
+    r = office.post("/admin/stores", {"store_id": "SAO-01", "name": "SP"}, from_page=STORES)
     assert r.status_code == 302
     with new_session(app) as s:
         assert s.get_one(Store, "MAO-01").timezone == "America/Manaus"
@@ -59,7 +61,7 @@ def test_an_unknown_zone_is_a_form_error_in_portuguese_and_creates_nothing(
 
 
 def test_the_zone_is_edited_later_audited_before_and_after(app: Flask, office: Office) -> None:
-    office.post("/admin/stores", {"store_id": "MAO-01", "name": "Manaus"}, from_page="/admin/stores")
+    office.post("/admin/stores", {"store_id": "MAO-01", "name": "Manaus"}, from_page=STORES)
     r = office.post(
         "/admin/stores/MAO-01/timezone",
         {"timezone": " America/Manaus "},
@@ -94,8 +96,8 @@ def test_a_store_manager_of_another_store_cannot_change_its_zone(
 ) -> None:
     from .conftest import add_admin
 
-    office.post("/admin/stores", {"store_id": "MAO-01", "name": "Manaus"}, from_page="/admin/stores")
-    office.post("/admin/stores", {"store_id": "SAO-01", "name": "SP"}, from_page="/admin/stores")
+    office.post("/admin/stores", {"store_id": "MAO-01", "name": "Manaus"}, from_page=STORES)
+    office.post("/admin/stores", {"store_id": "SAO-01", "name": "SP"}, from_page=STORES)
     add_admin(app, "gerente@hq.example", "store_manager", ("SAO-01",))
     other = Office(app.test_client())
     assert other.login("gerente@hq.example").status_code == 302
