@@ -102,12 +102,12 @@ class CampaignCache:
             as the till does (``None``: campaigns only).
         :param tenders: the tills' tender rules, to re-check redemptions (``None``: not).
         """
-        count, last = session.execute(
-            select(func.count(), func.coalesce(func.max(Campaign.change_seq), 0))
+        # A store's zone change (its change_seq moves) rebuilds too; one round trip.
+        stores_seq = select(func.coalesce(func.max(Store.change_seq), 0)).scalar_subquery()
+        count, last, stores = session.execute(
+            select(func.count(), func.coalesce(func.max(Campaign.change_seq), 0), stores_seq)
         ).one()
-        # A store's zone change (its change_seq moves) rebuilds too.
-        stores_seq = session.execute(select(func.coalesce(func.max(Store.change_seq), 0))).one()
-        version = (int(count), int(last), int(stores_seq[0]))
+        version = (int(count), int(last), int(stores))
         with self._lock:
             if self._version != version:
                 self._campaigns = published_campaigns(session)
