@@ -68,6 +68,15 @@ def register(config_path: Path, server_url: str, code: str) -> None:
     )
     for line in write_identification(config, body.get("identification") or {}):
         click.echo(line)
+    zone = body.get("store_timezone")
+    if zone and zone != config.terminal.timezone:
+        # Pricing follows the store's zone (pulled with the store record); the terminal's
+        # setting still dates its shift reports and daily caps, so say when they differ.
+        click.echo(
+            f"warning: store {body['store_id']} is in time zone {zone} but terminal.timezone is "
+            f"{config.terminal.timezone!r}: campaigns are priced in {zone}; set terminal.timezone "
+            "to match for shift reports and daily caps"
+        )
 
 
 def write_identification(config: Any, ident: dict[str, Any]) -> list[str]:

@@ -176,7 +176,7 @@ class Agent:
         self.journal = Journal(self.journal_conn, self.queue)
         self.lookups = CacheLookups(self.cache_conn)
         self.rules = Rules(config.terminal.timezone, config.terminal.store, self.clock)
-        self.rules.rebuild(self.lookups.campaigns())
+        self.rules.rebuild(self.lookups.campaigns(), self.lookups.store_timezone(cred.store_id))
         self.sync_state = SyncState()
         if self.cache_rebuilt:
             self.sync_state.last_error = self.cache_rebuilt
@@ -202,7 +202,7 @@ class Agent:
             max_backoff=config.server.max_backoff_seconds,
             push_batch=config.server.push_batch,
             pull_page=config.server.pull_page,
-            on_campaigns=lambda conn: self.rules.rebuild(CacheLookups(conn).campaigns()),
+            on_campaigns=self._rebuild_rules,
             on_ledger=self.sales.ledger.invalidate,
             state=self.sync_state,
             queue=self.queue,
@@ -270,6 +270,11 @@ class Agent:
         self.plugin.start()
         log.info("POS plugin started", extra={"plugin": self.plugin.describe()})
         return self.plugin
+
+    def _rebuild_rules(self, conn: sqlite3.Connection) -> None:
+        # After a pull that touched campaigns or this store's record (its time zone).
+        found = CacheLookups(conn)
+        self.rules.rebuild(found.campaigns(), found.store_timezone(self.config.terminal.store))
 
     def _recorded(self, answer: dict[str, Any]) -> None:
         self.worker.sale_recorded()

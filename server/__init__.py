@@ -16,7 +16,14 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-from .config import DEFAULTS, check_secrets, load_config, sale_bounds, tender_limits
+from .config import (
+    DEFAULTS,
+    chain_time_zone,
+    check_secrets,
+    load_config,
+    sale_bounds,
+    tender_limits,
+)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -33,6 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     config = dict(DEFAULTS) | dict(test_config) if test_config is not None else load_config()
     check_secrets(config)
+    chain_time_zone(config)  # a bad chain_time_zone stops the start, naming the key
     app = Flask(__name__, static_folder=None)
     app.config.update(config)
     app.json.sort_keys = False  # type: ignore[attr-defined]

@@ -56,6 +56,9 @@ DEFAULTS: dict[str, Any] = {
     # The chain's member card prefix (EAN-13, GS1's restricted 20-29): handed to tills at
     # enrolment and used for the cards the portal issues.
     "CARD_PREFIX": "29",
+    # The chain's time zone (IANA): a new store's zone unless one is given, and the zone in
+    # which the campaign Agenda's days start and end (docs/admin-ui.md).
+    "CHAIN_TIME_ZONE": "America/Sao_Paulo",
     # --- head-office web UI (docs/admin-ui.md) ---
     "ADMIN_SESSION_IDLE_MINUTES": 30,
     "ADMIN_SESSION_MAX_HOURS": 12,
@@ -209,6 +212,22 @@ def check_secrets(config: Mapping[str, Any]) -> None:
             )
     decode_key(config["CPF_KEY"], "cpf_key", sizes=(32,))
     decode_key(config["CPF_HASH_SECRET"], "cpf_hash_secret", sizes=tuple(range(16, 129)))
+
+
+def chain_time_zone(config: Mapping[str, Any]) -> str:
+    """The chain's time zone (``chain_time_zone``), checked.
+
+    :raises ConfigError: not an IANA time zone name, naming the key.
+    """
+    from .timezones import is_zone
+
+    value = config.get("CHAIN_TIME_ZONE")
+    if not is_zone(value):
+        raise ConfigError(
+            f"chain_time_zone: unknown time zone {value!r} (use an IANA name such as "
+            '"America/Sao_Paulo")'
+        )
+    return str(value)
 
 
 def sale_bounds(config: Mapping[str, Any]) -> Bounds:

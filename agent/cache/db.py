@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS cards (
     replaced_by TEXT
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS campaigns (id TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS stores (id TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS offers (
     id TEXT PRIMARY KEY,
     member_id TEXT NOT NULL,
@@ -80,6 +81,7 @@ def _open(path: Path) -> sqlite3.Connection:
         if result != ["ok"]:
             raise CacheCorrupt("; ".join(str(r) for r in result[:3]))
         had_products = _has_table(conn, "products")
+        had_stores = _has_table(conn, "stores")
         conn.executescript(SCHEMA)
         # Columns added after the first release, in table order (upserts are positional).
         # A cache that lacked one skipped that field while its cursor moved on: pull again.
@@ -88,7 +90,7 @@ def _open(path: Path) -> sqlite3.Connection:
             if not _has_column(conn, "members", column):
                 conn.execute(f"ALTER TABLE members ADD COLUMN {column} {ddl}")
                 added = True
-        if not had_products or added:
+        if not had_products or not had_stores or added:
             _pull_catalogue_again(conn)
     except (sqlite3.DatabaseError, CacheCorrupt):
         conn.close()
@@ -106,7 +108,7 @@ def _has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
 
 
 def _pull_catalogue_again(conn: sqlite3.Connection) -> None:
-    # A cache made by an agent that did not know products (or member segments or tiers)
+    # A cache made by an agent that did not know products or stores (or member segments or tiers)
     # skipped them while its cursor moved past them. Start the cursor over, keeping every row
     # so the till still sells offline: the next pull takes a snapshot, which upserts everything.
     row = conn.execute("SELECT value FROM meta WHERE key = 'cursor'").fetchone()

@@ -154,6 +154,17 @@ class CacheLookups:
     def campaigns(self) -> list[dict[str, Any]]:
         return [orjson.loads(r[0]) for r in self.conn.execute("SELECT data FROM campaigns")]
 
+    def store_timezone(self, store_id: str | None) -> str | None:
+        """The store's own time zone (master data, the ``store`` record the server sent);
+        ``None``: not pulled yet, or not set at head office."""
+        if store_id is None:
+            return None
+        row = self.conn.execute("SELECT data FROM stores WHERE id = ?", (store_id,)).fetchone()
+        if row is None:
+            return None
+        zone = orjson.loads(row[0]).get("timezone")
+        return str(zone) if zone else None
+
     def counts(self) -> dict[str, int]:
         tables = ("members", "cards", "campaigns", "offers", "vouchers", "ledger", "products")
         return {

@@ -39,7 +39,8 @@ class Rules:
     """The rule sets of this till's store.
 
     :param timezone: the terminal's configured zone; pricing reads the store's zone from the
-        campaigns (``docs/campaign-format.md``), and a difference is logged.
+        store record the server sent (master data), else from the campaigns
+        (``docs/campaign-format.md``), and a difference is logged.
     :param store_id: the store the campaigns are built for.
     """
 
@@ -112,8 +113,13 @@ class Rules:
                 self._personal.popitem(last=False)
         return personal
 
-    def rebuild(self, campaigns: Iterable[Mapping[str, Any]]) -> None:
+    def rebuild(
+        self, campaigns: Iterable[Mapping[str, Any]], store_zone: str | None = None
+    ) -> None:
         """Compile every segment of the cached campaigns' schedule, then swap them in.
+
+        :param store_zone: the store's own time zone (the cached ``store`` record), handed to
+            the builder as re-pricing and the simulation hand the server's ``stores.timezone``.
 
         Compiling happens outside the lock the sale path's personal offers take, so a sale is
         never held up by a rebuild; rebuilds themselves are serialised.
@@ -121,7 +127,7 @@ class Rules:
         with self._rebuilding:
             try:
                 published = [PublishedCampaign.from_wire(c) for c in campaigns]
-                store_rules = StoreRules(published, self.store_id)
+                store_rules = StoreRules(published, self.store_id, store_zone)
                 store_rules.precompile()
             except LoyaltyError as exc:
                 self.error = f"campaigns not applied: {exc.message_en}"
@@ -132,9 +138,9 @@ class Rules:
                 log.error(self.error)
                 return
             warning = None
-            if store_rules.campaigns and store_rules.zone != self.timezone:
+            if (store_rules.campaigns or store_zone) and store_rules.zone != self.timezone:
                 warning = (
-                    f"campaigns price this store in {store_rules.zone}, "
+                    f"this store is priced in {store_rules.zone}, "
                     f"the terminal is set to {self.timezone}"
                 )
                 log.warning(warning)

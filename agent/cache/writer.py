@@ -17,6 +17,7 @@ _TABLES = {
     "member": ("members", "id"),
     "card": ("cards", "number"),
     "campaign": ("campaigns", "id"),
+    "store": ("stores", "id"),
     "offer": ("offers", "id"),
     "voucher": ("vouchers", "voucher_id"),
     "raffle": ("raffles", "id"),

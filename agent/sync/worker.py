@@ -67,7 +67,8 @@ class SyncWorker:
 
     :param open_journal: makes the worker's own journal connection (in its thread).
     :param open_cache: makes the worker's own cache connection.
-    :param on_campaigns: called after a pull that touched campaigns (rebuild the rules).
+    :param on_campaigns: called after a pull that touched campaigns or the till's store record
+        (its time zone): rebuild the rules.
     :param clock: the agent's clock (how old an enrolment is, for pruning).
     """
 
@@ -292,7 +293,7 @@ class SyncWorker:
             cursor = int(page["next_cursor"])
             touched = apply_changes(cache, page["changes"], cursor)
             pulled += len(page["changes"])
-            if "campaign" in touched and self.on_campaigns is not None:
+            if touched & {"campaign", "store"} and self.on_campaigns is not None:
                 self.on_campaigns(cache)
             if "ledger_entry" in touched and self.on_ledger is not None:
                 members = {

@@ -11,9 +11,11 @@ so they merge the same campaigns in the same order and read windows in the same 
   naive bound is read as the store's local time, like a rule's ``valid.from``/``until``.
 * **Merge order**: live campaigns by ``id`` (code-point order), each campaign's rules in
   file order. The order is independent of database, cache or feed order.
-* **Time zone** of the store: the ``store_timezones`` entry for the store in the first live
-  campaign (merge order) that has one, else the first live campaign's ``timezone``, else
-  ``America/Sao_Paulo``. Nothing else (a terminal's setting) enters, so every place agrees.
+* **Time zone** of the store: the store's own zone (master data, ``stores.timezone``, passed
+  in as ``store_zone`` by the caller) when it has one, else the ``store_timezones`` entry for
+  the store in the first live campaign (merge order) that has one, else the first live
+  campaign's ``timezone``, else ``America/Sao_Paulo``. Nothing else (a terminal's setting)
+  enters, so every place that passes the same store zone agrees.
 
 Compiling is the costly part, so :class:`StoreRules` compiles once per distinct set of live
 campaigns (a *segment* of time between two schedule bounds) and :meth:`StoreRules.precompile`
@@ -85,8 +87,18 @@ def _instant(value: object) -> datetime | None:
     return datetime.fromisoformat(str(value))
 
 
-def store_timezone(campaigns: Iterable[PublishedCampaign], store_id: str | None) -> str:
-    """The store's zone by the rule above, over ``campaigns`` taken in merge order."""
+def store_timezone(
+    campaigns: Iterable[PublishedCampaign], store_id: str | None, store_zone: str | None = None
+) -> str:
+    """The store's zone by the rule above, over ``campaigns`` taken in merge order.
+
+    :param store_zone: the store's own zone (master data); ``None``: the store has none.
+
+    .. versionchanged:: issue 28
+        The store's own zone comes first.
+    """
+    if store_zone:
+        return store_zone
     ordered = sorted(campaigns, key=_order)
     for c in ordered:
         zones = c.document.get("store_timezones") or {}
@@ -102,9 +114,12 @@ def _order(c: PublishedCampaign) -> str:
     return c.id
 
 
-def merged_document(campaigns: Iterable[PublishedCampaign], store_id: str | None) -> dict[str, Any]:
+def merged_document(
+    campaigns: Iterable[PublishedCampaign], store_id: str | None, store_zone: str | None = None
+) -> dict[str, Any]:
     """One campaign document of ``campaigns`` (taken as given: no schedule check), merged in
-    merge order, with the store's zone as its ``timezone``."""
+    merge order, with the store's zone (``store_zone`` first, :func:`store_timezone`) as its
+    ``timezone`` and as the store's ``store_timezones`` entry, so the engine reads it."""
     ordered = sorted(campaigns, key=_order)
     rules: list[Any] = []
     zones: dict[str, Any] = {}
@@ -112,7 +127,10 @@ def merged_document(campaigns: Iterable[PublishedCampaign], store_id: str | None
         rules.extend(c.document.get("rules", []))
         for store, zone in (c.document.get("store_timezones") or {}).items():
             zones.setdefault(store, zone)
-    document: dict[str, Any] = {"timezone": store_timezone(ordered, store_id), "rules": rules}
+    zone = store_timezone(ordered, store_id, store_zone)
+    document: dict[str, Any] = {"timezone": zone, "rules": rules}
+    if store_id is not None and store_id in zones:
+        zones[store_id] = zone  # the engine looks the store up here before ``timezone``
     if zones:
         document["store_timezones"] = zones
     return document
@@ -122,13 +140,21 @@ class StoreRules:
     """The rule sets of one store over time, compiled once per segment of the schedule.
 
     :param campaigns: every published campaign (not yet filtered by store or schedule).
+    :param store_zone: the store's own time zone (master data, ``stores.timezone``), which
+        comes before any zone the campaigns name; ``None``: the store has none.
     """
 
-    def __init__(self, campaigns: Iterable[PublishedCampaign], store_id: str | None) -> None:
+    def __init__(
+        self,
+        campaigns: Iterable[PublishedCampaign],
+        store_id: str | None,
+        store_zone: str | None = None,
+    ) -> None:
         self.store_id = store_id
+        self.store_zone = store_zone or None
         self.campaigns = tuple(sorted((c for c in campaigns if c.serves(store_id)), key=_order))
         # The zone that reads naive schedule bounds: the store's over all its campaigns.
-        self.zone = store_timezone(self.campaigns, store_id)
+        self.zone = store_timezone(self.campaigns, store_id, self.store_zone)
         bounds = {
             b
             for c in self.campaigns
@@ -153,7 +179,7 @@ class StoreRules:
         return key
 
     def document_at(self, at: datetime) -> dict[str, Any]:
-        return merged_document(self.live(at), self.store_id)
+        return merged_document(self.live(at), self.store_id, self.store_zone)
 
     def at(self, at: datetime) -> RuleSet:
         """The compiled rule set in force at ``at``; compiles it on first need.
@@ -190,7 +216,10 @@ class StoreRules:
 
 
 def ruleset_at(
-    campaigns: Iterable[PublishedCampaign], store_id: str | None, at: datetime
+    campaigns: Iterable[PublishedCampaign],
+    store_id: str | None,
+    at: datetime,
+    store_zone: str | None = None,
 ) -> RuleSet:
     """The rule set of ``store_id`` at ``at`` (compiled now; prefer :class:`StoreRules`)."""
-    return StoreRules(campaigns, store_id).at(at)
+    return StoreRules(campaigns, store_id, store_zone).at(at)

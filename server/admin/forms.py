@@ -29,6 +29,7 @@ from wtforms.validators import (
 
 from loyalty.bounds import DEFAULT_BOUNDS
 
+from ..timezones import is_zone
 from .i18n import gettext, language
 from .money_fields import DecimalTextField, InputError, MoneyField, money_input, percent_input
 
@@ -103,6 +104,31 @@ class StoreForm(Form):
         ],
     )
     name = StringField("Store name", validators=[Required(), Length(max=200)])
+    timezone = StringField(
+        "Time zone (IANA; empty: the chain's)", validators=[Optional(), Length(max=64)]
+    )
+
+    def validate_timezone(self, field: StringField) -> None:
+        _check_zone(field)
+
+
+class StoreZoneForm(Form):
+    timezone = StringField("Time zone (IANA)", validators=[Required(), Length(max=64)])
+
+    def validate_timezone(self, field: StringField) -> None:
+        _check_zone(field)
+
+
+def _check_zone(field: StringField) -> None:
+    """A store's zone must be an IANA name (``America/Manaus``); the clean name replaces it."""
+    value = (field.data or "").strip()
+    field.data = value
+    if value and not is_zone(value):
+        raise ValidationError(
+            gettext(
+                "Unknown time zone {zone}: use an IANA name such as America/Manaus.", zone=value
+            )  # fmt: skip
+        )
 
 
 class TerminalForm(Form):

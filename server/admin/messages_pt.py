@@ -127,10 +127,16 @@ PT: dict[str, str] = {
     "Not published yet.": "Ainda não publicada.", "Export draft JSON": "Exportar JSON do rascunho", "Pause": "Pausar",
     "Resume": "Retomar", "Draft rules": "Regras do rascunho", "Rule id": "Id da regra", "Edit": "Editar", "Remove": "Remover",
     "No rules yet.": "Nenhuma regra ainda.", "Add a rule of kind": "Adicionar regra do tipo", "Add rule": "Adicionar regra",
+    "Time zone (IANA; empty: the chain's)": "Fuso horário (IANA; vazio: o da rede)", "Time zone (IANA)": "Fuso horário (IANA)",
+    "Unknown time zone {zone}: use an IANA name such as America/Manaus.": "Fuso horário desconhecido {zone}: use um nome IANA como America/Manaus.",
+    "Time zone": "Fuso horário", "Save time zone": "Salvar fuso horário", "not set (the campaigns' zones apply)": "não definido (valem os fusos das campanhas)",
+    "Time zone of store {id} set to {zone}.": "Fuso horário da loja {id} definido como {zone}.",
+    "The hour and weekday windows of the campaigns are read in this zone at the tills, in re-pricing and in the simulation. Tills take a change on their next sync.":
+        "As faixas de horário e dias da semana das campanhas são lidas neste fuso nos caixas, na reprecificação e na simulação. Os caixas recebem a mudança na próxima sincronização.",
     "Schedule": "Agenda", "Starts on": "Começa em", "Ends on (inclusive)": "Termina em (inclusive)", "Active": "Ativa",
     "Save schedule": "Salvar agenda", "Simulate": "Simular",
-    "Days run from midnight to midnight UTC (21:00 the day before in São Paulo). Outside them the campaign is off at the tills, offline too, and in re-pricing.":
-        "Os dias vão de meia-noite a meia-noite UTC (21:00 do dia anterior em São Paulo). Fora deles a campanha fica desligada nos caixas, também offline, e na reprecificação.",
+    "Days run from midnight to midnight in the chain's time zone ({zone}). Outside them the campaign is off at the tills, offline too, and in re-pricing.":
+        "Os dias vão de meia-noite a meia-noite no fuso horário da rede ({zone}). Fora deles a campanha fica desligada nos caixas, também offline, e na reprecificação.",
     "Re-prices the recorded sales of the period with the draft's rules added to the rules in force.":
         "Recalcula as vendas registradas no período com as regras do rascunho somadas às regras em vigor.",
     "From": "De", "Until (inclusive)": "Até (inclusive)", "Run simulation": "Simular agora", "Last simulation": "Última simulação",

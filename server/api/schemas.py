@@ -54,6 +54,11 @@ class EnrolResponse(Strict):
     terminal_id: str
     store_id: str
     credential: str = Field(description="Shown once; send as 'Authorization: Bearer <credential>'.")
+    store_timezone: str | None = Field(
+        default=None,
+        description="The store's time zone (IANA; master data, also in the store record of "
+        "the changes feed); null: not set, the campaigns' zones apply.",
+    )
     identification: TillIdentification
 
 
@@ -74,6 +79,7 @@ ChangeType = Literal[
     "raffle_block",
     "ledger_entry",
     "product",
+    "store",
 ]
 
 

@@ -38,6 +38,7 @@ def enrol_terminal() -> tuple[Response, int]:
         terminal_id=result.terminal_id,
         store_id=result.store_id,
         credential=result.credential,
+        store_timezone=result.store_timezone,
         identification=till_identification(current_app.config),
     ), 201
 

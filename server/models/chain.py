@@ -11,6 +11,7 @@ from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, str_enum
+from .sync import ChangeTracked
 
 
 class ChainSetting(Base):
@@ -23,13 +24,19 @@ class ChainSetting(Base):
     updated_at: Mapped[dt.datetime]
 
 
-class Store(Base):
+class Store(ChangeTracked, Base):
+    """A store. Its ``timezone`` (IANA name) is master data: it reads the campaigns' hour and
+    weekday windows at the till, in re-pricing and in the simulation (``None``: a store made
+    before the column existed and not set since; the campaigns' zones then apply). Tills pull
+    their own store as a ``store`` record."""
+
     __tablename__ = "stores"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime]
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
 
 class TerminalStatus(enum.Enum):

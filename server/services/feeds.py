@@ -26,6 +26,7 @@ from ..models import (
     Product,
     RaffleCampaign,
     RaffleNumberBlock,
+    Store,
     Voucher,
 )
 from .segments import member_segment_names
@@ -248,6 +249,15 @@ def _product(r: Row) -> dict[str, Any]:
     }
 
 
+def _store(r: Row) -> dict[str, Any]:
+    # The till's own store: its zone prices the campaigns' windows (docs/campaign-format.md).
+    return {"id": r.id, "name": r.name, "timezone": r.timezone, "active": r.active}
+
+
+def _store_visible(r: Row, who: TerminalIdentity) -> bool:
+    return bool(r.id == who.store_id)
+
+
 FEEDS: tuple[Feed, ...] = (
     Feed(
         "member",
@@ -274,6 +284,14 @@ FEEDS: tuple[Feed, ...] = (
         columns=("number", "member_id", "status", "replaced_by", "change_seq"),
     ),
     Feed("campaign", Campaign.__table__, "id", _campaign, _campaign_visible),
+    Feed(
+        "store",
+        Store.__table__,
+        "id",
+        _store,
+        _store_visible,
+        columns=("id", "name", "timezone", "active", "change_seq"),
+    ),
     Feed("offer", MemberOffer.__table__, "id", _offer, join=_offer_join),
     Feed("voucher", Voucher.__table__, "voucher_id", _voucher, _voucher_visible),
     Feed("raffle", RaffleCampaign.__table__, "id", _raffle),

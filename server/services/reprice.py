@@ -1,7 +1,8 @@
 """Re-price a pushed sale with the campaigns in force when it happened, with the till's code.
 
 The campaigns become the store's rule set at the sale's ``occurred_at`` through
-``loyalty.pricing.ruleset_builder`` (schedules, merge order and time zone as at the till),
+``loyalty.pricing.ruleset_builder`` (schedules, merge order and time zone as at the till: the
+store's own ``stores.timezone`` first, the one the till pulled in its ``store`` record),
 and the sale becomes pricing inputs through ``loyalty.pricing.sale_inputs``. A difference is
 flagged on the sale (``reprice_status = mismatch`` and a flag in the push answer), never a
 rejection: the shopper has already left. A sale the engine cannot read is ``error``.
@@ -26,7 +27,7 @@ from loyalty.pricing.ruleset_builder import PublishedCampaign, StoreRules
 from loyalty.pricing.sale_inputs import pricing_inputs
 from loyalty.rewards import TenderLimits, check_sale_rewards
 
-from ..models import Campaign, MemberOffer
+from ..models import Campaign, MemberOffer, Store
 from ..models.sales import RepriceStatus
 
 log = logging.getLogger("tillclub.server.reprice")
@@ -83,8 +84,9 @@ class CampaignCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._version: tuple[int, int] | None = None
+        self._version: tuple[int, int, int] | None = None
         self._campaigns: list[PublishedCampaign] = []
+        self._zones: dict[str, str | None] = {}
         self._stores: dict[str, StoreRules] = {}
 
     def repricer(
@@ -100,21 +102,26 @@ class CampaignCache:
             as the till does (``None``: campaigns only).
         :param tenders: the tills' tender rules, to re-check redemptions (``None``: not).
         """
-        version = session.execute(
-            select(func.count(), func.coalesce(func.max(Campaign.change_seq), 0))
+        # A store's zone change (its change_seq moves) rebuilds too; one round trip.
+        stores_seq = select(func.coalesce(func.max(Store.change_seq), 0)).scalar_subquery()
+        count, last, stores = session.execute(
+            select(func.count(), func.coalesce(func.max(Campaign.change_seq), 0), stores_seq)
         ).one()
+        version = (int(count), int(last), int(stores))
         with self._lock:
-            if self._version != tuple(version):
+            if self._version != version:
                 self._campaigns = published_campaigns(session)
+                self._zones = store_zones(session)
                 self._stores = {}
-                self._version = (version[0], version[1])
-            campaigns, stores = self._campaigns, self._stores
+                self._version = version
+            campaigns, zones, stores = self._campaigns, self._zones, self._stores
 
         def rules_of(store_id: str) -> StoreRules:
             with self._lock:
                 found = stores.get(store_id)
                 if found is None:
-                    found = stores[store_id] = StoreRules(campaigns, store_id)
+                    zone = zones.get(store_id)
+                    found = stores[store_id] = StoreRules(campaigns, store_id, zone)
                 return found
 
         def reprice(sale: SaleRecorded) -> Reprice:
@@ -173,6 +180,11 @@ def published_campaigns(session: Session, *, exclude: str | None = None) -> list
         )
         for r in session.execute(stmt)
     ]
+
+
+def store_zones(session: Session) -> dict[str, str | None]:
+    """Each store's own time zone (master data; ``None``: not set), for the builder."""
+    return {r.id: r.timezone for r in session.execute(select(Store.id, Store.timezone))}
 
 
 def compare(sale: SaleRecorded, result: Any, tenders: TenderLimits | None = None) -> Reprice:

@@ -8,11 +8,12 @@ draft's rules. The difference is what the draft would have cost: extra discounts
 members where a draft rule fired are who it would have reached.
 
 The rule sets come from ``loyalty.pricing.ruleset_builder`` at each sale's ``occurred_at``,
-as at the till and in re-pricing: a published campaign counts only where its schedule covered
-the sale. The draft's own schedule is not applied (it is a what-if on past sales); it takes
-its place in the merge order by its campaign id. Each stored sale becomes pricing inputs
-through ``loyalty.pricing.sale_inputs`` (lines with brand and tags, the member context the
-till priced with), priced with the member's active personal offers as re-pricing does.
+with the store's own time zone (``stores.timezone``) as at the till and in re-pricing: a
+published campaign counts only where its schedule covered the sale. The draft's own schedule is
+not applied (it is a what-if on past sales); it takes its place in the merge order by its
+campaign id. Each stored sale becomes pricing inputs through ``loyalty.pricing.sale_inputs``
+(lines with brand and tags, the member context the till priced with), priced with the member's
+active personal offers as re-pricing does.
 
 Limits, stated on the page: the member's tier is the one the last review stored
 (``members.tier``) and the segments are those computed now, where the member has them (a
@@ -40,7 +41,7 @@ from loyalty.rewards import Earns, earns
 
 from ..models import Member, MemberSegment, Sale, SaleLine
 from .recorded_sales import recorded_sale
-from .reprice import offers_by_member, published_campaigns
+from .reprice import offers_by_member, published_campaigns, store_zones
 from .segments import member_segment_names
 
 
@@ -130,13 +131,15 @@ def simulate(
         store_ids=None if store_ids is None else frozenset(store_ids),
     )
     draft_ids = {str(r.get("id")) for r in draft_document.get("rules", [])}
+    zones = store_zones(session)  # each store's own zone first, as at the till
     cache: dict[str, tuple[StoreRules, StoreRules]] = {}
 
     def rulesets(store_id: str) -> tuple[StoreRules, StoreRules]:
         if store_id not in cache:
+            zone = zones.get(store_id)
             cache[store_id] = (
-                StoreRules(published, store_id),
-                StoreRules([*published, draft], store_id),
+                StoreRules(published, store_id, zone),
+                StoreRules([*published, draft], store_id, zone),
             )
         return cache[store_id]
 
@@ -150,7 +153,8 @@ def simulate(
     if not sales:
         # Still refuse a draft that does not compile (with every campaign it may meet).
         store = next(iter(sorted(draft.store_ids or ())), "-")
-        compile_rules(merged_document([c for c in (*published, draft) if c.serves(store)], store))
+        serving = [c for c in (*published, draft) if c.serves(store)]
+        compile_rules(merged_document(serving, store, zones.get(store)))
         return result
     lines: dict[str, list[SaleLine]] = defaultdict(list)
     ids = [s.sale_id for s in sales]

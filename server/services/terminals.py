@@ -19,6 +19,7 @@ from ..security import (
     parse_credential,
     sha256_hex,
 )
+from ..timezones import is_zone
 from .uow import SqlUnitOfWork
 
 
@@ -39,6 +40,7 @@ class Enrolment:
     terminal_id: str
     store_id: str
     credential: str
+    store_timezone: str | None = None  # the store's own zone (master data; None: not set)
 
 
 @dataclass(frozen=True)
@@ -47,12 +49,36 @@ class TerminalIdentity:
     store_id: str
 
 
+class UnknownTimeZone(TerminalError):
+    """A store time zone that is not an IANA name ``zoneinfo`` knows."""
+
+    def __init__(self, zone: str) -> None:
+        super().__init__(f"unknown time zone {zone!r} (use an IANA name such as America/Manaus)")
+        self.zone = zone
+
+
 def add_store(
-    uow: SqlUnitOfWork, store_id: str, name: str, *, actor: str = "cli", from_web: bool = False
+    uow: SqlUnitOfWork,
+    store_id: str,
+    name: str,
+    *,
+    timezone: str | None = None,
+    actor: str = "cli",
+    from_web: bool = False,
 ) -> None:
-    """:param from_web: also record the head-office change (before and after) that the web
+    """:param timezone: the store's IANA zone (master data). The CLI and the web pass the
+        chain's ``chain_time_zone`` when head office gives none; ``None`` leaves it unset, as
+        for stores made before the column existed (the campaigns' zones then apply).
+    :param from_web: also record the head-office change (before and after) that the web
         UI's audit log shows, in the same transaction.
-    :raises TerminalError: if the store id exists already or is not 1-32 safe characters."""
+    :raises UnknownTimeZone: ``timezone`` is no IANA zone (nothing is written).
+    :raises TerminalError: if the store id exists already or is not 1-32 safe characters.
+
+    .. versionchanged:: issue 28
+        ``timezone``.
+    """
+    if timezone is not None and not is_zone(timezone):
+        raise UnknownTimeZone(timezone)
     if not store_id or len(store_id) > 32 or not all(c.isalnum() or c in "_-" for c in store_id):
         raise TerminalError(
             f"store id must be 1-32 characters of A-Z, a-z, 0-9, '_', '-': {store_id!r}"
@@ -60,12 +86,49 @@ def add_store(
     with uow:
         if uow.session.get(Store, store_id) is not None:
             raise TerminalError(f"store {store_id!r} exists already")
-        uow.session.add(Store(id=store_id, name=name, active=True, created_at=clock.now()))
-        uow.audit("cli", actor, "store.add", "store", store_id, name=name)
+        uow.session.add(
+            Store(id=store_id, name=name, active=True, created_at=clock.now(), timezone=timezone)
+        )
+        uow.audit("cli", actor, "store.add", "store", store_id, name=name, timezone=timezone)
         if from_web:
-            after = {"id": store_id, "name": name}
+            after = {"id": store_id, "name": name, "timezone": timezone}
             uow.audit_change(actor, "store.create", "store", store_id, after=after)
         uow.commit()
+
+
+def set_store_timezone(
+    uow: SqlUnitOfWork, store_id: str, timezone: str, *, actor: str = "cli", from_web: bool = False
+) -> bool:
+    """Set a store's time zone (master data). The store's tills get it on their next pull and
+    price with it; re-pricing and the simulation use it for sales from then on.
+
+    :param from_web: as :func:`add_store`.
+    :returns: whether it changed (an unchanged zone writes nothing, not even an audit row).
+    :raises UnknownTimeZone: ``timezone`` is no IANA zone (nothing is written).
+    :raises TerminalError: an unknown store.
+    """
+    if not is_zone(timezone):
+        raise UnknownTimeZone(timezone)
+    with uow:
+        store = uow.session.get(Store, store_id)
+        if store is None:
+            raise TerminalError(f"unknown store {store_id!r}")
+        before = store.timezone
+        if before == timezone:
+            return False
+        store.timezone = timezone
+        uow.audit("cli", actor, "store.timezone", "store", store_id, timezone=timezone)
+        if from_web:
+            uow.audit_change(
+                actor,
+                "store.timezone",
+                "store",
+                store_id,
+                before={"timezone": before},
+                after={"timezone": timezone},
+            )
+        uow.commit()
+    return True
 
 
 def register_terminal(
@@ -135,8 +198,10 @@ def enrol(uow: SqlUnitOfWork, code: str) -> Enrolment | None:
         terminal.status = TerminalStatus.ACTIVE
         terminal.enrolled_at = now
         uow.audit("terminal", terminal.id, "terminal.enrol", "terminal", terminal.id)
+        store = uow.session.get(Store, terminal.store_id)
+        zone = store.timezone if store is not None else None
         uow.commit()
-        return Enrolment(terminal.id, terminal.store_id, str(credential))
+        return Enrolment(terminal.id, terminal.store_id, str(credential), zone)
 
 
 def revoke_terminal(

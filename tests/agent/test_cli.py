@@ -157,3 +157,21 @@ def test_register_says_when_the_server_has_no_cpf_secret(tmp_path: Path) -> None
 
 def code_of(srv: object) -> str:
     return enrolment_code(srv.app)  # type: ignore[attr-defined]
+
+
+def test_register_warns_when_the_store_s_zone_is_not_the_terminal_s(tmp_path: Path) -> None:
+    """The store's own zone (master data) comes back at enrolment; the till prices in it, and
+    register says so when ``terminal.timezone`` (São Paulo by default) differs."""
+    from server.services.terminals import add_store
+    from server.services.uow import SqlUnitOfWork
+
+    with live_server(tmp_path / "server.db") as srv:
+        add_store(SqlUnitOfWork.for_app(srv.app), "LOJA-01", "Manaus", timezone="America/Manaus")
+        config = write_config(tmp_path, srv.url)
+        code = enrolment_code(srv.app)
+        result = CliRunner().invoke(
+            group, ["register", "--config", str(config), "--server", srv.url, "--code", code]
+        )
+        assert result.exit_code == 0, result.output
+        assert "store LOJA-01 is in time zone America/Manaus" in result.output
+        assert "campaigns are priced in America/Manaus" in result.output

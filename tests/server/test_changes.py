@@ -48,7 +48,7 @@ def _members(app: Flask, n: int) -> None:
 
 
 def test_pages_walk_every_change_once_in_sequence_order(app: Flask, till: Till) -> None:
-    _members(app, 7)  # 14 changes: a member and a card each
+    _members(app, 7)  # 14 changes: a member and a card each (+ the till's store record)
     seen = []
     cursor = 0
     pages = 0
@@ -65,10 +65,10 @@ def test_pages_walk_every_change_once_in_sequence_order(app: Flask, till: Till) 
     assert pages == 4
     seqs = [c["seq"] for c in seen]
     assert seqs == sorted(seqs)
-    assert len(set(seqs)) == 14
+    assert len(set(seqs)) == 15
     assert {(c["type"], c["id"]) for c in seen} == {("member", f"M{i:03d}") for i in range(7)} | {
         ("card", f"29{i:011d}") for i in range(7)
-    }
+    } | {("store", till.store_id)}
     # nothing new: the same cursor comes back, with no changes
     body = till.client.get(f"/api/v1/changes?cursor={cursor}", headers=till.headers).get_json()
     assert body == {"changes": [], "next_cursor": cursor, "has_more": False}
@@ -90,7 +90,7 @@ def test_members_carry_the_cpf_hash_never_the_cpf(app: Flask, till: Till) -> Non
     )
     raw = till.client.get("/api/v1/changes", headers=till.headers).get_data(as_text=True)
     assert CPF not in raw
-    member = json.loads(raw)["changes"][0]
+    member = next(c for c in json.loads(raw)["changes"] if c["type"] == "member")
     assert member["data"] == {
         "id": "M1",
         "name": "Ana",
@@ -153,6 +153,8 @@ def test_scope_other_stores_campaigns_and_raffle_blocks_are_deleted(
         ("raffle_block", "B1"): True,
         ("raffle_block", "B2"): False,
         ("raffle_block", "B3"): True,
+        ("store", "LOJA-01"): True,  # the till's own store record (its time zone) only
+        ("store", "LOJA-02"): False,
     }
     assert visible(other)[("raffle_block", "B3")] is False
     assert visible(other)[("campaign", "ONLY2")] is True
@@ -193,11 +195,11 @@ def test_snapshot_streams_gzip_json_lines_then_changes_continue(app: Flask, till
     assert r.mimetype == "application/x-ndjson"
     lines = [json.loads(x) for x in gzip.decompress(r.get_data()).decode().splitlines()]
     header, records, trailer = lines[0], lines[1:-1], lines[-1]
-    assert header == {"type": "snapshot", "format": 1, "cursor": 11}
-    assert trailer == {"type": "end", "cursor": 11, "count": 10}
-    assert (
-        sorted(rec["type"] for rec in records) == ["card"] * 5 + ["member"] * 5
-    )  # no out-of-scope rows
+    assert header == {"type": "snapshot", "format": 1, "cursor": 12}  # + the store record
+    assert trailer == {"type": "end", "cursor": 12, "count": 11}
+    assert sorted(rec["type"] for rec in records) == ["card"] * 5 + ["member"] * 5 + [
+        "store"
+    ]  # no out-of-scope rows
     add_member(SqlUnitOfWork.for_app(app), _cipher(app), "LATE", "Late")
     changes, _ = till.pull_all(header["cursor"])
     assert [(c["type"], c["id"]) for c in changes] == [("member", "LATE")]

@@ -72,3 +72,34 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: object) -> None:
             assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
     finally:
         engine.dispose()
+
+
+def test_storetz_keeps_existing_stores_zone_unset_and_numbers_them_for_the_tills(
+    empty_url: str,
+) -> None:
+    """Existing stores keep ``timezone`` NULL (the campaigns' zones still apply: nobody changes
+    zone on upgrade) and each takes a new change number, so every till pulls its store record."""
+    upgrade(empty_url, "jobrunner_0001")
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE change_counter SET value = 7"))
+            for store in ("B-02", "A-01"):
+                conn.execute(
+                    text("INSERT INTO stores (id, name, active, created_at) "
+                         "VALUES (:id, :id, true, '2026-01-01 00:00:00')"),
+                    {"id": store},
+                )  # fmt: skip
+        upgrade(empty_url, "storetz_0001")
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT id, timezone, change_seq FROM stores ORDER BY id")
+            ).all()
+            assert [tuple(r) for r in rows] == [("A-01", None, 8), ("B-02", None, 9)]
+            assert conn.execute(text("SELECT value FROM change_counter")).scalar_one() == 9
+        downgrade(empty_url, "jobrunner_0001")
+        with engine.connect() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns("stores")}
+            assert "timezone" not in columns
+    finally:
+        engine.dispose()

@@ -86,17 +86,43 @@ def init_db(ctx: click.Context) -> None:
 @command.command("add-store")
 @click.argument("store_id")
 @click.argument("name")
+@click.option(
+    "--timezone",
+    "zone",
+    default=None,
+    metavar="IANA_ZONE",
+    help="The store's time zone, e.g. America/Manaus (default: the chain's chain_time_zone).",
+)
 @click.pass_context
-def add_store(ctx: click.Context, store_id: str, name: str) -> None:
+def add_store(ctx: click.Context, store_id: str, name: str, zone: str | None) -> None:
     """Add a store (STORE_ID: 1-32 of A-Z a-z 0-9 _ -)."""
     from server.services.terminals import TerminalError
     from server.services.terminals import add_store as add
+    from server.services.uow import SqlUnitOfWork
 
+    app = _app(ctx)
+    zone = zone or str(app.config["CHAIN_TIME_ZONE"])
     try:
-        add(_uow(ctx), store_id, name)
+        add(SqlUnitOfWork.for_app(app), store_id, name, timezone=zone)
     except TerminalError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"store {store_id} added")
+    click.echo(f"store {store_id} added (time zone {zone})")
+
+
+@command.command("set-store-timezone")
+@click.argument("store_id")
+@click.argument("zone", metavar="IANA_ZONE")
+@click.pass_context
+def set_store_timezone(ctx: click.Context, store_id: str, zone: str) -> None:
+    """Set STORE_ID's time zone (e.g. America/Manaus); its tills take it on their next sync."""
+    from server.services.terminals import TerminalError
+    from server.services.terminals import set_store_timezone as set_zone
+
+    try:
+        changed = set_zone(_uow(ctx), store_id, zone)
+    except TerminalError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"store {store_id}: time zone {zone}" + ("" if changed else " (unchanged)"))
 
 
 @command.command("register-terminal")

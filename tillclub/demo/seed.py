@@ -61,7 +61,7 @@ def seed(app: Flask, now: dt.datetime) -> DemoChain:
     products, people = catalogue(), members()
     offer_member, points_member, portal_member = people[6], people[1], people[2]
     for store_id, name in STORES:
-        add_store(uow(), store_id, name, actor="demo")
+        add_store(uow(), store_id, name, timezone=app.config["CHAIN_TIME_ZONE"], actor="demo")
     # The catalogue syncs to the tills: they refuse unknown SKUs and print product names.
     rows = [ProductRow(p.sku, p.name, p.category, p.brand) for p in products]
     import_products(uow(), rows, actor="demo")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
@@ -26,11 +27,29 @@ def _msg(exc: campaigns.CampaignFormError) -> str:
     return exc.message_pt if language() == "pt-BR" else exc.message_en
 
 
+def _zone() -> ZoneInfo:
+    """The chain's zone (``chain_time_zone``, checked at start): the days head office types."""
+    return ZoneInfo(str(current_app.config["CHAIN_TIME_ZONE"]))
+
+
 def _day(d: dt.date | None, *, end: bool = False) -> dt.datetime | None:
+    """The UTC instant where day ``d`` starts in the chain's zone (``end``: where it ends,
+    the next day's 00:00, exclusive), so "01/12 to 31/12" is 1 Dec 00:00 to 1 Jan 00:00
+    local."""
     if d is None:
         return None
-    start = dt.datetime(d.year, d.month, d.day, tzinfo=dt.UTC)
-    return start + dt.timedelta(days=1) if end else start
+    day = d + dt.timedelta(days=1) if end else d
+    return dt.datetime.combine(day, dt.time(), _zone()).astimezone(dt.UTC)
+
+
+def _shown_day(at: dt.datetime | None, *, end: bool = False) -> dt.date | None:
+    """The day of the chain's zone an instant falls in (``end``: an exclusive end, so the
+    day of the last instant before it): the inverse of :func:`_day`."""
+    if at is None:
+        return None
+    if end:
+        at = at - dt.timedelta(microseconds=1)
+    return at.astimezone(_zone()).date()
 
 
 @bp.get("/campaigns", endpoint="campaigns")
@@ -124,10 +143,8 @@ def _detail(
         assert src is not None
         if schedule is None:
             schedule = ScheduleForm(formdata=None)
-            schedule.valid_from.data = src.valid_from.date() if src.valid_from else None
-            schedule.valid_until.data = (
-                (src.valid_until - dt.timedelta(days=1)).date() if src.valid_until else None
-            )
+            schedule.valid_from.data = _shown_day(src.valid_from)
+            schedule.valid_until.data = _shown_day(src.valid_until, end=True)
         if sim is None:
             sim = SimulateForm(formdata=None)
             today = clock.now().date()
@@ -150,6 +167,7 @@ def _detail(
             kinds=campaign_forms.KIND_LABELS,
             can_publish=can_publish,
             campaign_id=campaign_id,
+            chain_zone=current_app.config["CHAIN_TIME_ZONE"],
         )
     return html, status
 

@@ -8,10 +8,18 @@ from werkzeug.wrappers import Response
 from ...models import Store, Terminal
 from ...services import stores
 from ...services.roles import Perm
-from ...services.terminals import TerminalError, add_store, register_terminal, revoke_terminal
+from ...services.terminals import (
+    TerminalError,
+    UnknownTimeZone,
+    add_store,
+    register_terminal,
+    revoke_terminal,
+    set_store_timezone,
+)
+from ...timezones import BRAZIL_ZONES
 from .. import bp, uow
 from ..access import current, require, require_store
-from ..forms import StoreForm, TerminalForm
+from ..forms import StoreForm, StoreZoneForm, TerminalForm
 from ..i18n import gettext as _
 
 
@@ -23,6 +31,8 @@ def _render(form: StoreForm | None = None, status: int = 200) -> tuple[str, int]
         rows=rows,
         form=form or StoreForm(formdata=None),
         tform=TerminalForm(formdata=None),
+        zones=BRAZIL_ZONES,
+        chain_zone=current_app.config["CHAIN_TIME_ZONE"],
     )
     return html, status
 
@@ -40,8 +50,14 @@ def store_create() -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _render(form, 400)
     store_id, name = form.store_id.data or "", form.name.data or ""
+    zone = form.timezone.data or str(current_app.config["CHAIN_TIME_ZONE"])
     try:
-        add_store(uow(), store_id, name, actor=current().email, from_web=True)
+        add_store(uow(), store_id, name, timezone=zone, actor=current().email, from_web=True)
+    except UnknownTimeZone:  # the form checked it; a race with nothing, kept for safety
+        form.timezone.errors = [
+            _("Unknown time zone {zone}: use an IANA name such as America/Manaus.", zone=zone)
+        ]  # noqa: E501
+        return _render(form, 400)
     except TerminalError:
         form.store_id.errors = [_("Store {id} exists already.", id=store_id)]
         return _render(form, 400)
@@ -49,18 +65,61 @@ def store_create() -> Response | tuple[str, int]:
     return redirect(url_for("admin.stores"))
 
 
-@bp.get("/stores/<store_id>")
-@require(Perm.STORES_READ)
-def store(store_id: str) -> str:
-    require_store(store_id)
+def _zone_form(row: Store) -> StoreZoneForm:
+    form = StoreZoneForm(formdata=None)
+    form.timezone.data = row.timezone or ""
+    return form
+
+
+def _store_page(
+    store_id: str, *, zform: StoreZoneForm | None = None, status: int = 200
+) -> tuple[str, int]:
     with uow().reading() as s:
         row = s.get(Store, store_id)
         if row is None:
             abort(404)
         terms = stores.terminals(s, store_id)
-    return render_template(
-        "admin/store.html", store=row, terminals=terms, tform=TerminalForm(formdata=None), code=None
+    if zform is None:
+        zform = _zone_form(row)
+    html = render_template(
+        "admin/store.html",
+        store=row,
+        terminals=terms,
+        tform=TerminalForm(formdata=None),
+        code=None,
+        zform=zform,
+        zones=BRAZIL_ZONES,
     )
+    return html, status
+
+
+@bp.get("/stores/<store_id>")
+@require(Perm.STORES_READ)
+def store(store_id: str) -> tuple[str, int]:
+    require_store(store_id)
+    return _store_page(store_id)
+
+
+@bp.post("/stores/<store_id>/timezone")
+@require(Perm.STORES_WRITE)
+def store_timezone(store_id: str) -> Response | tuple[str, int]:
+    """Change the store's time zone (master data), audited with before and after."""
+    require_store(store_id)
+    form = StoreZoneForm()
+    if not form.validate_on_submit():
+        return _store_page(store_id, zform=form, status=400)
+    zone = form.timezone.data or ""
+    try:
+        set_store_timezone(uow(), store_id, zone, actor=current().email, from_web=True)
+    except UnknownTimeZone:
+        form.timezone.errors = [
+            _("Unknown time zone {zone}: use an IANA name such as America/Manaus.", zone=zone)
+        ]  # noqa: E501
+        return _store_page(store_id, zform=form, status=400)
+    except TerminalError:
+        abort(404)
+    flash(_("Time zone of store {id} set to {zone}.", id=store_id, zone=zone), "ok")
+    return redirect(url_for("admin.store", store_id=store_id))
 
 
 @bp.post("/stores/<store_id>/terminals")
@@ -76,8 +135,9 @@ def terminal_register(store_id: str) -> str | tuple[str, int]:
         with uow().reading() as s:
             terms = stores.terminals(s, store_id)
         return render_template(
-            "admin/store.html", store=row, terminals=terms, tform=form, code=None
-        ), 400
+            "admin/store.html", store=row, terminals=terms, tform=form, code=None,
+            zform=_zone_form(row), zones=BRAZIL_ZONES,
+        ), 400  # fmt: skip
     reg = register_terminal(
         uow(),
         store_id,
@@ -90,8 +150,9 @@ def terminal_register(store_id: str) -> str | tuple[str, int]:
         terms = stores.terminals(s, store_id)
     # The code is shown once, here; only its hash is stored.
     return render_template(
-        "admin/store.html", store=row, terminals=terms, tform=TerminalForm(formdata=None), code=reg
-    )
+        "admin/store.html", store=row, terminals=terms, tform=TerminalForm(formdata=None), code=reg,
+        zform=_zone_form(row), zones=BRAZIL_ZONES,
+    )  # fmt: skip
 
 
 @bp.post("/terminals/<terminal_id>/revoke")

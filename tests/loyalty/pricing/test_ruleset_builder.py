@@ -140,3 +140,51 @@ def test_the_wire_form_is_what_a_till_caches() -> None:
     assert (c.id, c.version, c.valid_from, c.valid_until) == ("c1", 3, AT, None)
     with pytest.raises(ValueError, match="Invalid isoformat"):
         PublishedCampaign.from_wire({"id": "c1", "valid_from": "next month"})
+
+
+# -- the store's own zone (master data) first: issue 28 ------------------------------------
+
+
+def test_zone_precedence_store_then_store_timezones_then_timezone_then_sao_paulo() -> None:
+    """The store's own zone > a campaign's ``store_timezones[store]`` > the campaign's
+    ``timezone`` > America/Sao_Paulo, whatever order the campaigns come in."""
+    named = campaign("a", document={"store_timezones": {"MAO-01": "America/Boa_Vista"}})
+    zoned = campaign("b", document={"timezone": "America/Noronha"})
+    plain = campaign("c")
+    for order in itertools.permutations([named, zoned, plain]):
+        assert store_timezone(order, "MAO-01", "America/Manaus") == "America/Manaus"
+        assert store_timezone(order, "MAO-01") == "America/Boa_Vista"
+        assert store_timezone(order, "MAO-01", None) == "America/Boa_Vista"
+        assert store_timezone(order, "SAO-01") == "America/Noronha"
+    assert store_timezone([plain], "MAO-01") == "America/Sao_Paulo"
+    assert store_timezone([], "MAO-01", "America/Manaus") == "America/Manaus"
+
+
+def test_the_store_s_zone_beats_a_campaign_that_names_another_for_it() -> None:
+    """A campaign that still says São Paulo for the Manaus store (the mistake master data
+    fixes) reads its 08:00-09:00 window in Manaus once the store has its own zone: at 12:30
+    UTC it is 08:30 in Manaus (on) and 09:30 in São Paulo (off)."""
+    window = rule("manha", "percent_off", percent="10", valid={"hours": ["08:00", "09:00"]})
+    doc = {"store_timezones": {"MAO-01": "America/Sao_Paulo"}, "rules": [window]}
+    c = PublishedCampaign("a", doc)
+    at = datetime(2026, 3, 4, 12, 30, tzinfo=UTC)
+    merged = merged_document([c], "MAO-01", "America/Manaus")
+    assert merged["timezone"] == "America/Manaus"
+    assert merged["store_timezones"]["MAO-01"] == "America/Manaus"  # the engine reads this
+    rules = StoreRules([c], "MAO-01", "America/Manaus")
+    assert rules.zone == "America/Manaus"
+    assert rules.at(at).timezone_for("MAO-01") == "America/Manaus"
+    assert StoreRules([c], "MAO-01").at(at).timezone_for("MAO-01") == "America/Sao_Paulo"
+    assert ruleset_at([c], "MAO-01", at, "America/Manaus").timezone_for("MAO-01") == (
+        "America/Manaus"
+    )
+
+
+def test_naive_schedule_bounds_are_read_in_the_store_s_own_zone() -> None:
+    """A naive ``valid_from`` of 09:00 is 13:00 UTC in Manaus, 12:00 UTC in São Paulo."""
+    c = campaign("a", "a1", valid_from=datetime(2026, 3, 4, 9, 0))  # noqa: DTZ001 (naive on purpose)
+    rules = StoreRules([c], "MAO-01", "America/Manaus")
+    assert [r.id for r in rules.at(datetime(2026, 3, 4, 12, 30, tzinfo=UTC)).rules] == []
+    assert [r.id for r in rules.at(datetime(2026, 3, 4, 13, 0, tzinfo=UTC)).rules] == ["a1"]
+    sp = StoreRules([c], "MAO-01")
+    assert [r.id for r in sp.at(datetime(2026, 3, 4, 12, 30, tzinfo=UTC)).rules] == ["a1"]

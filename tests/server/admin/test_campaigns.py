@@ -227,3 +227,53 @@ def test_editing_after_a_simulation_requires_a_new_one(app: Flask, office: Offic
     office.post("/admin/campaigns/c1/rules/hort-10", _rule_form(percent="15"))
     assert office.post("/admin/campaigns/c1/publish").status_code == 400
     assert 'id="publish-blocked"' in office.get("/admin/campaigns/c1").get_data(as_text=True)
+
+
+def test_the_agenda_s_days_run_in_the_chain_s_time_zone(app: Flask, office: Office) -> None:
+    """ "01/12 to 31/12" is from 00:00 on 1 December to the end of 31 December in the chain's
+    zone (America/Sao_Paulo, UTC−3), stored as UTC instants, and the form shows the same days
+    back. Before issue 28 the days were UTC midnights (21:00 the evening before in São Paulo)."""
+    office.post("/admin/campaigns", {"campaign_id": "natal", "name": "Natal"})
+    r = office.post(
+        "/admin/campaigns/natal/schedule",
+        {"valid_from": "2026-12-01", "valid_until": "2026-12-31"},
+        from_page="/admin/campaigns/natal",
+    )
+    assert r.status_code == 302, r.get_data(as_text=True)
+    with new_session(app) as s:
+        draft = s.get_one(CampaignDraft, "natal")
+        assert draft.valid_from == dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC)
+        assert draft.valid_until == dt.datetime(2027, 1, 1, 3, 0, tzinfo=dt.UTC)
+    html = office.get("/admin/campaigns/natal").get_data(as_text=True)
+    assert 'value="2026-12-01"' in html
+    assert 'value="2026-12-31"' in html
+    assert "America/Sao_Paulo" in html  # the note names the zone the days run in
+
+
+def test_the_agenda_follows_chain_time_zone(db_url: str) -> None:
+    """With ``chain_time_zone = "America/Manaus"`` (UTC−4) the same days start an hour later."""
+    from .conftest import add_admin, build_app, empty_all
+
+    app = build_app(db_url, CHAIN_TIME_ZONE="America/Manaus")
+    try:
+        empty_all(app)
+        add_admin(app, "ana@hq.example", "admin")
+        office = Office(app.test_client())
+        assert office.login("ana@hq.example").status_code == 302
+        office.post("/admin/campaigns", {"campaign_id": "natal", "name": "Natal"})
+        office.post(
+            "/admin/campaigns/natal/schedule",
+            {"valid_from": "2026-12-01", "valid_until": "2026-12-31"},
+            from_page="/admin/campaigns/natal",
+        )
+        with new_session(app) as s:
+            draft = s.get_one(CampaignDraft, "natal")
+            assert draft.valid_from == dt.datetime(2026, 12, 1, 4, 0, tzinfo=dt.UTC)
+            assert draft.valid_until == dt.datetime(2027, 1, 1, 4, 0, tzinfo=dt.UTC)
+        html = office.get("/admin/campaigns/natal").get_data(as_text=True)
+        assert 'value="2026-12-01"' in html
+        assert 'value="2026-12-31"' in html
+    finally:
+        from server.db import get_engine
+
+        get_engine(app).dispose()
