@@ -34,6 +34,7 @@ from ..security import CpfCipher
 from .bulk import claim_ids, insert_rows
 from .ingest_handlers import EVENT_HANDLERS, EventHandler, RowContext, entries_of, handler_for
 from .ingest_types import Pending
+from .ledger_reads import entry_row
 from .raffle import assign_owed_tickets
 from .terminals import TerminalIdentity
 
@@ -111,27 +112,7 @@ def ledger_rows(p: Pending, now: dt.datetime, out: RowContext) -> None:
     """The ledger rows of the entries ``p`` carries (any type that carries entries)."""
     out.add(
         "ledger_entries",
-        *(
-            {
-                "entry_id": entry.entry_id,
-                "member_id": entry.member_id,
-                "currency": entry.currency.value,
-                "kind": entry.kind.value,
-                "amount": entry.amount,
-                "effective_at": entry.effective_at,
-                "available_at": entry.available_at,
-                "expires_at": entry.expires_at,
-                "sale_id": entry.sale_id,
-                "rule_id": entry.rule_id,
-                "store_id": entry.store_id,
-                "terminal_id": entry.terminal_id,
-                "reverses": entry.reverses,
-                "reason": entry.reason,
-                "event_id": p.event_id,
-                "recorded_at": now,
-            }
-            for entry in entries_of(p.event)
-        ),
+        *(entry_row(entry, now, p.event_id) for entry in entries_of(p.event)),
     )
 
 

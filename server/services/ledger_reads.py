@@ -103,8 +103,11 @@ def entries_by_member(session: Session, member_ids: Sequence[str]) -> dict[str, 
     return out
 
 
-def entry_row(entry: LedgerEntry, recorded_at: object) -> dict[str, object]:
-    """The ``ledger_entries`` row of an entry a job made (no event: the server made it)."""
+def entry_row(
+    entry: LedgerEntry, recorded_at: object, event_id: str | None = None
+) -> dict[str, object]:
+    """The ``ledger_entries`` row of an entry: a till's (``event_id``: the event it came in)
+    or one a job made (no event: the server made it)."""
     return {
         "entry_id": entry.entry_id,
         "member_id": entry.member_id,
@@ -120,6 +123,6 @@ def entry_row(entry: LedgerEntry, recorded_at: object) -> dict[str, object]:
         "terminal_id": entry.terminal_id,
         "reverses": entry.reverses,
         "reason": entry.reason,
-        "event_id": None,
+        "event_id": event_id,
         "recorded_at": recorded_at,
     }
