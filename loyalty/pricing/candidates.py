@@ -36,7 +36,7 @@ def candidates(
     indexed: list[Rule] = []
     scopes = idx.scopes
     for ls in order:
-        key = (ls.sku, ls.category, ls.brand, ls.tags)
+        key = ls.key
         scope = scopes.get(key)
         if scope is None:
             scope = _scope(idx, key)

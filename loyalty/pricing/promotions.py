@@ -242,7 +242,7 @@ def _dear(e: Entry) -> tuple[int, int, int, int]:
 
 
 def _in(sel: Selector, ls: LineState) -> bool:
-    return sel.matches(ls.sku, ls.category, ls.brand, ls.tags)
+    return sel.matches(*ls.key)
 
 
 def bundle_price(rule: Rule, lines: list[LineState]) -> Plan:
