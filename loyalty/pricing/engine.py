@@ -182,7 +182,6 @@ _PROMOTION_STAGES = frozenset({Stage.ITEM, Stage.BASKET})
 
 
 _SORT_KEY = attrgetter("line.sort_key")
-_POS = attrgetter("pos")
 
 
 def _member_prices(rules: list[RuleLines], applied: dict[str, int]) -> None:
@@ -377,13 +376,13 @@ def _result(
     coupons: tuple[CouponOutcome, ...] = (),
 ) -> PricingResult:
     names = {v.voucher_id: v.name for v in vouchers}
-    by_pos = sorted(order, key=_POS)  # basket order (positions are 0 … n−1)
     # tuple.__new__ builds the NamedTuples without their Python-level __new__: the same
     # values, a third of the cost, for the few hundred a large basket makes.
     make = tuple.__new__
-    lines: list[LineResult] = []
+    # Each line's result goes straight to its basket position (0 … n−1): no sort by position.
+    lines: list[LineResult] = [None] * len(order)  # type: ignore[list-item]
     subtotal = total = 0
-    for ls in by_pos:
+    for ls in order:
         discounts = ls.discounts
         explained: tuple[Explanation, ...] = ()
         if len(discounts) == 1:  # no comprehension for the usual one or two
@@ -407,20 +406,10 @@ def _result(
         gross = ls.gross
         subtotal += gross
         total += net
-        lines.append(
-            make(
-                LineResult,
-                (
-                    ls.pos,
-                    line.sku,
-                    line.qty,
-                    line.unit_price,
-                    ls.weighed,
-                    gross,
-                    explained,
-                    net,
-                ),
-            )
+        pos = ls.pos
+        lines[pos] = make(
+            LineResult,
+            (pos, line.sku, line.qty, line.unit_price, ls.weighed, gross, explained, net),
         )
     summary = [make(AppliedRule, heads[rid] + (c,)) for rid, c in applied.items()]
     summary += [
@@ -430,14 +419,15 @@ def _result(
         for o in outcomes
         if o.applied
     ]
+    # Positional: keywords make the frozen dataclass's __init__ a third dearer.
     return PricingResult(
-        lines=tuple(lines),
-        subtotal_cents=subtotal,
-        total_cents=total,
-        rewards=rewards,
-        applied=tuple(summary),
-        vouchers=tuple(outcomes),
-        store_id=store_id,
-        member_id=None if member is None else member.id,
-        coupons=coupons,
+        tuple(lines),  # lines
+        subtotal,  # subtotal_cents
+        total,  # total_cents
+        rewards,
+        tuple(summary),  # applied
+        tuple(outcomes),  # vouchers
+        store_id,
+        None if member is None else member.id,  # member_id
+        coupons,
     )
