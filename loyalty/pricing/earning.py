@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..rewards.currency import EARNING_KINDS, Earns
 from .arith import percent_of
-from .result import RewardDetail, Rewards
+from .result import RewardDetail, Rewards, reward_detail
 from .rules import (
     Cashback,
     Points,
@@ -62,7 +62,7 @@ def earn(rules: list[RuleLines]) -> Rewards:
             multipliers.append((rule, lines))
             continue
         if amount:
-            details.append(RewardDetail(rule.id, rule.name, rule.kind, amount, campaign))
+            details.append(reward_detail(rule.id, rule.name, rule.kind, amount, campaign))
     # With at most one non-stackable multiplier, each multiplier holds every line it covers.
     contested = sum(not rule.stackable for rule, _ in multipliers) > 1
     details.extend(multiplied(multipliers, points_rules, nets, contested=contested))
@@ -128,7 +128,7 @@ def multiplied(
         num, den = rule.params.factor_ratio
         extra = base * (num - den) // den
         if extra:
-            out.append(RewardDetail(rule.id, rule.name, rule.kind, extra))
+            out.append(reward_detail(rule.id, rule.name, rule.kind, extra))
     return out
 
 

@@ -78,6 +78,28 @@ class RewardDetail:
         return Money.from_cents(self.amount) if cash else None
 
 
+# The engine makes a few of these per sale: set their slots directly rather than through the
+# frozen dataclass's generated __init__ (a Python frame and object.__setattr__ per field, 40 %
+# dearer). Same fields, same values; the class has no __post_init__ to skip.
+_new = object.__new__
+_SET_RULE, _SET_NAME, _SET_KIND, _SET_AMOUNT, _SET_CAMPAIGN = (
+    RewardDetail.__dict__[f].__set__ for f in ("rule", "name", "kind", "amount", "campaign")
+)
+
+
+def reward_detail(
+    rule: str, name: str, kind: RuleKind, amount: int, campaign: str | None = None
+) -> RewardDetail:
+    """``RewardDetail(rule, name, kind, amount, campaign)``, made faster (the engine's path)."""
+    detail: RewardDetail = _new(RewardDetail)
+    _SET_RULE(detail, rule)
+    _SET_NAME(detail, name)
+    _SET_KIND(detail, kind)
+    _SET_AMOUNT(detail, amount)
+    _SET_CAMPAIGN(detail, campaign)
+    return detail
+
+
 @dataclass(frozen=True, slots=True)
 class Rewards:
     points: int
