@@ -48,7 +48,7 @@ def earn(rules: list[RuleLines]) -> Rewards:
         elif isinstance(p, PointsBonus):
             # Units paid for: priced above zero after item promotions (a free unit earns no
             # bonus). Counted per unit, not per line, so splitting a line changes nothing.
-            units = sum(t[0] for ls in lines for t in ls.tranches if t[1] > 0)
+            units = sum([t[0] for ls in lines for t in ls.tranches if t[1] > 0])
             if rule.max_units_per_sale is not None:
                 units = min(units, rule.max_units_per_sale)
             amount = units * p.points
@@ -64,7 +64,7 @@ def earn(rules: list[RuleLines]) -> Rewards:
         if amount:
             details.append(reward_detail(rule.id, rule.name, rule.kind, amount, campaign))
     # With at most one non-stackable multiplier, each multiplier holds every line it covers.
-    contested = sum(not rule.stackable for rule, _ in multipliers) > 1
+    contested = sum([not rule.stackable for rule, _ in multipliers]) > 1
     details.extend(multiplied(multipliers, points_rules, nets, contested=contested))
     # What each kind earns is the rewards core's table, read here and by every consumer.
     # One pass; ``_value_`` is the plain attribute behind the enum's ``value`` descriptor,
@@ -77,7 +77,7 @@ def earn(rules: list[RuleLines]) -> Rewards:
         elif earns is Earns.CASHBACK:
             cashback += d.amount
     return Rewards(
-        points, cashback, tuple(sorted((c, n) for c, n in tickets.items() if n)), tuple(details)
+        points, cashback, tuple(sorted([(c, n) for c, n in tickets.items() if n])), tuple(details)
     )
 
 

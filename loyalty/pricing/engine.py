@@ -171,7 +171,7 @@ def _best_option(
         ]
         applied: dict[str, int] = {}
         _promotions(kept, order, applied)
-        total = sum(ls.paid - ls.cut for ls in order)
+        total = sum([ls.paid - ls.cut for ls in order])
         if best is None or total < best[0]:
             best = (total, order, kept, applied)
     assert best is not None
@@ -341,13 +341,13 @@ def _vouchers(
 ) -> list[VoucherOutcome]:
     if not vouchers:
         return []
-    base = sum(ls.paid - ls.cut for ls in order)
+    base = sum([ls.paid - ls.cut for ls in order])
     outcomes: list[VoucherOutcome] = []
     for v in vouchers:
         if base < v.min_subtotal.cents:
             outcomes.append(VoucherOutcome(v.voucher_id, v.code, False, 0, "min_subtotal"))
             continue
-        current = sum(ls.paid - ls.cut for ls in order)
+        current = sum([ls.paid - ls.cut for ls in order])
         if v.percent is not None:
             cents = percent_of(current, ratio(v.percent))
         else:

@@ -41,7 +41,7 @@ class LineState:
         return mul_half_up(unit_cents, self.milli, 1000) if self.weighed else unit_cents
 
     def units(self) -> int:
-        return sum(t[0] for t in self.tranches)
+        return sum([t[0] for t in self.tranches])
 
     def net(self) -> int:
         return self.paid - self.cut
