@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..rewards.currency import EARNING_KINDS, Earns
 from .arith import percent_of
-from .result import RewardDetail, Rewards, reward_detail
+from .result import RewardDetail, Rewards, make_rewards, reward_detail
 from .rules import (
     Cashback,
     Points,
@@ -76,7 +76,7 @@ def earn(rules: list[RuleLines]) -> Rewards:
             points += d.amount
         elif earns is Earns.CASHBACK:
             cashback += d.amount
-    return Rewards(
+    return make_rewards(
         points, cashback, tuple(sorted([(c, n) for c, n in tickets.items() if n])), tuple(details)
     )
 

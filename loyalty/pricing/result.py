@@ -112,6 +112,27 @@ class Rewards:
         return Money.from_cents(self.cashback_cents)
 
 
+_REWARDS_SETTERS = tuple(
+    Rewards.__dict__[f].__set__ for f in ("points", "cashback_cents", "raffle_tickets", "details")
+)
+
+
+def make_rewards(
+    points: int,
+    cashback_cents: int,
+    raffle_tickets: tuple[tuple[str, int], ...],
+    details: tuple[RewardDetail, ...],
+) -> Rewards:
+    """``Rewards(points, cashback_cents, raffle_tickets, details)``, made as ``reward_detail``."""
+    made: Rewards = _new(Rewards)
+    set_points, set_cashback, set_tickets, set_details = _REWARDS_SETTERS
+    set_points(made, points)
+    set_cashback(made, cashback_cents)
+    set_tickets(made, raffle_tickets)
+    set_details(made, details)
+    return made
+
+
 class AppliedRule(NamedTuple):
     """A rule or voucher that changed the sale, with its total over all lines."""
 

@@ -24,7 +24,7 @@ from loyalty.pricing.earning import multiplied
 from loyalty.pricing.eligibility import live
 from loyalty.pricing.engine import _prepare
 from loyalty.pricing.promotions import _percent_on_groups, percent_off, percent_off_entries
-from loyalty.pricing.result import RewardDetail, reward_detail
+from loyalty.pricing.result import RewardDetail, Rewards, make_rewards, reward_detail
 from loyalty.pricing.rules import RuleKind
 from loyalty.pricing.state import LineState, Plan, apply_plan, merge_plan
 
@@ -312,3 +312,24 @@ def test_a_lines_precomputed_start_is_the_general_one(
         assert ls.tranches == [[milli // 1000, cents, 0]]
     assert ls.gross == ls.paid == gross
     assert ls.key == ("A", category, "b", tags)
+
+
+@SETTINGS
+@given(
+    st.integers(0, 10**9),
+    st.integers(0, 10**9),
+    st.lists(st.tuples(st.text(min_size=1, max_size=4), st.integers(1, 99)), max_size=3),
+    st.lists(st.integers(1, 500), max_size=3),
+)
+def test_rewards_maker_equals_the_dataclass(
+    points: int, cashback: int, tickets: list[tuple[str, int]], amounts: list[int]
+) -> None:
+    details = tuple(RewardDetail(f"r{i}", "n", RuleKind.POINTS, a) for i, a in enumerate(amounts))
+    made = make_rewards(points, cashback, tuple(tickets), details)
+    plain = Rewards(points, cashback, tuple(tickets), details)
+    assert type(made) is Rewards
+    assert made == plain
+    assert hash(made) == hash(plain)
+    assert repr(made) == repr(plain)
+    with pytest.raises(FrozenInstanceError):
+        made.points = 1  # type: ignore[misc]
