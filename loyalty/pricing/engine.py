@@ -30,6 +30,7 @@ from .result import (
     PricingResult,
     Rewards,
     VoucherOutcome,
+    make_result,
 )
 from .rules import BasketAmountOff, BasketPercentOff, MemberPrice, Rule, Stage
 from .state import LineState, Plan, apply_plan
@@ -419,8 +420,7 @@ def _result(
         for o in outcomes
         if o.applied
     ]
-    # Positional: keywords make the frozen dataclass's __init__ a third dearer.
-    return PricingResult(
+    return make_result(
         tuple(lines),  # lines
         subtotal,  # subtotal_cents
         total,  # total_cents

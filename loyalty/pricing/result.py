@@ -201,3 +201,40 @@ class PricingResult:
     @property
     def discount(self) -> Money:
         return Money.from_cents(self.subtotal_cents - self.total_cents)
+
+
+_RESULT_SETTERS = tuple(
+    PricingResult.__dict__[f].__set__
+    for f in (
+        "lines", "subtotal_cents", "total_cents", "rewards", "applied", "vouchers",
+        "store_id", "member_id", "coupons",
+    )
+)  # fmt: skip
+
+
+def make_result(
+    lines: tuple[LineResult, ...],
+    subtotal_cents: int,
+    total_cents: int,
+    rewards: Rewards,
+    applied: tuple[AppliedRule, ...],
+    vouchers: tuple[VoucherOutcome, ...],
+    store_id: str | None,
+    member_id: str | None,
+    coupons: tuple[CouponOutcome, ...],
+) -> PricingResult:
+    """``PricingResult(...)`` with every field given, made as ``reward_detail``."""
+    made: PricingResult = _new(PricingResult)
+    s_lines, s_sub, s_total, s_rewards, s_applied, s_vouchers, s_store, s_member, s_coupons = (
+        _RESULT_SETTERS
+    )
+    s_lines(made, lines)
+    s_sub(made, subtotal_cents)
+    s_total(made, total_cents)
+    s_rewards(made, rewards)
+    s_applied(made, applied)
+    s_vouchers(made, vouchers)
+    s_store(made, store_id)
+    s_member(made, member_id)
+    s_coupons(made, coupons)
+    return made

@@ -24,7 +24,14 @@ from loyalty.pricing.earning import multiplied
 from loyalty.pricing.eligibility import live
 from loyalty.pricing.engine import _prepare
 from loyalty.pricing.promotions import _percent_on_groups, percent_off, percent_off_entries
-from loyalty.pricing.result import RewardDetail, Rewards, make_rewards, reward_detail
+from loyalty.pricing.result import (
+    PricingResult,
+    RewardDetail,
+    Rewards,
+    make_result,
+    make_rewards,
+    reward_detail,
+)
 from loyalty.pricing.rules import RuleKind
 from loyalty.pricing.state import LineState, Plan, apply_plan, merge_plan
 
@@ -333,3 +340,17 @@ def test_rewards_maker_equals_the_dataclass(
     assert repr(made) == repr(plain)
     with pytest.raises(FrozenInstanceError):
         made.points = 1  # type: ignore[misc]
+
+
+def test_result_maker_equals_the_dataclass() -> None:
+    """The engine's result, made by setting slots, equals the dataclass made from its fields."""
+    ruleset = compile_rules({"rules": []})
+    made = price(ruleset, [BasketLine("A", Decimal(2), Money("3.50"))], None, "S1", AT)
+    values = [getattr(made, f.name) for f in fields(PricingResult)]
+    plain = PricingResult(*values)
+    assert type(made) is PricingResult
+    assert made == plain
+    assert repr(made) == repr(plain)
+    assert make_result(*values) == plain
+    with pytest.raises(FrozenInstanceError):
+        made.total_cents = 1  # type: ignore[misc]
