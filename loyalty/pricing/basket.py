@@ -14,6 +14,7 @@ from typing import NoReturn
 
 from ..money import Money
 from . import values as v
+from .arith import mul_half_up
 from .errors import BasketError
 
 MAX_QTY = Decimal(100_000)
@@ -40,6 +41,13 @@ class BasketLine:
     # Everything that can make two lines price differently, except a counted line's qty: the
     # engine orders units by it, so the order of the lines in the basket never matters.
     sort_key: tuple[object, ...] = field(init=False, repr=False, compare=False)
+    # What the engine reads for every line of every sale, worked out once per line: the
+    # attributes rules select on, and the line's starting tranche (a weighed line is one unit
+    # priced at its amount) and gross in cents.
+    scope_key: tuple[str, str, str, frozenset[str]] = field(init=False, repr=False, compare=False)
+    units: int = field(init=False, repr=False, compare=False)
+    unit_cents: int = field(init=False, repr=False, compare=False)
+    gross_cents: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _check_line(self, "line", "linha")
@@ -88,6 +96,14 @@ def _check_line(line: BasketLine, where_en: str, where_pt: str) -> None:
     tags = tuple(sorted(line.tags)) if line.tags else ()
     key = (line.sku, line.category, line.brand, tags, weighed, qty_milli if weighed else 0)
     setattr_(line, "sort_key", (*key, price_cents))
+    setattr_(line, "scope_key", (line.sku, line.category, line.brand, line.tags))
+    if weighed:
+        units, unit = 1, mul_half_up(price_cents, qty_milli, 1000)
+    else:
+        units, unit = qty_milli // 1000, price_cents
+    setattr_(line, "units", units)
+    setattr_(line, "unit_cents", unit)
+    setattr_(line, "gross_cents", units * unit)
 
 
 _MILLI = Decimal("0.001")

@@ -36,14 +36,14 @@ def candidates(
     indexed: list[Rule] = []
     scopes = idx.scopes
     for ls in order:
-        key = (ls.sku, ls.category, ls.brand, ls.tags)
+        key = ls.key
         scope = scopes.get(key)
         if scope is None:
             scope = _scope(idx, key)
         for rule in scope[0]:
             lines = seen.get(rule.id, _UNSEEN)
             if lines is _UNSEEN:
-                lines = [] if _live(rule, member, codes, at, local) else None
+                lines = [] if rule.unconditional or _live(rule, member, codes, at, local) else None
                 seen[rule.id] = lines
                 if lines is not None:
                     indexed.append(rule)
@@ -52,14 +52,14 @@ def candidates(
         for rule in scope[1]:
             lines = seen.get(rule.id, _UNSEEN)
             if lines is _UNSEEN:
-                lines = [] if _live(rule, member, codes, at, local) else None
+                lines = [] if rule.unconditional or _live(rule, member, codes, at, local) else None
                 seen[rule.id] = lines
             if lines is not None:
                 lines.append(ls)
     out = [(rule, seen[rule.id] or []) for rule in indexed]
     for rule in idx.everywhere:
         if rule.exclude is None:  # every line: no per-line work
-            if _live(rule, member, codes, at, local):
+            if rule.unconditional or _live(rule, member, codes, at, local):
                 # One list shared by all such rules (no stage changes a rule's lines): the
                 # stages sum its nets once for all of them.
                 out.append((rule, order))

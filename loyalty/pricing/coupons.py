@@ -26,9 +26,9 @@ def explain_coupons(
     out: list[CouponOutcome] = []
     for code in sorted(codes):
         rules = [r for rs in sets for r in rs.by_coupon.get(code, ())]
-        fired = tuple(r.id for r in rules if r.id in applied or r.id in earned)
+        fired = tuple([r.id for r in rules if r.id in applied or r.id in earned])
         if fired:
-            cents = sum(applied.get(rid, 0) for rid in fired)
+            cents = sum([applied.get(rid, 0) for rid in fired])
             out.append(CouponOutcome(code, fired, cents))
             continue
         if not rules:

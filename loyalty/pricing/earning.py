@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..rewards.currency import EARNING_KINDS, Earns
 from .arith import percent_of
-from .result import RewardDetail, Rewards
+from .result import RewardDetail, Rewards, make_rewards, reward_detail
 from .rules import (
     Cashback,
     Points,
@@ -48,7 +48,7 @@ def earn(rules: list[RuleLines]) -> Rewards:
         elif isinstance(p, PointsBonus):
             # Units paid for: priced above zero after item promotions (a free unit earns no
             # bonus). Counted per unit, not per line, so splitting a line changes nothing.
-            units = sum(t[0] for ls in lines for t in ls.tranches if t[1] > 0)
+            units = sum([t[0] for ls in lines for t in ls.tranches if t[1] > 0])
             if rule.max_units_per_sale is not None:
                 units = min(units, rule.max_units_per_sale)
             amount = units * p.points
@@ -62,15 +62,22 @@ def earn(rules: list[RuleLines]) -> Rewards:
             multipliers.append((rule, lines))
             continue
         if amount:
-            details.append(RewardDetail(rule.id, rule.name, rule.kind, amount, campaign))
+            details.append(reward_detail(rule.id, rule.name, rule.kind, amount, campaign))
     # With at most one non-stackable multiplier, each multiplier holds every line it covers.
-    contested = sum(not rule.stackable for rule, _ in multipliers) > 1
+    contested = sum([not rule.stackable for rule, _ in multipliers]) > 1
     details.extend(multiplied(multipliers, points_rules, nets, contested=contested))
     # What each kind earns is the rewards core's table, read here and by every consumer.
-    points = sum([d.amount for d in details if EARNING_KINDS[d.kind.value] is Earns.POINTS])
-    cashback = sum([d.amount for d in details if EARNING_KINDS[d.kind.value] is Earns.CASHBACK])
-    return Rewards(
-        points, cashback, tuple(sorted((c, n) for c, n in tickets.items() if n)), tuple(details)
+    # One pass; ``_value_`` is the plain attribute behind the enum's ``value`` descriptor,
+    # which costs two Python calls per read.
+    points = cashback = 0
+    for d in details:
+        earns = EARNING_KINDS[d.kind._value_]
+        if earns is Earns.POINTS:
+            points += d.amount
+        elif earns is Earns.CASHBACK:
+            cashback += d.amount
+    return make_rewards(
+        points, cashback, tuple(sorted([(c, n) for c, n in tickets.items() if n])), tuple(details)
     )
 
 
@@ -121,7 +128,7 @@ def multiplied(
         num, den = rule.params.factor_ratio
         extra = base * (num - den) // den
         if extra:
-            out.append(RewardDetail(rule.id, rule.name, rule.kind, extra))
+            out.append(reward_detail(rule.id, rule.name, rule.kind, extra))
     return out
 
 

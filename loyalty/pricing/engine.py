@@ -30,6 +30,7 @@ from .result import (
     PricingResult,
     Rewards,
     VoucherOutcome,
+    make_result,
 )
 from .rules import BasketAmountOff, BasketPercentOff, MemberPrice, Rule, Stage
 from .state import LineState, Plan, apply_plan
@@ -171,7 +172,7 @@ def _best_option(
         ]
         applied: dict[str, int] = {}
         _promotions(kept, order, applied)
-        total = sum(ls.paid - ls.cut for ls in order)
+        total = sum([ls.paid - ls.cut for ls in order])
         if best is None or total < best[0]:
             best = (total, order, kept, applied)
     assert best is not None
@@ -182,7 +183,6 @@ _PROMOTION_STAGES = frozenset({Stage.ITEM, Stage.BASKET})
 
 
 _SORT_KEY = attrgetter("line.sort_key")
-_POS = attrgetter("pos")
 
 
 def _member_prices(rules: list[RuleLines], applied: dict[str, int]) -> None:
@@ -342,13 +342,13 @@ def _vouchers(
 ) -> list[VoucherOutcome]:
     if not vouchers:
         return []
-    base = sum(ls.paid - ls.cut for ls in order)
+    base = sum([ls.paid - ls.cut for ls in order])
     outcomes: list[VoucherOutcome] = []
     for v in vouchers:
         if base < v.min_subtotal.cents:
             outcomes.append(VoucherOutcome(v.voucher_id, v.code, False, 0, "min_subtotal"))
             continue
-        current = sum(ls.paid - ls.cut for ls in order)
+        current = sum([ls.paid - ls.cut for ls in order])
         if v.percent is not None:
             cents = percent_of(current, ratio(v.percent))
         else:
@@ -377,13 +377,13 @@ def _result(
     coupons: tuple[CouponOutcome, ...] = (),
 ) -> PricingResult:
     names = {v.voucher_id: v.name for v in vouchers}
-    by_pos = sorted(order, key=_POS)  # basket order (positions are 0 … n−1)
     # tuple.__new__ builds the NamedTuples without their Python-level __new__: the same
     # values, a third of the cost, for the few hundred a large basket makes.
     make = tuple.__new__
-    lines: list[LineResult] = []
+    # Each line's result goes straight to its basket position (0 … n−1): no sort by position.
+    lines: list[LineResult] = [None] * len(order)  # type: ignore[list-item]
     subtotal = total = 0
-    for ls in by_pos:
+    for ls in order:
         discounts = ls.discounts
         explained: tuple[Explanation, ...] = ()
         if len(discounts) == 1:  # no comprehension for the usual one or two
@@ -407,20 +407,10 @@ def _result(
         gross = ls.gross
         subtotal += gross
         total += net
-        lines.append(
-            make(
-                LineResult,
-                (
-                    ls.pos,
-                    line.sku,
-                    line.qty,
-                    line.unit_price,
-                    ls.weighed,
-                    gross,
-                    explained,
-                    net,
-                ),
-            )
+        pos = ls.pos
+        lines[pos] = make(
+            LineResult,
+            (pos, line.sku, line.qty, line.unit_price, ls.weighed, gross, explained, net),
         )
     summary = [make(AppliedRule, heads[rid] + (c,)) for rid, c in applied.items()]
     summary += [
@@ -430,14 +420,14 @@ def _result(
         for o in outcomes
         if o.applied
     ]
-    return PricingResult(
-        lines=tuple(lines),
-        subtotal_cents=subtotal,
-        total_cents=total,
-        rewards=rewards,
-        applied=tuple(summary),
-        vouchers=tuple(outcomes),
-        store_id=store_id,
-        member_id=None if member is None else member.id,
-        coupons=coupons,
+    return make_result(
+        tuple(lines),  # lines
+        subtotal,  # subtotal_cents
+        total,  # total_cents
+        rewards,
+        tuple(summary),  # applied
+        tuple(outcomes),  # vouchers
+        store_id,
+        None if member is None else member.id,  # member_id
+        coupons,
     )

@@ -133,7 +133,7 @@ def _percent_on_groups(
     for entry, n in chosen:
         groups.setdefault((entry[4].group, entry[0]), []).append((entry, n))
     for (_, price), members in groups.items():
-        units = sum(n for _, n in members)
+        units = sum([n for _, n in members])
         off = percent_of(price * units, pct)
         if off <= 0:
             continue  # a group the rule gives nothing is not used up by it
@@ -182,7 +182,7 @@ def take_pay(rule: Rule, lines: list[LineState]) -> Plan:
     take, pay = rule.params.take, rule.params.pay
     plan = Plan()
     entries = sorted(available(rule, lines, plan))
-    groups = sum(e[5] for e in entries) // take
+    groups = sum([e[5] for e in entries]) // take
     free = groups * (take - pay)
     if rule.max_units_per_sale is not None:
         free = min(free, rule.max_units_per_sale)
@@ -210,7 +210,7 @@ def buy_get(rule: Rule, lines: list[LineState]) -> Plan:
     only_buy = [e for e in entries if _in(buy_sel, e[4]) and not _in(get_sel, e[4])]
     both = [e for e in entries if _in(buy_sel, e[4]) and _in(get_sel, e[4])]
     only_get = [e for e in entries if _in(get_sel, e[4]) and not _in(buy_sel, e[4])]
-    bo, bg, go = (sum(e[5] for e in es) for es in (only_buy, both, only_get))
+    bo, bg, go = [sum([e[5] for e in es]) for es in (only_buy, both, only_get)]
     deals = min((bo + bg) // x, (go + bg) // y)
     while deals and deals * y > go + bg - max(0, deals * x - bo):
         deals -= 1
@@ -242,7 +242,7 @@ def _dear(e: Entry) -> tuple[int, int, int, int]:
 
 
 def _in(sel: Selector, ls: LineState) -> bool:
-    return sel.matches(ls.sku, ls.category, ls.brand, ls.tags)
+    return sel.matches(*ls.key)
 
 
 def bundle_price(rule: Rule, lines: list[LineState]) -> Plan:
@@ -278,7 +278,7 @@ def bundle_price(rule: Rule, lines: list[LineState]) -> Plan:
                     got += 1
             if got < qty:
                 return plan
-        paid = sum(units[i][0] for i in picks)
+        paid = sum([units[i][0] for i in picks])
         if paid <= params.price_cents or (cap is not None and in_bundles + len(picks) > cap):
             return plan  # later bundles are no dearer: none of them saves anything either
         in_bundles += len(picks)

@@ -16,31 +16,21 @@ Tranche = list[int]  # [count, unit price in cents, taken (1: has a non-stackabl
 
 class LineState:
     __slots__ = (
-        "pos", "line", "rank", "group", "weighed", "milli", "sku", "category", "brand", "tags",
+        "pos", "line", "rank", "group", "weighed", "milli", "sku", "key",
         "gross", "tranches", "paid", "discounts", "cut", "vouchers", "version",
     )  # fmt: skip
+    rank: int  # position in attribute order, set by the engine once the lines are sorted
+    group: int  # lines with equal attributes share a group, likewise
 
     def __init__(self, pos: int, line: BasketLine) -> None:
         self.pos = pos
         self.line = line
-        self.rank = 0  # position in attribute order, set by the engine
-        self.group = 0  # lines with equal attributes share a group
-        self.weighed = weighed = line.is_weighed
-        self.milli = milli = line.qty_milli
+        self.weighed = line.is_weighed
+        self.milli = line.qty_milli
         self.sku = line.sku
-        self.category = line.category
-        self.brand = line.brand
-        self.tags = line.tags
-        cents = line.price_cents
-        if weighed:
-            gross = mul_half_up(cents, milli, 1000)
-            self.tranches: list[Tranche] = [[1, gross, 0]]
-        else:
-            count = milli // 1000
-            gross = cents * count
-            self.tranches = [[count, cents, 0]]
-        self.gross = gross
-        self.paid = gross  # sum of count × price over the tranches, kept up to date
+        self.key = line.scope_key  # (sku, category, brand, tags)
+        self.tranches: list[Tranche] = [[line.units, line.unit_cents, 0]]
+        self.gross = self.paid = line.gross_cents  # paid: sum of count × price over tranches
         self.discounts: dict[str, int] = {}  # rule id -> cents, in the order rules applied
         self.cut = 0  # basket-level cents taken off this line (basket rules and vouchers)
         self.vouchers: dict[str, int] | None = None  # voucher id -> cents, made on first use
@@ -51,7 +41,7 @@ class LineState:
         return mul_half_up(unit_cents, self.milli, 1000) if self.weighed else unit_cents
 
     def units(self) -> int:
-        return sum(t[0] for t in self.tranches)
+        return sum([t[0] for t in self.tranches])
 
     def net(self) -> int:
         return self.paid - self.cut

@@ -7,20 +7,32 @@ answer, the same plan steps, the same line state afterwards.
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError, fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from loyalty.money import Money
 from loyalty.pricing import BasketLine, MemberContext, compile_rules, price
+from loyalty.pricing.arith import mul_half_up
 from loyalty.pricing.candidates import _live
 from loyalty.pricing.earning import multiplied
 from loyalty.pricing.eligibility import live
 from loyalty.pricing.engine import _prepare
 from loyalty.pricing.promotions import _percent_on_groups, percent_off, percent_off_entries
+from loyalty.pricing.result import (
+    PricingResult,
+    RewardDetail,
+    Rewards,
+    make_result,
+    make_rewards,
+    reward_detail,
+)
+from loyalty.pricing.rules import RuleKind
 from loyalty.pricing.state import LineState, Plan, apply_plan, merge_plan
 
 from .pricing_helpers import AT
@@ -254,3 +266,91 @@ def test_one_non_stackable_multiplier_holds_its_lines_as_the_contest_decides(
     fast = multiplied(multipliers, points_rules, nets, contested=False)  # type: ignore[arg-type]
     general = multiplied(multipliers, points_rules, nets, contested=True)  # type: ignore[arg-type]
     assert fast == general
+
+
+@SETTINGS
+@given(
+    st.text(min_size=1, max_size=8),
+    st.text(max_size=8),
+    st.sampled_from(list(RuleKind)),
+    st.integers(0, 10**9),
+    st.none() | st.text(min_size=1, max_size=8),
+)
+def test_reward_detail_maker_equals_the_dataclass(
+    rule: str, name: str, kind: RuleKind, amount: int, campaign: str | None
+) -> None:
+    made = reward_detail(rule, name, kind, amount, campaign)
+    plain = RewardDetail(rule, name, kind, amount, campaign)
+    assert type(made) is RewardDetail
+    assert made == plain
+    assert hash(made) == hash(plain)
+    assert repr(made) == repr(plain)
+    assert [getattr(made, f.name) for f in fields(RewardDetail)] == [
+        getattr(plain, f.name) for f in fields(RewardDetail)
+    ]
+    with pytest.raises(FrozenInstanceError):
+        made.amount = 1  # type: ignore[misc]
+    assert reward_detail(rule, name, kind, amount) == RewardDetail(rule, name, kind, amount)
+
+
+@SETTINGS
+@given(
+    st.integers(0, 99_999),
+    st.integers(1, 50_000),
+    st.booleans(),
+    st.sampled_from(["", "cat1"]),
+    st.frozensets(st.sampled_from(["organic", "kids"])),
+)
+def test_a_lines_precomputed_start_is_the_general_one(
+    cents: int, milli: int, weighed: bool, category: str, tags: frozenset[str]
+) -> None:
+    """The starting tranche, gross and scope key a BasketLine works out once equal what a
+    line state computed from the line's quantity and price."""
+    if not weighed:
+        milli = max(1, milli // 1000) * 1000
+    qty = Decimal(milli) / 1000
+    line = BasketLine("A", qty, Money.from_cents(cents), category, "b", tags, weighed=weighed)
+    ls = LineState(0, line)
+    if weighed:
+        gross = mul_half_up(cents, milli, 1000)
+        assert ls.tranches == [[1, gross, 0]]
+    else:
+        gross = cents * (milli // 1000)
+        assert ls.tranches == [[milli // 1000, cents, 0]]
+    assert ls.gross == ls.paid == gross
+    assert ls.key == ("A", category, "b", tags)
+
+
+@SETTINGS
+@given(
+    st.integers(0, 10**9),
+    st.integers(0, 10**9),
+    st.lists(st.tuples(st.text(min_size=1, max_size=4), st.integers(1, 99)), max_size=3),
+    st.lists(st.integers(1, 500), max_size=3),
+)
+def test_rewards_maker_equals_the_dataclass(
+    points: int, cashback: int, tickets: list[tuple[str, int]], amounts: list[int]
+) -> None:
+    details = tuple(RewardDetail(f"r{i}", "n", RuleKind.POINTS, a) for i, a in enumerate(amounts))
+    made = make_rewards(points, cashback, tuple(tickets), details)
+    plain = Rewards(points, cashback, tuple(tickets), details)
+    assert type(made) is Rewards
+    assert made == plain
+    assert hash(made) == hash(plain)
+    assert repr(made) == repr(plain)
+    with pytest.raises(FrozenInstanceError):
+        made.points = 1  # type: ignore[misc]
+
+
+def test_result_maker_equals_the_dataclass() -> None:
+    """The engine's result, made by setting slots, equals the dataclass made from its fields."""
+    ruleset = compile_rules({"rules": []})
+    made = price(ruleset, [BasketLine("A", Decimal(2), Money("3.50"))], None, "S1", AT)
+    values = [getattr(made, f.name) for f in fields(PricingResult)]
+    plain = PricingResult(*values)
+    assert type(made) is PricingResult
+    assert made == plain
+    assert repr(made) == repr(plain)
+    assert make_result(*values) == plain
+    with pytest.raises(FrozenInstanceError):
+        made.total_cents = 1  # type: ignore[misc]
