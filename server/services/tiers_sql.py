@@ -59,6 +59,8 @@ def _ladder_sql(config: TierConfig | None) -> tuple[str, str, str, dict[str, Any
         params[f"th{i}"] = config.tiers[i].threshold.amount * Decimal(100)
         earned.append(f"WHEN sp.cents >= :th{i} THEN {i}")
     earned.append("ELSE 0 END")
+    if len(config.tiers) == 1:
+        earned = ["0"]  # a one-step ladder: a CASE without a WHEN is not SQL
     current = ["CASE b.tier"]
     name = ["CASE r.new_rank"]
     for i, tier in enumerate(config.tiers):
