@@ -77,20 +77,18 @@ def _statement(config: TierConfig | None) -> tuple[str, dict[str, Any]]:
     live = "b.active" if config is not None else "false"
     sql = f"""
 WITH b AS (
-    SELECT id, active, tier, tier_reviewed_at FROM members
-    WHERE id > :after ORDER BY id LIMIT :size
+    SELECT id, active, tier, tier_reviewed_at FROM members WHERE id >= :lo AND id <= :hi
 ),
-bounds AS (SELECT min(id) AS lo, max(id) AS hi FROM b),
 sales_in AS (
-    SELECT s.member_id, sum(s.total) AS cents FROM sales s, bounds
-    WHERE s.member_id >= bounds.lo AND s.member_id <= bounds.hi
+    SELECT s.member_id, sum(s.total) AS cents FROM sales s
+    WHERE s.member_id >= :lo AND s.member_id <= :hi
       AND s.occurred_at > :start AND s.occurred_at <= :at
     GROUP BY s.member_id
 ),
 refunds_in AS (
     SELECT s.member_id, sum(f.amount) AS cents FROM refunds f
-    JOIN sales s ON s.sale_id = f.sale_id, bounds
-    WHERE s.member_id >= bounds.lo AND s.member_id <= bounds.hi
+    JOIN sales s ON s.sale_id = f.sale_id
+    WHERE s.member_id >= :lo AND s.member_id <= :hi
       AND f.occurred_at > :start AND f.occurred_at <= :at
     GROUP BY s.member_id
 ),
@@ -175,14 +173,25 @@ def review_batch(
 
     ``start`` is the window's exclusive start. The caller commits.
     """
+    # The batch's bounds first, as values: the planner then range-scans the member_id
+    # indexes (bounds computed inside the statement left it scanning every sale per batch).
+    lo, hi = session.execute(
+        text(
+            "SELECT min(id), max(id) FROM (SELECT id FROM members WHERE id > :after"
+            " ORDER BY id LIMIT :size) AS b"
+        ),
+        {"after": after, "size": size},
+    ).one()
+    if hi is None:
+        return BatchResult(last_id=None, members=0, reviewed=0, counts=dict.fromkeys(_KINDS, 0))
     sql, params = _statement(config)
 
     def naive(moment: dt.datetime) -> dt.datetime:
         return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
     params |= {
-        "after": after,
-        "size": size,
+        "lo": lo,
+        "hi": hi,
         "start": naive(start),
         "at": naive(at),
         "every": config.review_every_months if config is not None else 1,
