@@ -185,6 +185,10 @@ def review_batch(
     if hi is None:
         return BatchResult(last_id=None, members=0, reviewed=0, counts=dict.fromkeys(_KINDS, 0))
     sql, params = _statement(config)
+    # The CTEs' row estimates are far too high (millions for a batch of thousands), which
+    # makes PostgreSQL JIT-compile the statement: ~1 s per batch spent compiling a plan that
+    # runs in milliseconds. Off for this transaction only.
+    session.execute(text("SET LOCAL jit = off"))
 
     def naive(moment: dt.datetime) -> dt.datetime:
         return moment.astimezone(dt.UTC).replace(tzinfo=None)
