@@ -150,8 +150,7 @@ written AS (
         change_seq = CASE WHEN n.id IS NULL THEN m.change_seq
                           ELSE (SELECT value FROM counter) - n.n + n.rn END
     FROM kinds k LEFT JOIN numbered n ON n.id = k.id
-    -- The id range too: without it the planner's estimates pick a scan of every member.
-    WHERE m.id = k.id AND k.kind IS NOT NULL AND m.id >= :lo AND m.id <= :hi
+    WHERE m.id = k.id AND k.kind IS NOT NULL
     RETURNING k.kind
 )
 SELECT (SELECT max(id) FROM b) AS last_id,
@@ -188,11 +187,8 @@ def review_batch(
     sql, params = _statement(config)
     # The CTEs' row estimates are far too high (millions for a batch of thousands), which
     # makes PostgreSQL JIT-compile the statement: ~1 s per batch spent compiling a plan that
-    # runs in milliseconds. And psycopg prepares a statement run 5 times, after which the
-    # server may switch to a generic plan that does not know the batch's id range (seq scans:
-    # ~1.6 s per batch from the 11th on). Both off for this transaction only.
+    # runs in milliseconds. Off for this transaction only.
     session.execute(text("SET LOCAL jit = off"))
-    session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
     def naive(moment: dt.datetime) -> dt.datetime:
         return moment.astimezone(dt.UTC).replace(tzinfo=None)
