@@ -122,6 +122,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=0.01, help="1 = 1,000,000 members")
     parser.add_argument("--batch", type=int, default=2000)
     parser.add_argument("--no-tiers", action="store_true", help="the expiry figures only")
+    parser.add_argument("--no-expiry", action="store_true", help="the tier figures only")
     parser.add_argument("--child")
     parser.add_argument("--url")
     args = parser.parse_args()
@@ -138,12 +139,13 @@ def main() -> None:
         print(f"# loaded {members * 10} entries in {time.perf_counter() - started:.0f}s",
               file=sys.stderr)  # fmt: skip
         naive_now = NOW.replace(tzinfo=None)
-        base_expire = bare(dsn, [_BARE_EXPIRE, _BARE_MATURE], {"now": naive_now})
-        seconds, report, peak = child("expiry", url, args.batch)
-        print(f"# expiry report {report}", file=sys.stderr)
-        n = f"{members * 10:_}".replace("_", ",")
-        line(f"expiry_maturation_{n}_entries_s", seconds, "s", base_expire, 3.0)
-        line("expiry_maturation_peak_rss_mb", peak, "MB", None, 500.0, ratio=False)
+        if not args.no_expiry:
+            base_expire = bare(dsn, [_BARE_EXPIRE, _BARE_MATURE], {"now": naive_now})
+            seconds, report, peak = child("expiry", url, args.batch)
+            print(f"# expiry report {report}", file=sys.stderr)
+            n = f"{members * 10:_}".replace("_", ",")
+            line(f"expiry_maturation_{n}_entries_s", seconds, "s", base_expire, 3.0)
+            line("expiry_maturation_peak_rss_mb", peak, "MB", None, 500.0, ratio=False)
         if args.no_tiers:
             return
         start = (NOW - dt.timedelta(days=365)).replace(tzinfo=None)

@@ -17,7 +17,9 @@ and one for their refunds per batch, and each batch is written and committed on 
 change counter row is locked only for one batch, and a run that dies half-way is simply run
 again (members already reviewed are not due a second time). A member whose tier changes gets a
 new change number, so the member feed carries the new tier to the tills. Inactive members
-(deleted and anonymised) have no tier: tiers are profiling, which goes with the profile.
+(deleted and anonymised) have no tier: tiers are profiling, which goes with the profile. On
+PostgreSQL a batch is one statement (:mod:`server.services.tiers_sql`: aggregate, decision and
+``UPDATE … FROM`` in SQL); on SQLite it is decided here, in Python, with the same rules.
 
 Upgrades do not wait for the night: :func:`lift_after_ingest` (one call at the end of a push's
 transaction) gives the members of the pushed sales and enrolments the tier their spend earns,
@@ -45,6 +47,7 @@ from loyalty.rewards.tiers import Spend, Tier, TierConfig, TierStatus, after_sal
 from ..jobs.contract import JobContext, JobReport
 from ..models import ChainSetting, Member, Refund, Sale
 from ..models.sync import reserve_seqs
+from .tiers_sql import review_batch
 from .uow import SqlUnitOfWork
 
 SETTING = "tiers"
@@ -194,10 +197,17 @@ class TierRun:
         }
 
 
-def review_tiers(uow: SqlUnitOfWork, at: dt.datetime, *, batch_size: int = 1000) -> TierRun:
+def review_tiers(
+    uow: SqlUnitOfWork, at: dt.datetime, *, batch_size: int = 1000, set_based: bool = True
+) -> TierRun:
     """Apply the chain's ladder to every member at ``at``; one transaction per batch.
 
     :param at: the moment of the review (timezone-aware); the window ends there.
+    :param set_based: on PostgreSQL, decide each batch in one SQL statement
+        (:mod:`server.services.tiers_sql`); ``False`` keeps the Python decision there too (the
+        equivalence test runs both). SQLite always decides in Python.
+
+    .. versionchanged:: issue 17 (ledgerperf) set-based batches on PostgreSQL.
     :raises TierLadderError: if the ladder setting is malformed (nothing is written).
     :raises ValueError: if ``at`` is naive or ``batch_size`` is not positive.
     """
@@ -212,6 +222,21 @@ def review_tiers(uow: SqlUnitOfWork, at: dt.datetime, *, batch_size: int = 1000)
     while True:
         with uow:
             s = uow.session
+            if s.get_bind().dialect.name == "postgresql" and set_based:
+                # One statement per batch (server.services.tiers_sql); same decisions.
+                done = review_batch(
+                    s, config, after, batch_size,
+                    window_start(config, at) if config is not None else at, at,
+                )  # fmt: skip
+                if done.last_id is None:
+                    break
+                after = done.last_id
+                counts["members"] += done.members
+                counts["reviewed"] += done.reviewed
+                for key, value in done.counts.items():
+                    counts[key] += value
+                uow.commit()
+                continue
             rows = s.execute(
                 select(Member.id, Member.active, Member.tier, Member.tier_reviewed_at)
                 .where(Member.id > after)

@@ -1,0 +1,145 @@
+"""The tier review's set-based batch (PostgreSQL) decides and writes exactly as the Python one.
+
+Random members (active or not, no tier, a ladder step, a step the ladder dropped, review dates
+before and after the review being due, month ends included), random sales and refunds around
+the window's edges, a random ladder or none, a random batch size: the review is run once with
+the Python decision and once with the set-based one from the same rows, and the members' tiers,
+review dates and change numbers, the change counter and the run's counts must be equal. On
+SQLite both runs take the Python path (the flag is ignored there), which pins that too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, select, update
+
+from server.db import new_session
+from server.models import ChainSetting, Member, Refund, Sale
+from server.models.sales import RepriceStatus
+from server.models.sync import ChangeCounter
+from server.services.tiers import review_tiers
+from server.services.uow import SqlUnitOfWork
+
+AT = dt.datetime(2026, 3, 31, 12, 0, tzinfo=dt.UTC)  # a month end: add_months clamps
+DAY = dt.timedelta(days=1)
+NAMES = ("classic", "silver", "gold")
+
+_member = st.fixed_dictionaries(
+    {
+        "active": st.booleans(),
+        "tier": st.sampled_from([None, *NAMES, "dropped"]),
+        # Days before AT of the last full review (None: never reviewed). 59 days before
+        # 31 March is 31 January: two months later is exactly AT (the review is due, ``>=``);
+        # 28..31 straddle "one month before the 31st" (clamped to 28 February).
+        "reviewed": st.one_of(
+            st.none(), st.integers(0, 70), st.integers(27, 32), st.sampled_from([59, 59, 31])
+        ),
+        "sales": st.lists(
+            st.tuples(st.integers(0, 80), st.integers(1, 30_000), st.none() | st.integers(0, 80)),
+            max_size=4,
+        ),
+    }
+)
+_ladder = st.one_of(
+    st.none(),
+    st.tuples(
+        st.integers(1, 3),  # window months
+        st.integers(1, 2),  # review every months
+        st.lists(st.integers(1, 40_000), min_size=0, max_size=2, unique=True),
+    ),
+)
+
+
+def _load(app: Flask, members: list[dict[str, Any]], ladder: Any) -> None:
+    with new_session(app) as s, s.begin():
+        for table in (Refund, Sale, Member, ChainSetting):
+            s.execute(delete(table))
+        s.execute(update(ChangeCounter).values(value=0))
+        for i, m in enumerate(members):
+            mid = f"M{i:03d}"
+            reviewed = None if m["reviewed"] is None else AT - m["reviewed"] * DAY
+            s.add(Member(
+                id=mid, name=mid, active=m["active"], tier=m["tier"],
+                tier_reviewed_at=reviewed, created_at=AT, updated_at=AT,
+            ))  # fmt: skip
+            for j, (days, cents, refund_days) in enumerate(m["sales"]):
+                sale_id = f"S-{mid}-{j}"
+                total = Decimal(cents).scaleb(-2)
+                s.add(Sale(
+                    sale_id=sale_id, event_id=f"V-{sale_id}", store_id="LOJA-01",
+                    terminal_id="T", member_id=mid, occurred_at=AT - days * DAY,
+                    currency="BRL", subtotal=total, discount_total=Decimal(0), total=total,
+                    reprice_status=RepriceStatus.NOT_CHECKED, recorded_at=AT,
+                ))  # fmt: skip
+                if refund_days is not None:
+                    s.add(Refund(
+                        refund_id=f"R-{sale_id}", event_id=f"VR-{sale_id}", sale_id=sale_id,
+                        store_id="LOJA-01", terminal_id="T", occurred_at=AT - refund_days * DAY,
+                        amount=(total / 2).quantize(Decimal("0.01")), lines=[], reason=None,
+                        recorded_at=AT,
+                    ))  # fmt: skip
+        if ladder is not None:
+            window, every, thresholds = ladder
+            steps = [Decimal(0), *sorted(Decimal(t).scaleb(-2) for t in thresholds)]
+            value = {
+                "window_months": window,
+                "review_every_months": every,
+                "tiers": [
+                    {"name": n, "threshold": str(t)} for n, t in zip(NAMES, steps, strict=False)
+                ],
+            }
+            s.add(ChainSetting(key="tiers", value=value, updated_at=AT))
+
+
+def _state(app: Flask) -> tuple[list[tuple[Any, ...]], int]:
+    with new_session(app) as s:
+        rows = s.execute(
+            select(Member.id, Member.tier, Member.tier_reviewed_at, Member.change_seq).order_by(
+                Member.id
+            )
+        ).all()
+        return [tuple(r) for r in rows], s.get_one(ChangeCounter, 1).value
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    members=st.lists(_member, min_size=1, max_size=12),
+    ladder=_ladder,
+    batch=st.integers(1, 5),
+)
+def test_the_set_based_batch_equals_the_python_one(
+    app: Flask, members: list[dict[str, Any]], ladder: Any, batch: int
+) -> None:
+    runs = []
+    for set_based in (False, True):
+        _load(app, members, ladder)
+        run = review_tiers(SqlUnitOfWork.for_app(app), AT, batch_size=batch, set_based=set_based)
+        runs.append((run.as_dict(), _state(app)))
+    assert runs[0] == runs[1]
+
+
+def test_a_second_run_changes_nothing_on_either_path(app: Flask) -> None:
+    """Run twice equals run once: the second run at the same moment writes nothing."""
+    members = [
+        {"active": True, "tier": None, "reviewed": None, "sales": [(3, 20_000, None)]},
+        {"active": True, "tier": "gold", "reviewed": 40, "sales": []},
+        {"active": False, "tier": "silver", "reviewed": 5, "sales": []},
+    ]
+    for set_based in (False, True):
+        _load(app, members, (1, 1, [10_000, 30_000]))
+        uow = SqlUnitOfWork.for_app(app)
+        first = review_tiers(uow, AT, batch_size=2, set_based=set_based)
+        after_first = _state(app)
+        second = review_tiers(uow, AT, batch_size=2, set_based=set_based)
+        assert first.changed == 3
+        assert second.changed == 0
+        assert second.reviewed == 0
+        assert _state(app) == after_first
