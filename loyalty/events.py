@@ -375,7 +375,7 @@ class SaleRecorded:
         :raises InvalidEvent: naming the first bad field.
         :raises OutOfBounds: a line or the sale beyond ``bounds`` (code ``out_of_bounds``).
 
-        .. versionchanged:: issue 28
+        .. versionchanged:: 0.1
            Upper bounds on unit price, quantity, line amount, sale total and line count.
         """
         _check_keys(d, _HEADER | _SALE_KEYS, "")

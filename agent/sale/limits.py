@@ -1,4 +1,4 @@
-"""The till's upper bounds on a basket, checked before it is priced (issue 28, defect 8).
+"""The till's upper bounds on a basket, checked before it is priced (``loyalty.bounds``).
 
 A unit price of 99.999.999.999,99 is a typing slip or a broken POS, not a sale: it would earn
 quadrillions of points. The POS's lines are checked against the agent's ``[limits]``

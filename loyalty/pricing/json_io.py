@@ -1,7 +1,7 @@
 """The pricing result as a JSON-ready dict: amounts as strings (``"12.34"``), points as ints.
 
-This is the output of ``tillclub price`` and the shape receipts and the admin UI read; the names
-listed in the issue (lines, subtotal, discount, total, rewards) are a contract.
+This is the output of ``tillclub price`` and the shape receipts and the admin UI read; its names
+(lines, subtotal, discount, total, rewards) are a public contract (docs/campaign-format.md).
 """
 
 from __future__ import annotations

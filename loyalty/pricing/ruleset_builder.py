@@ -94,7 +94,7 @@ def store_timezone(
 
     :param store_zone: the store's own zone (master data); ``None``: the store has none.
 
-    .. versionchanged:: issue 28
+    .. versionchanged:: 0.1
         The store's own zone comes first.
     """
     if store_zone:

@@ -24,7 +24,7 @@ class Balances:
     :param expired: what is left of lots past their expiry that the expiry job has not written
         off yet: never spendable (the till refuses it before the server's job has run).
 
-    .. versionchanged:: issue 17
+    .. versionchanged:: 0.1
         A lot past its expiry no longer counts in ``available`` (it is in ``expired``).
     """
 

@@ -207,7 +207,7 @@ def review_tiers(
         (:mod:`server.services.tiers_sql`); ``False`` keeps the Python decision there too (the
         equivalence test runs both). SQLite always decides in Python.
 
-    .. versionchanged:: issue 17 (ledgerperf) set-based batches on PostgreSQL.
+    .. versionchanged:: 0.1 set-based batches on PostgreSQL.
     :raises TierLadderError: if the ladder setting is malformed (nothing is written).
     :raises ValueError: if ``at`` is naive or ``batch_size`` is not positive.
     """
