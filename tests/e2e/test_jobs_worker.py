@@ -110,12 +110,15 @@ def test_two_workers_run_each_scheduled_period_once(
         # the test job's own log: each period's body ran once, not once per worker
         counted = Counter(p for p, _pid in world.run_log())
         assert counted == {p: 1 for p in expected["test-count"]}
-        # both workers took part: each picked up run tasks (ran or found them taken)
+        # Both workers served the queue to the end, and between them each run was started
+        # exactly once (which worker takes a task is the queue's choice: one may take all).
+        started = 0
         for w in world.workers:
-            msgs = {m["msg"] for m in w.messages() if m.get("logger") == "tillclub.jobs"}
-            assert msgs & {"job started", "job skipped"}, w.log.read_text()[-2000:]
             assert w.proc is not None
-            assert w.proc.poll() is None  # still running
+            assert w.proc.poll() is None, w.log.read_text()[-2000:]  # still running
+            jobs_log = [m for m in w.messages() if m.get("logger") == "tillclub.jobs"]
+            started += sum(m["msg"] == "job started" for m in jobs_log)
+        assert started == len(rows)
     finally:
         world.close()
         if kind == "redis":
