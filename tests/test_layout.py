@@ -76,7 +76,9 @@ SERVER = ROOT / "server"
 VIEWS = ("server.admin.views", "server.portal.views_", "server.portal.blueprint", "server.api")
 SERVICES = ("server.services",)
 MODELS = ("server.models",)
-WEB = ("server.admin", "server.portal", "server.api")  # the blueprints and their views
+# The blueprints and their views, and the request side of the one i18n (a use case that
+# renders text takes the language as an argument: ``server.i18n.translate``, ``formats``).
+WEB = ("server.admin", "server.portal", "server.api", "server.i18n.web")
 # What a use case may take from Flask: the app type, for the unit of work's factory. Never the
 # request, ``g``, the session cookie or a blueprint.
 SERVICE_FLASK_NAMES = {"Flask"}

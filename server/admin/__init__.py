@@ -13,8 +13,13 @@ from flask import Blueprint, Flask, current_app, g, render_template
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.wrappers import Response
 
+from ..i18n import web as i18n
 from ..services.uow import SqlUnitOfWork
-from . import access, i18n
+from . import access
+from .messages_pt import MESSAGES
+
+# The admin's messages, its language cookie; tables show timestamps as stored (UTC).
+I18N = i18n.Area(MESSAGES, cookie="tc_admin_lang")
 
 
 def uow() -> SqlUnitOfWork:
@@ -35,7 +40,7 @@ bp = Blueprint(
 
 @bp.before_request
 def _before() -> Response | None:
-    g.admin_lang = i18n.select_language()
+    i18n.enter(I18N)
     access.check_csrf()
     return access.load_admin()
 
@@ -50,7 +55,7 @@ def _after(response: Response) -> Response:
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
         "frame-ancestors 'none'; form-action 'self'",
     )
-    return i18n.remember_language(response)
+    return i18n.remember(response)
 
 
 @bp.context_processor
@@ -66,35 +71,39 @@ def _template_globals() -> dict[str, Any]:
         "money": i18n.money,
         "number": i18n.number,
         "percent": i18n.percent,
-        "when": i18n.datetime_local,
+        "when": i18n.datetime,
     }
 
 
 def _error(status: int, title: str, text: str) -> tuple[str, int]:
-    g.setdefault("admin_lang", i18n.select_language())
-    return render_template("admin/error.html", status=status, title=title, text=text), status
+    """The error page, its English ``title`` and ``text`` translated here: the handler may run
+    before ``_before`` chose the language (a 429 from the rate limiter)."""
+    i18n.enter(I18N)
+    return render_template(
+        "admin/error.html", status=status, title=i18n.gettext(title), text=i18n.gettext(text)
+    ), status
 
 
 @bp.errorhandler(403)
 def _forbidden(_exc: Exception) -> tuple[str, int]:
     return _error(
         403,
-        i18n.gettext("Not allowed"),
-        i18n.gettext("Your role does not give access to this page or store."),
+        "Not allowed",
+        "Your role does not give access to this page or store.",
     )
 
 
 @bp.errorhandler(404)
 def _not_found(_exc: Exception) -> tuple[str, int]:
-    return _error(404, i18n.gettext("Not found"), i18n.gettext("There is nothing at this address."))
+    return _error(404, "Not found", "There is nothing at this address.")
 
 
 @bp.errorhandler(429)
 def _too_many(_exc: Exception) -> tuple[str, int]:
     return _error(
         429,
-        i18n.gettext("Too many attempts"),
-        i18n.gettext("Too many login attempts from this address. Wait a minute."),
+        "Too many attempts",
+        "Too many login attempts from this address. Wait a minute.",
     )
 
 
@@ -102,10 +111,9 @@ def _too_many(_exc: Exception) -> tuple[str, int]:
 def _csrf(_exc: Exception) -> tuple[str, int]:
     return _error(
         400,
-        i18n.gettext("Form expired"),
-        i18n.gettext(
-            "The form was missing its security token or it expired. Go back, reload the page and try again."  # noqa: E501
-        ),
+        "Form expired",
+        "The form was missing its security token or it expired. Go back, reload the page and "
+        "try again.",
     )
 
 

@@ -23,11 +23,11 @@ from werkzeug.wrappers import Response
 from wtforms import ValidationError
 
 from .. import clock
+from ..i18n.web import gettext as _
 from ..models import AdminUser
 from ..services.admin_accounts import user_role, user_stores
 from ..services.roles import STORE_SCOPED, Perm, permissions
 from ..services.uow import SqlUnitOfWork
-from .i18n import gettext as _
 
 F = TypeVar("F", bound=Callable[..., Any])
 SESSION_UID = "admin_uid"

@@ -29,8 +29,8 @@ from wtforms.validators import (
 
 from loyalty.bounds import DEFAULT_BOUNDS
 
+from ..i18n.web import gettext, language
 from ..timezones import is_zone
-from .i18n import gettext, language
 from .money_fields import DecimalTextField, InputError, MoneyField, money_input, percent_input
 
 BOUNDS = DEFAULT_BOUNDS

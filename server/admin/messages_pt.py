@@ -7,7 +7,9 @@ has no entry here, so a new string cannot ship untranslated.
 
 from __future__ import annotations
 
-PT: dict[str, str] = {
+from ..i18n import Catalogue
+
+PT_BR: dict[str, str] = {
     # layout, access
     "Head office": "Sede", "Skip to content": "Pular para o conteúdo", "Main menu": "Menu principal",
     "Log in": "Entrar", "Log out": "Sair", "E-mail": "E-mail", "Password": "Senha",
@@ -360,3 +362,5 @@ PT: dict[str, str] = {
     "done": "concluída", "failed": "falhou", "running": "em execução", "queued": "na fila",
     "{job}: run queued; the worker starts it in a moment.": "{job}: execução na fila; o worker a inicia em instantes.",
 }  # fmt: skip
+
+MESSAGES = Catalogue("admin", PT_BR)

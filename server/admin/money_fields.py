@@ -22,8 +22,8 @@ from loyalty.bounds import DEFAULT_BOUNDS, Bounds
 from loyalty.errors import LoyaltyError
 from loyalty.l10n import parse_money, parse_percent
 
-from .i18n import gettext as _
-from .i18n import money as show_money
+from ..i18n.web import gettext as _
+from ..i18n.web import money as show_money
 
 # What every money and percent input carries (the template macros add the same).
 DECIMAL_INPUT: dict[str, str] = {"inputmode": "decimal", "autocomplete": "off"}

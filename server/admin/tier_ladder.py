@@ -14,7 +14,7 @@ from typing import Any
 
 from loyalty.l10n import MoneyParseError, parse_money
 
-from .i18n import gettext as _
+from ..i18n.web import gettext as _
 
 ROWS = 6  # steps the form offers; a chain with more edits them with the CLI
 

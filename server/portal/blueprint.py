@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import (
@@ -33,10 +34,13 @@ from wtforms import ValidationError
 from loyalty.identification import mask_cpf
 
 from .. import clock as server_clock
+from ..i18n import web as i18n
+from ..i18n.formats import brl
 from ..security import CpfCipher
 from ..services.uow import SqlUnitOfWork
-from . import i18n, sessions
+from . import sessions
 from .cards import load_signing_key
+from .messages_pt import MESSAGES
 from .settings import setting
 
 bp = Blueprint(
@@ -44,6 +48,9 @@ bp = Blueprint(
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# The portal's messages and language cookie; dates in the shoppers' time (Brasília).
+I18N = i18n.Area(MESSAGES, cookie="portal_lang", zone=ZoneInfo("America/Sao_Paulo"))
 
 
 @dataclass
@@ -83,7 +90,7 @@ def hours() -> int:
 
 @bp.before_request
 def _before() -> Response | None:
-    i18n.current_lang()
+    i18n.enter(I18N)
     if request.method == "POST":
         try:
             validate_csrf(request.form.get("csrf_token"))
@@ -112,7 +119,7 @@ def _after(response: Response) -> Response:
     if sessions.signed_in() is not None or g.get("portal_stale"):
         response.headers.setdefault("Cache-Control", "private, no-store")
     response.vary.add("Cookie")
-    return i18n.remember_lang(response)
+    return i18n.remember(response)
 
 
 @bp.app_template_global("portal_csrf")
@@ -124,9 +131,9 @@ def _csrf() -> str:
 def _context() -> dict[str, Any]:
     return {
         "_": i18n.gettext,
-        "lang": i18n.current_lang(),
+        "lang": i18n.language(),
         "member": sessions.signed_in(),
-        "money": i18n.money,
+        "money": brl,
         "points": i18n.points,
         "fmt_date": i18n.date,
         "fmt_datetime": i18n.datetime,
@@ -165,6 +172,7 @@ def safe_next(target: str | None) -> str:
 
 @bp.errorhandler(CSRFError)
 def _csrf_error(exc: CSRFError) -> tuple[str, int]:
+    i18n.enter(I18N)
     return render_template(
         "portal/error.html",
         title=i18n.gettext("The form expired"),
@@ -177,6 +185,7 @@ def _csrf_error(exc: CSRFError) -> tuple[str, int]:
 
 @bp.errorhandler(429)
 def _too_many(exc: HTTPException) -> tuple[str, int]:
+    i18n.enter(I18N)  # may come before _before (the rate limit's 429)
     return render_template(
         "portal/error.html",
         title=i18n.gettext("Too many attempts"),
@@ -186,6 +195,7 @@ def _too_many(exc: HTTPException) -> tuple[str, int]:
 
 @bp.errorhandler(404)
 def _not_found(exc: HTTPException) -> tuple[str, int]:
+    i18n.enter(I18N)
     return render_template(
         "portal/error.html",
         title=i18n.gettext("Page not found"),

@@ -7,6 +7,8 @@ a template or in the code has no entry here, or a placeholder differs.
 
 from __future__ import annotations
 
+from ..i18n import Catalogue
+
 PT_BR: dict[str, str] = {
     # layout
     "Club": "Clube",
@@ -66,10 +68,10 @@ PT_BR: dict[str, str] = {
     "Choose a new password": "Crie uma nova senha",
     "New password (at least 8 characters)": "Nova senha (pelo menos 8 caracteres)",
     "Save the new password": "Salvar a nova senha",
-    "Hello %(name)s,\n\nTo choose a new password for your club account, open this link "
-    "(valid for %(minutes)s minutes, once):\n\n%(url)s\n\nIf you did not ask for it, ignore "
-    "this message: your password stays the same.\n": "Olá, %(name)s,\n\nPara criar uma nova senha da sua conta do clube, abra este link "
-    "(vale por %(minutes)s minutos, uma vez):\n\n%(url)s\n\nSe você não pediu, ignore "
+    "Hello {name},\n\nTo choose a new password for your club account, open this link "
+    "(valid for {minutes} minutes, once):\n\n{url}\n\nIf you did not ask for it, ignore "
+    "this message: your password stays the same.\n": "Olá, {name},\n\nPara criar uma nova senha da sua conta do clube, abra este link "
+    "(vale por {minutes} minutos, uma vez):\n\n{url}\n\nSe você não pediu, ignore "
     "esta mensagem: sua senha continua a mesma.\n",
     "Reset your club password": "Redefina a senha do clube",
     "Your password was changed. Sign in with the new one.": "Sua senha foi alterada. Entre com a nova.",
@@ -78,9 +80,9 @@ PT_BR: dict[str, str] = {
     "Current password": "Senha atual",
     "Password changed. Other devices were signed out.": "Senha alterada. Os outros aparelhos foram desconectados.",
     # home, balances
-    "Hello, %(name)s": "Olá, %(name)s",
+    "Hello, {name}": "Olá, {name}",
     "Show my card": "Mostrar meu cartão",
-    "%(n)s offers waiting for you to activate": "%(n)s ofertas esperando você ativar",
+    "{n} offers waiting for you to activate": "{n} ofertas esperando você ativar",
     "Vouchers and raffles": "Vales e sorteios",
     "Privacy and my data": "Privacidade e meus dados",
     "Your balance": "Seu saldo",
@@ -91,24 +93,24 @@ PT_BR: dict[str, str] = {
     # card
     "My card": "Meu cartão",
     "No signal: show the barcode below. Reconnect to refresh the QR code.": "Sem sinal: mostre o código de barras abaixo. Conecte-se para atualizar o QR code.",
-    "Code valid until %(time)s": "Código válido até %(time)s",
+    "Code valid until {time}": "Código válido até {time}",
     "Sign in again to refresh your code.": "Entre novamente para atualizar seu código.",
     "Show this code at the till. It changes every few minutes.": "Mostre este código no caixa. Ele muda a cada poucos minutos.",
     "Your QR code for the till": "Seu QR code para o caixa",
     "Loading your code...": "Carregando seu código...",
-    "Card barcode %(number)s": "Código de barras do cartão %(number)s",
+    "Card barcode {number}": "Código de barras do cartão {number}",
     "Card number": "Número do cartão",
     "Your account has no active card.": "Sua conta não tem cartão ativo.",
     # statement
     "Movements": "Movimentos",
     "No movements yet.": "Nenhum movimento ainda.",
     "pts": "pts",
-    "available from %(d)s": "disponível a partir de %(d)s",
-    "expires %(d)s": "vence em %(d)s",
+    "available from {d}": "disponível a partir de {d}",
+    "expires {d}": "vence em {d}",
     "Expiring soon": "A vencer",
-    "%(n)s points": "%(n)s pontos",
+    "{n} points": "{n} pontos",
     "of cashback": "de cashback",
-    "expire on %(d)s": "expira em %(d)s",
+    "expire on {d}": "expira em {d}",
     "earn": "Crédito",
     "redeem": "Resgate",
     "expire": "Vencimento",
@@ -119,15 +121,15 @@ PT_BR: dict[str, str] = {
     "Your offers": "Suas ofertas",
     "No offers for you right now.": "Nenhuma oferta para você agora.",
     "Your price": "Seu preço",
-    "until %(d)s": "até %(d)s",
+    "until {d}": "até {d}",
     "Applies automatically at the till.": "Vale automaticamente no caixa.",
-    "Activated on %(d)s": "Ativada em %(d)s",
+    "Activated on {d}": "Ativada em {d}",
     "Activate offer": "Ativar oferta",
     "This offer has ended.": "Esta oferta terminou.",
     "Offer activated: the offer price applies at the till from the next purchase.": "Oferta ativada: o preço da oferta vale no caixa a partir da próxima compra.",
     # vouchers, raffles
     "You have no vouchers.": "Você não tem vales.",
-    "valid until %(d)s": "válido até %(d)s",
+    "valid until {d}": "válido até {d}",
     "valid": "válido",
     "used": "usado",
     "expired": "vencido",
@@ -135,7 +137,7 @@ PT_BR: dict[str, str] = {
     "not_yet": "ainda não vale",
     "Raffles": "Sorteios",
     "No raffles running.": "Nenhum sorteio em andamento.",
-    "One number for each %(amount)s spent. Draw by the Loteria Federal. Authorisation %(auth)s.": "Um número a cada %(amount)s em compras. Apuração pela Loteria Federal. Certificado de autorização %(auth)s.",
+    "One number for each {amount} spent. Draw by the Loteria Federal. Authorisation {auth}.": "Um número a cada {amount} em compras. Apuração pela Loteria Federal. Certificado de autorização {auth}.",
     "You have no numbers in this raffle yet.": "Você ainda não tem números neste sorteio.",
     # privacy
     "Your data": "Seus dados",
@@ -177,3 +179,5 @@ PT_BR: dict[str, str] = {
     "their next update. Amounts in our accounts stay, without your name, as the law requires.": "Seus dados pessoais foram apagados e seu cartão foi bloqueado. As lojas deixam de reconhecê-lo "
     "na próxima atualização. Os valores ficam na nossa contabilidade, sem o seu nome, como a lei exige.",
 }
+
+MESSAGES = Catalogue("portal", PT_BR)

@@ -9,6 +9,8 @@ import smtplib
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from ..i18n.web import gettext as _
+from ..i18n.web import language
 from ..limits import limiter
 from . import sessions
 from .accounts import CardPlan, SignUp
@@ -17,8 +19,6 @@ from .accounts import sign_up as do_sign_up
 from .blueprint import bp, cipher, hours, now, safe_next, uow
 from .errors import PortalError
 from .forms import ActionForm, ResetForm, ResetRequestForm, SignInForm, SignUpForm
-from .i18n import current_lang
-from .i18n import gettext as _
 from .mailer import send_mail
 from .reset import check_token, complete_reset, request_reset
 from .settings import setting
@@ -41,7 +41,7 @@ def _reset_id() -> str:
 
 
 def _refusal(exc: PortalError) -> str:
-    return exc.message(current_lang())
+    return exc.message(language())
 
 
 @bp.route("/join", methods=["GET", "POST"])
@@ -185,8 +185,8 @@ def _send_reset(email: str, name: str, token: str) -> None:
     url = base.rstrip("/") + url_for("portal.reset_form", token=token)
     minutes = int(setting("PORTAL_RESET_TTL_MINUTES"))
     body = _(
-        "Hello %(name)s,\n\nTo choose a new password for your club account, open this link "
-        "(valid for %(minutes)s minutes, once):\n\n%(url)s\n\nIf you did not ask for it, ignore "
+        "Hello {name},\n\nTo choose a new password for your club account, open this link "
+        "(valid for {minutes} minutes, once):\n\n{url}\n\nIf you did not ask for it, ignore "
         "this message: your password stays the same.\n",
         name=name,
         minutes=minutes,

@@ -20,6 +20,8 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
+from ..i18n.web import gettext as _
+from ..i18n.web import language
 from ..limits import limiter
 from ..models import Member, MemberOffer
 from ..models.portal import ConsentRecord
@@ -31,8 +33,6 @@ from .cards import ean13_svg, member_number, mint_windows, qr_svg
 from .consents import current_consents, update_consents
 from .errors import PortalError
 from .forms import ActionForm, ConsentForm, DeleteForm, PasswordForm
-from .i18n import current_lang
-from .i18n import gettext as _
 from .settings import setting
 
 
@@ -101,7 +101,7 @@ def card_tokens() -> ResponseReturnValue:
             dt.timedelta(seconds=int(setting("PORTAL_QR_STEP_SECONDS"))),
         )
     except PortalError as exc:
-        return jsonify({"code": exc.code, "message": exc.message(current_lang())}), 503
+        return jsonify({"code": exc.code, "message": exc.message(language())}), 503
     response = jsonify(
         {
             "card_number": found[1],
@@ -187,7 +187,7 @@ def privacy() -> ResponseReturnValue:
                 now=now(),
             )
         except PortalError as exc:
-            message = exc.message(current_lang())
+            message = exc.message(language())
         else:
             flash(_("Your choices were saved.") if changed else _("Nothing changed."))
             return redirect(url_for("portal.privacy"))
@@ -253,7 +253,7 @@ def delete() -> ResponseReturnValue:
         lgpd.delete_account(uow(), _me(), form.password.data or "", now=now())
     except PortalError as exc:
         return render_template(
-            "portal/error.html", title=_("Not deleted"), message=exc.message(current_lang())
+            "portal/error.html", title=_("Not deleted"), message=exc.message(language())
         ), 400
     sessions.forget_cookie()
     response = Response(render_template("portal/deleted.html"))
@@ -281,7 +281,7 @@ def password() -> ResponseReturnValue:
             )
         except PortalError as exc:
             return render_template(
-                "portal/password.html", form=form, message=exc.message(current_lang())
+                "portal/password.html", form=form, message=exc.message(language())
             ), 400
         sessions.put_cookie(sid)
         flash(_("Password changed. Other devices were signed out."))
@@ -304,7 +304,7 @@ def manifest() -> ResponseReturnValue:
     doc = {
         "name": _("Club card"),
         "short_name": _("Club"),
-        "lang": current_lang(),
+        "lang": language(),
         "start_url": url_for("portal.card"),
         "scope": url_for("portal.home"),
         "display": "standalone",

@@ -8,13 +8,13 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from werkzeug.wrappers import Response
 
 from ... import clock
+from ...i18n.web import gettext as _
 from ...limits import limiter
 from ...services.admin_accounts import authenticate
 from ...services.roles import Perm
 from .. import bp, uow
 from ..access import end_session, login_required, start_session
 from ..forms import LoginForm
-from ..i18n import gettext as _
 
 TILES = (
     ("Members", "admin.members", Perm.MEMBERS_READ),

@@ -11,6 +11,8 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from werkzeug.wrappers import Response as BaseResponse
 
 from ... import clock
+from ...i18n.web import gettext as _
+from ...i18n.web import language
 from ...models import Campaign, CampaignDraft
 from ...services import campaign_import as campaign_import_case
 from ...services import campaign_publish as publishing
@@ -19,8 +21,6 @@ from ...services.roles import Perm
 from .. import bp, campaign_forms, uow
 from ..access import current, require
 from ..forms import ImportForm, NewCampaignForm, ScheduleForm, SimulateForm
-from ..i18n import gettext as _
-from ..i18n import language
 
 
 def _msg(exc: campaigns.CampaignFormError) -> str:

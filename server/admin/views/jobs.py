@@ -11,6 +11,8 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from ... import clock
+from ...i18n.web import gettext as _
+from ...i18n.web import language
 from ...jobs import runs
 from ...jobs.status import statuses
 from ...jobs.worker import queue_for
@@ -18,8 +20,6 @@ from ...services.roles import Perm
 from ...services.uow import SqlUnitOfWork
 from .. import bp, uow
 from ..access import current, require
-from ..i18n import gettext as _
-from ..i18n import language
 
 
 @bp.get("/jobs", endpoint="jobs")

@@ -11,13 +11,13 @@ from loyalty.identification import mask_cpf
 from loyalty.identification.cpf import looks_like_cpf
 
 from ... import clock
+from ...i18n.web import gettext as _
 from ...security import CpfCipher
 from ...services import adjustments, cards, members
 from ...services.roles import Perm
 from .. import bp, uow
 from ..access import current, require
 from ..forms import AdjustForm, ReplaceCardForm
-from ..i18n import gettext as _
 
 
 def _cipher() -> CpfCipher:

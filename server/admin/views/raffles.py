@@ -13,6 +13,8 @@ from loyalty.errors import LoyaltyError
 from loyalty.rewards.raffle_rules import RaffleRatioMismatch
 
 from ... import clock
+from ...i18n.web import gettext as _
+from ...i18n.web import language
 from ...models import RaffleCampaign
 from ...services import raffles
 from ...services.admin import add_raffle
@@ -21,8 +23,6 @@ from ...services.roles import Perm
 from .. import bp, uow
 from ..access import current, require
 from ..forms import DrawResultForm, RaffleBlockForm, RaffleForm
-from ..i18n import gettext as _
-from ..i18n import language
 
 
 def _error_text(exc: RaffleServiceError | LoyaltyError) -> str:

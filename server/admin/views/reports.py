@@ -7,12 +7,12 @@ from decimal import Decimal
 from flask import Response, abort, current_app, render_template
 from sqlalchemy import select
 
+from ...i18n.web import gettext as _
 from ...models import Store
 from ...services import reports
 from ...services.roles import Perm
 from .. import bp, uow
 from ..access import current, require
-from ..i18n import gettext as _
 from ..period import period_from_request
 
 

@@ -9,13 +9,13 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ... import clock
+from ...i18n.web import gettext as _
 from ...models import Member, MemberSegment
 from ...services import segment_job
 from ...services.roles import Perm
 from ...services.segments import RFM, RFM_SEGMENTS, VALUE, VALUE_CLASSES, parse_segment_name
 from .. import bp, uow
 from ..access import current, require
-from ..i18n import gettext as _
 
 
 @bp.get("/segments", endpoint="segments")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
+from ...i18n.web import gettext as _
 from ...models import Store, Terminal
 from ...services import stores
 from ...services.roles import Perm
@@ -20,7 +21,6 @@ from ...timezones import BRAZIL_ZONES
 from .. import bp, uow
 from ..access import current, require, require_store
 from ..forms import StoreForm, StoreZoneForm, TerminalForm
-from ..i18n import gettext as _
 
 
 def _render(form: StoreForm | None = None, status: int = 200) -> tuple[str, int]:

@@ -6,12 +6,12 @@ from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from ... import clock
+from ...i18n.web import gettext as _
 from ...models import ChainSetting
 from ...services.roles import Perm
 from ...services.tiers import SETTING, TierLadderError, set_ladder
 from .. import bp, uow
 from ..access import current, require
-from ..i18n import gettext as _
 from ..tier_ladder import ROWS, LadderForm
 
 

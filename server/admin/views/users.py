@@ -6,12 +6,12 @@ from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from ... import clock
+from ...i18n.web import gettext as _
 from ...services import admin_accounts as accounts
 from ...services.roles import Perm
 from .. import bp, uow
 from ..access import current, require
 from ..forms import UserForm
-from ..i18n import gettext as _
 
 
 def _page(form: UserForm | None = None, status: int = 200) -> tuple[str, int]:

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms.fields.choices import SelectChoice
 
 from ... import clock
+from ...i18n.web import gettext as _
 from ...models import VoucherBatch
 from ...services import voucher_batches
 from ...services.roles import Perm
@@ -17,7 +18,6 @@ from ...services.segments import RFM, RFM_SEGMENTS, VALUE, VALUE_CLASSES, segmen
 from .. import bp, uow
 from ..access import current, require
 from ..forms import VoucherBatchForm
-from ..i18n import gettext as _
 
 
 def _form(form: VoucherBatchForm | None = None) -> VoucherBatchForm:

@@ -49,7 +49,7 @@
       root.classList.remove("offline");
       var until = new Date(Date.parse(token.expires_at));
       var hhmm = until.toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
-      status.textContent = root.dataset.msgValid.replace("%(time)s", hhmm);
+      status.textContent = root.dataset.msgValid.replace("{time}", hhmm);
     } else {
       qr.innerHTML = "";
       delete qr.dataset.token;

@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from flask import Flask, g
+from flask import Flask
 from werkzeug.datastructures import MultiDict
 
 from loyalty.bounds import DEFAULT_BOUNDS
+from server.admin import I18N
 from server.admin.forms import Form
 from server.admin.money_fields import (
     InputError,
@@ -20,6 +21,7 @@ from server.admin.money_fields import (
     money_input,
     percent_input,
 )
+from server.i18n import web
 
 BAD = ["abc", "1e400", "1E5", "NaN", "Infinity", "12,345,6", "9" * 40, "R$"]
 
@@ -29,7 +31,7 @@ def lang(request: pytest.FixtureRequest) -> Iterator[str]:
     app = Flask(__name__)
     app.config.update(SECRET_KEY="x", WTF_CSRF_ENABLED=False)
     with app.test_request_context("/"):
-        g.admin_lang = request.param
+        web.enter(I18N, request.param)
         yield request.param
 
 
@@ -71,7 +73,7 @@ def test_money_bounds_come_from_loyalty_bounds(lang: str) -> None:
 def test_out_of_range_message_names_the_range_in_portuguese() -> None:
     app = Flask(__name__)
     with app.test_request_context("/"):
-        g.admin_lang = "pt-BR"
+        web.enter(I18N, "pt-BR")
         with pytest.raises(InputError) as info:
             money_input("-3")
         assert info.value.message == (
