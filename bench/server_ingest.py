@@ -30,7 +30,7 @@ from server.config import load_config, new_config_text  # noqa: E402
 from server.db import get_engine  # noqa: E402
 from server.migrate import upgrade  # noqa: E402
 from server.process import GunicornProcess  # noqa: E402
-from server.services.admin import put_campaign  # noqa: E402
+from server.services.campaign_publish import put_campaign  # noqa: E402
 from server.services.terminals import add_store, register_terminal  # noqa: E402
 from server.services.uow import SqlUnitOfWork  # noqa: E402
 from tests.server.conftest import create_pg_database, drop_pg_database  # noqa: E402

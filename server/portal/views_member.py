@@ -25,7 +25,7 @@ from ..i18n.web import language
 from ..limits import limiter
 from ..models import Member, MemberOffer
 from ..models.portal import ConsentRecord
-from ..services.admin import activate_offer
+from ..services.offers import activate_offer
 from . import lgpd, sessions, wallet
 from .accounts import change_password
 from .blueprint import bp, cipher, hours, login_required, now, state, uow

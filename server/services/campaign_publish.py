@@ -4,18 +4,23 @@ and pausing or resuming a published campaign.
 Publishing requires a simulation run after the draft's last edit. The campaign gets a new
 version and, through the ORM flush hook, a new change number, so every agent of its stores
 pulls it at the next sync; the draft is closed. Pause and resume bump the version the same way.
+:func:`put_campaign` writes a campaign document straight to its published version (the demo's
+seed, tests, benchmarks): no draft, no simulation, the same checks (the engine, the raffle
+ratio) and audit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loyalty.errors import LoyaltyError
 
+from .. import clock
 from ..models import Campaign, CampaignDraft, CampaignSimulation
 from .campaigns import CampaignFormError, open_draft, validate
 from .raffle import check_campaign_raffles
@@ -151,3 +156,37 @@ def set_active(
         after={"active": active, "version": row.version},
     )
     return row
+
+
+@use_case
+def put_campaign(
+    uow: SqlUnitOfWork,
+    campaign_id: str,
+    name: str,
+    document: dict[str, Any],
+    store_ids: list[str] | None = None,
+    *,
+    active: bool = True,
+    actor: str = "cli",
+) -> int:
+    """Create or replace a published campaign straight from its document; its new version.
+
+    :raises CampaignFormError: the engine refuses the rules.
+    :raises LoyaltyError: a raffle rule whose ``per_amount`` is not its raffle's
+        ``spend_per_number`` (nothing is written).
+    """
+    validate(document)
+    check_campaign_raffles(uow.session, document)  # one raffle ratio (docs/raffle.md)
+    now = clock.now()
+    row = uow.session.get(Campaign, campaign_id)
+    if row is None:
+        row = Campaign(id=campaign_id, version=0, created_at=now)
+        uow.session.add(row)
+    row.name = name
+    row.document = document
+    row.store_ids = store_ids
+    row.active = active
+    row.version += 1
+    row.updated_at = now
+    uow.audit("admin", actor, "campaign.put", "campaign", campaign_id, version=row.version)
+    return row.version

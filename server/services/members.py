@@ -4,7 +4,8 @@ Search reads what was typed: a valid CPF (with or without punctuation) is looked
 keyed hash only, exactly; an e-mail by e-mail; a card number exactly; digits also as a phone;
 anything else as part of the name. CPFs are never shown whole (``mask_cpf``). Store managers
 see the members enrolled at their stores or with a sale there, and only those stores' sales.
-Adjustments are in :mod:`.adjustments`, card block/replace in :mod:`.cards`.
+:func:`add_member` is head office's (and the demo's) way to create a member. Adjustments are in
+:mod:`.adjustments`, card block/replace in :mod:`.cards`.
 """
 
 from __future__ import annotations
@@ -23,10 +24,22 @@ from loyalty.identification.cpf import looks_like_cpf
 from loyalty.rewards import Currency, EntryKind, LedgerEntry, balance, ids
 from loyalty.rewards.notices import Expiring, upcoming_expiries
 
-from ..models import Card, LedgerEntryRow, Member, MemberSegment, Sale, SaleAppliedRule, Voucher
+from .. import clock
+from ..models import (
+    Card,
+    CardStatus,
+    LedgerEntryRow,
+    Member,
+    MemberSegment,
+    Sale,
+    SaleAppliedRule,
+    Voucher,
+)
 from ..security import CpfCipher
 from . import tier_status
 from .raffle import numbers_for_member
+from .tiers import first_step
+from .uow import SqlUnitOfWork, use_case
 
 SERVER_STORE = ids.SERVER_STORE  # entries head office makes (adjustments) carry this store
 WEB_WORKER = "WEB"
@@ -242,3 +255,49 @@ def member_page(
         raffles=numbers_for_member(session, member_id),
         expiring=expiring(session, member_id, at, notice_days),
     )
+
+
+@use_case
+def add_member(
+    uow: SqlUnitOfWork,
+    cipher: CpfCipher,
+    member_id: str,
+    name: str,
+    *,
+    cpf: str | None = None,
+    card_number: str | None = None,
+    birth_date: dt.date | None = None,
+    consent_marketing: bool = False,
+    actor: str = "cli",
+) -> None:
+    """A new member (terms accepted now), on the tier ladder's first step, with its card."""
+    now = clock.now()
+    uow.session.add(
+        Member(
+            id=member_id,
+            name=name,
+            cpf_encrypted=cipher.encrypt(cpf, member_id) if cpf else None,
+            cpf_hash=cipher.lookup_hash(cpf) if cpf else None,
+            birth_date=birth_date,
+            consent_terms=True,
+            consent_terms_at=now,
+            consent_marketing=consent_marketing,
+            consent_marketing_at=now if consent_marketing else None,
+            active=True,
+            created_at=now,
+            updated_at=now,
+            tier=first_step(uow.session),
+        )
+    )
+    if card_number:
+        uow.session.flush()
+        uow.session.add(
+            Card(
+                number=card_number,
+                member_id=member_id,
+                status=CardStatus.ACTIVE,
+                issued_at=now,
+                updated_at=now,
+            )
+        )
+    uow.audit("admin", actor, "member.add", "member", member_id)

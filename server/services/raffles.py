@@ -1,9 +1,10 @@
 """Raffles ("sorteios") for head office: the list with its counts, one raffle's number blocks
 and how much of each the tills used, and the Loteria Federal result with its winners.
 
-The numbers themselves (blocks, the reserve, owed tickets) are :mod:`.raffle`'s; head office
-reserves a block with :func:`reserve_block` and numbers owed tickets with :func:`number_owed`,
-both through the unit of work (the CLI reserves with ``raffle.assign_terminal_block``).
+:func:`add_raffle` creates a raffle (the web form, the demo). The numbers themselves (blocks,
+the reserve, owed tickets) are :mod:`.raffle`'s; head office reserves a block with
+:func:`reserve_block` and numbers owed tickets with :func:`number_owed`, both through the unit
+of work (the CLI reserves with ``raffle.assign_terminal_block``).
 A draw result is checked and turned into winners by the core's rule
 (``loyalty.rewards.winners``: unit digits of the 1st-5th prizes give the element, tens digits
 of the 1st-3rd the series, then the nearest distributed number, alternating above and below)
@@ -14,7 +15,9 @@ transaction. Campaign days are days in ``America/Sao_Paulo``, as the regulation 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from loyalty.errors import LoyaltyError
 from loyalty.identification import mask_cpf
+from loyalty.money import Money
 from loyalty.rewards import FederalResult, RaffleTicket, winners
 from loyalty.rewards.raffle import ELEMENTS_PER_SERIES
 from loyalty.rewards.raffle_draw import drawn_number
@@ -42,6 +46,7 @@ from ..security import CpfCipher
 from .raffle import (
     RaffleServiceError,
     assign_owed_tickets,
+    check_new_raffle,
     reserve_terminal_block,
     to_campaign,
 )
@@ -240,6 +245,59 @@ class RaffleNotFound(LookupError):
 def _exists(s: Session, raffle_id: str) -> None:
     if s.get(RaffleCampaign, raffle_id) is None:
         raise RaffleNotFound(raffle_id)
+
+
+@use_case
+def add_raffle(
+    uow: SqlUnitOfWork,
+    raffle_id: str,
+    name: str,
+    authorisation_number: str,
+    spend_per_number: Decimal,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    rules: dict[str, Any] | None = None,
+    actor: str = "cli",
+) -> None:
+    """Create a raffle campaign; the permutation key is drawn here, once.
+
+    The campaign is checked by the core (``loyalty.rewards.RaffleCampaign``) before anything
+    is written, so a bad one leaves no row.
+
+    :param rules: optional ``series_count``, ``draw_date`` (ISO date),
+        ``max_numbers_per_sale`` and ``regulation`` (``DrawRegulation`` fields).
+    :raises RaffleServiceError: a raffle with this id exists already.
+    :raises LoyaltyError: the core refuses the campaign (series count, amount, dates), or a
+        published campaign's raffle rule naming ``raffle_id`` counts another ratio.
+    """
+    row = RaffleCampaign(
+        id=raffle_id,
+        name=name,
+        authorisation_number=authorisation_number,
+        spend_per_number=spend_per_number,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        # The permutation key is drawn once, here: it spreads the campaign's numbers.
+        rules={"permutation_key": secrets.token_hex(16)} | dict(rules or {}),
+        active=True,
+    )
+    try:
+        to_campaign(row)
+    except TypeError as exc:  # an unknown regulation field
+        raise RaffleServiceError("invalid raffle rules: {error}", error=str(exc)) from None
+    if uow.session.get(RaffleCampaign, raffle_id) is not None:
+        raise RaffleServiceError("Raffle {id} exists already.", "raffle_id", id=raffle_id)
+    check_new_raffle(uow.session, raffle_id, Money(spend_per_number))
+    uow.session.add(row)
+    after = {
+        "name": name,
+        "authorisation_number": authorisation_number,
+        "spend_per_number": str(spend_per_number),
+        "starts_at": starts_at.isoformat(),
+        "ends_at": ends_at.isoformat(),
+        "rules": {k: v for k, v in row.rules.items() if k != "permutation_key"},
+    }
+    uow.audit("admin", actor, "raffle.add", "raffle", raffle_id, before=None, after=after)
 
 
 @use_case

@@ -4,12 +4,16 @@ Every use is kept in ``voucher_uses``; ``loyalty.rewards.voucher_settlement.sett
 (till timestamp, terminal, sale) and the first ``max_uses`` stand. The conflict rows are
 recomputed from scratch each time, so a late-arriving earlier use moves the earlier "winner"
 into the conflicts: the end state depends only on the set of uses, never on arrival order.
+
+:func:`add_voucher` makes one voucher by hand (the demo, tests); batches for a segment or a list
+are :mod:`.voucher_batches`'.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from flask import Flask
@@ -23,8 +27,10 @@ from loyalty.rewards.voucher_settlement import settle
 from loyalty.rewards.vouchers import Voucher as CoreVoucher
 from loyalty.rewards.vouchers import VoucherUse
 
+from .. import clock
 from ..db import new_session
 from ..models import Voucher, VoucherConflict, VoucherUseRow
+from .uow import SqlUnitOfWork, use_case
 
 
 def to_core(v: Voucher) -> CoreVoucher:
@@ -125,3 +131,43 @@ def settle_voucher(s: Session, voucher_id: str, now: dt.datetime) -> list[dict[s
             row.winners = winners
     s.flush()
     return flags
+
+
+@use_case
+def add_voucher(
+    uow: SqlUnitOfWork,
+    voucher_id: str,
+    code: str,
+    *,
+    amount: Decimal | None = None,
+    percent: Decimal | None = None,
+    valid_from: dt.datetime,
+    valid_until: dt.datetime,
+    max_uses: int | None = 1,
+    store_ids: list[str] | None = None,
+    member_id: str | None = None,
+    min_subtotal: Decimal = Decimal("0.00"),
+    name: str = "",
+    actor: str = "cli",
+) -> None:
+    """One voucher (``amount`` off, or ``percent``), agents pull it at their next sync."""
+    uow.session.add(
+        Voucher(
+            voucher_id=voucher_id,
+            code=code,
+            name=name or voucher_id,
+            percent=percent,
+            amount=amount,
+            min_subtotal=min_subtotal,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            max_uses=max_uses,
+            store_ids=store_ids,
+            member_id=member_id,
+            campaign_id=None,
+            void=False,
+            accepted_sale_ids=[],
+            created_at=clock.now(),
+        )
+    )
+    uow.audit("admin", actor, "voucher.add", "voucher", voucher_id)

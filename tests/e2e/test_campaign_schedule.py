@@ -30,7 +30,7 @@ from plugins.simulated import HttpTransport
 from server import clock as server_clock
 from server.db import new_session
 from server.models import Campaign, Sale
-from server.services.admin import put_campaign
+from server.services.campaign_publish import put_campaign
 from server.services.uow import SqlUnitOfWork
 from tests.agent.sale.world import enrolment_code, live_server, write_config
 from tests.e2e.test_agent_run import ROOT, free_port, status

@@ -24,7 +24,7 @@ from agent.service import Agent
 from loyalty.identification import card_number
 from server.db import new_session
 from server.models import Card, Member, RejectedEvent, Sale
-from server.services.admin import add_member
+from server.services.members import add_member
 from server.services.uow import SqlUnitOfWork
 from tests.agent.sale.world import line, live_server, seed_server
 from tests.e2e.test_agent_sync import register, server_points, wait_for

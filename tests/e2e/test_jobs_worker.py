@@ -33,8 +33,8 @@ from server.db import new_session
 from server.jobs import runs
 from server.jobs.contract import JobContext
 from server.models import Voucher
-from server.services.admin import add_voucher
 from server.services.uow import SqlUnitOfWork
+from server.services.vouchers import add_voucher
 from tests.server.conftest import create_pg_database, drop_pg_database
 from tests.server.jobs.testjobs import slow_vouchers
 

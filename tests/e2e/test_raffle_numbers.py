@@ -19,8 +19,9 @@ from loyalty.identification import card_number
 from server.db import new_session
 from server.models import RaffleCampaign as RaffleRow
 from server.models import RaffleTicketRow
-from server.services.admin import add_raffle, put_campaign
+from server.services.campaign_publish import put_campaign
 from server.services.raffle import assign_terminal_block, to_campaign
+from server.services.raffles import add_raffle
 from server.services.uow import SqlUnitOfWork
 from tests.agent.sale.world import CAMPAIGN, line, live_server, seed_server
 from tests.e2e.test_agent_sync import register, wait_for

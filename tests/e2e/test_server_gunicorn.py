@@ -35,8 +35,8 @@ from server import create_app
 from server.config import load_config, new_config_text
 from server.db import get_engine
 from server.process import GunicornProcess
-from server.services.admin import add_voucher
 from server.services.uow import SqlUnitOfWork
+from server.services.vouchers import add_voucher
 from tests.server.conftest import create_pg_database, drop_pg_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]

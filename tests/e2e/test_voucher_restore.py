@@ -18,8 +18,8 @@ from sqlalchemy import select
 from loyalty.rewards import VoucherRefused, make_voucher_code
 from server.db import new_session
 from server.models import Voucher, VoucherConflict, VoucherUseRow
-from server.services.admin import add_voucher
 from server.services.uow import SqlUnitOfWork
+from server.services.vouchers import add_voucher
 from tests.agent.sale.world import line, live_server, seed_server
 from tests.e2e.test_agent_sync import register, wait_for
 

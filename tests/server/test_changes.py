@@ -10,17 +10,14 @@ from decimal import Decimal
 from flask import Flask
 from flask.testing import FlaskClient
 
-from server.models import CardStatus
+from server import clock
+from server.models import RaffleNumberBlock
 from server.security import CpfCipher
-from server.services.admin import (
-    activate_offer,
-    add_member,
-    add_offer,
-    add_raffle,
-    assign_block,
-    put_campaign,
-    set_card_status,
-)
+from server.services.campaign_publish import put_campaign
+from server.services.cards import block_card
+from server.services.members import add_member
+from server.services.offers import activate_offer, add_offer
+from server.services.raffles import add_raffle
 from server.services.uow import SqlUnitOfWork
 
 from .conftest import T0, Till, enrol_till
@@ -29,6 +26,32 @@ CPF = "39053344705"
 CAMPAIGN = {
     "rules": [{"id": "R1", "kind": "points", "name": "Pontos", "per_amount": "1.00", "points": 1}]
 }
+
+
+def _legacy_block(
+    uow: SqlUnitOfWork,
+    block_id: str,
+    store_id: str,
+    first: int,
+    last: int,
+    terminal_id: str | None = None,
+) -> None:
+    """A number block of the older series/element kind (store-wide when ``terminal_id`` is
+    None), as databases still hold them: the feed scopes them to their store or terminal."""
+    with uow:
+        uow.session.add(
+            RaffleNumberBlock(
+                id=block_id,
+                raffle_id="RF",
+                store_id=store_id,
+                terminal_id=terminal_id,
+                series=0,
+                first_element=first,
+                last_element=last,
+                assigned_at=clock.now(),
+            )
+        )
+        uow.commit()
 
 
 def _cipher(app: Flask) -> CpfCipher:
@@ -73,7 +96,7 @@ def test_pages_walk_every_change_once_in_sequence_order(app: Flask, till: Till) 
     body = till.client.get(f"/api/v1/changes?cursor={cursor}", headers=till.headers).get_json()
     assert body == {"changes": [], "next_cursor": cursor, "has_more": False}
     # one change later: exactly that change
-    set_card_status(SqlUnitOfWork.for_app(app), "2900000000003", CardStatus.BLOCKED)
+    block_card(SqlUnitOfWork.for_app(app), "2900000000003", actor="test", now=clock.now())
     body = till.client.get(f"/api/v1/changes?cursor={cursor}", headers=till.headers).get_json()
     assert [(c["type"], c["data"]["status"]) for c in body["changes"]] == [("card", "blocked")]
     assert body["next_cursor"] == cursor + 1
@@ -138,9 +161,9 @@ def test_scope_other_stores_campaigns_and_raffle_blocks_are_deleted(
         T0,
         T0 + dt.timedelta(days=60),
     )
-    assign_block(uow(), "B1", "RF", "LOJA-01", 0, 0, 999)
-    assign_block(uow(), "B2", "RF", "LOJA-02", 0, 1000, 1999)
-    assign_block(uow(), "B3", "RF", "LOJA-01", 0, 2000, 2999, terminal_id=till.terminal_id)
+    _legacy_block(uow(), "B1", "LOJA-01", 0, 999)
+    _legacy_block(uow(), "B2", "LOJA-02", 1000, 1999)
+    _legacy_block(uow(), "B3", "LOJA-01", 2000, 2999, terminal_id=till.terminal_id)
 
     def visible(t: Till) -> dict[tuple[str, str], bool]:
         changes, _ = t.pull_all()

@@ -20,7 +20,7 @@ from loyalty.rewards.ledger import Currency, LedgerEntry
 from server.db import new_session
 from server.models import AppliedEvent, LedgerEntryRow, Member, RejectedEvent, Sale, SaleLine
 from server.security import CpfCipher
-from server.services.admin import put_campaign
+from server.services.campaign_publish import put_campaign
 from server.services.uow import SqlUnitOfWork
 
 from .conftest import SECRETS, T0, Till, enrol_till

@@ -17,9 +17,9 @@ from loyalty.rewards import Currency, LedgerEntry, balance
 from server.db import new_session
 from server.jobs.contract import JobContext, JobReport
 from server.models import LedgerDue, LedgerEntryRow
-from server.services.admin import add_member
 from server.services.expiry import expire_and_mature
 from server.services.ledger_reads import entries_by_member
+from server.services.members import add_member
 from server.services.uow import SqlUnitOfWork
 
 from .conftest import T0, Till, enrol_till

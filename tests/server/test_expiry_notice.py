@@ -15,9 +15,9 @@ from sqlalchemy import select, update
 from server.db import new_session
 from server.jobs.contract import JobContext
 from server.models import ExpiryNotice
-from server.services.admin import add_member
 from server.services.expiry import expire_and_mature
 from server.services.expiry_notice import list_expiry_notices, notice_days
+from server.services.members import add_member
 from server.services.uow import SqlUnitOfWork
 
 from .conftest import T0, Till, enrol_till

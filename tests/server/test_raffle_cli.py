@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from server import create_app
 from server.config import load_config
 from server.db import get_engine
-from server.services.admin import add_raffle
+from server.services.raffles import add_raffle
 from server.services.uow import SqlUnitOfWork
 from tillclub.cli import main
 

@@ -24,13 +24,13 @@ from loyalty.rewards import RaffleCampaign
 from server.db import new_session
 from server.models import RaffleCampaign as RaffleRow
 from server.models import RaffleNumberBlock, RaffleTicketRow
-from server.services.admin import add_raffle
 from server.services.raffle import (
     RaffleServiceError,
     assign_terminal_block,
     numbers_for_member,
     to_campaign,
 )
+from server.services.raffles import add_raffle
 from server.services.uow import SqlUnitOfWork
 
 from .conftest import T0, Till, enrol_till

@@ -20,7 +20,7 @@ from loyalty.money import Money
 from loyalty.rewards.tiers import Spend, Tier, TierConfig, qualifying_spend
 from server.db import get_engine, new_session
 from server.models import AuditLog, ChainSetting, Member, Refund
-from server.services.admin import add_member
+from server.services.members import add_member
 from server.services.tiers import (
     TierLadderError,
     decide,

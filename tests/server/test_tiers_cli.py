@@ -12,7 +12,7 @@ from server import create_app
 from server.config import load_config
 from server.db import get_engine, new_session
 from server.models import Member
-from server.services.admin import add_member
+from server.services.members import add_member
 from server.services.uow import SqlUnitOfWork
 from tillclub.cli import main
 

@@ -16,7 +16,7 @@ from server import clock
 from server.db import new_session
 from server.jobs.contract import JobContext
 from server.models import Member
-from server.services.admin import add_member
+from server.services.members import add_member
 from server.services.tiers import set_ladder, tier_review_job
 from server.services.uow import SqlUnitOfWork
 

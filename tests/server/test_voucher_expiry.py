@@ -15,9 +15,9 @@ from server.db import new_session
 from server.jobs.contract import JobContext
 from server.models import Voucher
 from server.models.sync import current_seq
-from server.services.admin import add_voucher
 from server.services.uow import SqlUnitOfWork
 from server.services.voucher_expiry import expire_vouchers
+from server.services.vouchers import add_voucher
 
 from .conftest import T0, Till
 

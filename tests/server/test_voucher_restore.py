@@ -16,8 +16,8 @@ from sqlalchemy import select
 from loyalty.rewards.voucher_codes import format_code, make_voucher_code
 from server.db import new_session
 from server.models import Voucher, VoucherConflict, VoucherUseRow
-from server.services.admin import add_voucher
 from server.services.uow import SqlUnitOfWork
+from server.services.vouchers import add_voucher
 
 from .conftest import T0, Till, enrol_till
 

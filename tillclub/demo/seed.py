@@ -41,18 +41,15 @@ def seed(app: Flask, now: dt.datetime) -> DemoChain:
     """Stores, the catalogue, 1,000 members with cards, campaigns, a voucher, an offer, points,
     logins."""
     from server.services.adjustments import adjust
-    from server.services.admin import (
-        activate_offer,
-        add_member,
-        add_offer,
-        add_raffle,
-        add_voucher,
-        put_campaign,
-    )
     from server.services.admin_accounts import create_admin
+    from server.services.campaign_publish import put_campaign
+    from server.services.members import add_member
+    from server.services.offers import activate_offer, add_offer
     from server.services.products import ProductRow, import_products
+    from server.services.raffles import add_raffle
     from server.services.terminals import add_store
     from server.services.uow import SqlUnitOfWork
+    from server.services.vouchers import add_voucher
 
     def uow() -> SqlUnitOfWork:
         return SqlUnitOfWork.for_app(app)

@@ -17,8 +17,8 @@ from ...i18n.web import gettext as _
 from ...i18n.web import language
 from ...models import RaffleCampaign
 from ...services import raffles
-from ...services.admin import add_raffle
 from ...services.raffle import RaffleServiceError, positions_left
+from ...services.raffles import add_raffle
 from ...services.roles import Perm
 from .. import bp, uow
 from ..access import current, require

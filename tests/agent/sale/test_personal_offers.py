@@ -18,7 +18,9 @@ from agent.sync import enrol
 from server.db import new_session
 from server.models import Sale
 from server.models.sales import RepriceStatus
-from server.services.admin import activate_offer, add_member, add_offer, put_campaign
+from server.services.campaign_publish import put_campaign
+from server.services.members import add_member
+from server.services.offers import activate_offer, add_offer
 from server.services.uow import SqlUnitOfWork
 from tests.agent.sale.world import (
     CAMPAIGN,

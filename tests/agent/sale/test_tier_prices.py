@@ -23,7 +23,8 @@ from server.clock import now as utcnow
 from server.db import new_session
 from server.models import MemberSegment, Sale
 from server.models.sales import RepriceStatus
-from server.services.admin import add_member, put_campaign
+from server.services.campaign_publish import put_campaign
+from server.services.members import add_member
 from server.services.tiers import review_tiers, set_ladder
 from server.services.uow import SqlUnitOfWork
 from tests.agent.sale.world import (

@@ -232,7 +232,8 @@ def enrolment_code(app: Any, store_id: str = "LOJA-01") -> str:
 
 
 def seed_server(app: Any, members: int = 3) -> None:
-    from server.services.admin import add_member, put_campaign
+    from server.services.campaign_publish import put_campaign
+    from server.services.members import add_member
     from server.services.uow import SqlUnitOfWork
 
     cipher = app.extensions["tillclub.cpf"]

@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from loyalty.rewards import make_entry_id, make_sale_id
 from server.migrate import upgrade
-from server.services.admin import add_member
+from server.services.members import add_member
 from server.services.terminals import add_store, register_terminal
 from server.services.uow import SqlUnitOfWork
 from tests.support.live import start_serving

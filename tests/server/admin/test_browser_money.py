@@ -28,7 +28,7 @@ from server.db import get_engine, new_session
 from server.migrate import upgrade
 from server.models import CampaignDraft, LedgerEntryRow, Voucher
 from server.models.raffle import RaffleCampaign
-from server.services.admin import add_member
+from server.services.members import add_member
 from server.services.uow import SqlUnitOfWork
 
 from .conftest import PASSWORD, add_admin, build_app

@@ -20,7 +20,7 @@ import requests
 from playwright.sync_api import Browser, expect, sync_playwright
 
 from server.migrate import upgrade
-from server.services.admin import add_raffle
+from server.services.raffles import add_raffle
 from server.services.terminals import add_store, register_terminal
 from server.services.uow import SqlUnitOfWork
 from tests.support.live import start_serving

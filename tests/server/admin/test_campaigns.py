@@ -17,7 +17,7 @@ from loyalty.pricing.rules import RuleKind
 from server.admin import campaign_forms as cf
 from server.db import new_session
 from server.models import AuditLog, Campaign, CampaignDraft
-from server.services.admin import add_member
+from server.services.members import add_member
 from server.services.uow import SqlUnitOfWork
 
 from ..conftest import enrol_till

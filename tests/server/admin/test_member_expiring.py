@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from server.clock import now as utcnow
-from server.services.admin import add_member
+from server.services.members import add_member
 from server.services.uow import SqlUnitOfWork
 
 from ..conftest import enrol_till

@@ -17,8 +17,7 @@ from server.db import get_engine, new_session
 from server.migrate import upgrade
 from server.models import AuditLog, Card, CardStatus, LedgerEntryRow
 from server.services.adjustments import adjust, parse_adjustment, record_adjustment
-from server.services.admin import add_member
-from server.services.members import MemberError
+from server.services.members import MemberError, add_member
 from server.services.uow import SqlUnitOfWork
 
 from ..conftest import create_pg_database, drop_pg_database, enrol_till

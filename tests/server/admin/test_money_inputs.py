@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 
 from server.db import new_session
 from server.models import AuditLog, Campaign, CampaignDraft, LedgerEntryRow, Voucher
-from server.services.admin import add_member, put_campaign
+from server.services.campaign_publish import put_campaign
+from server.services.members import add_member
 from server.services.uow import SqlUnitOfWork
 
 from .conftest import Office

@@ -15,8 +15,9 @@ from flask.testing import FlaskClient
 
 from server.db import new_session
 from server.models import RaffleCampaign as RaffleRow
-from server.services.admin import add_member, add_raffle
+from server.services.members import add_member
 from server.services.raffle import assign_terminal_block, to_campaign
+from server.services.raffles import add_raffle
 from server.services.uow import SqlUnitOfWork
 
 from ..conftest import T0, enrol_till

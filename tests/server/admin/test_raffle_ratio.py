@@ -22,7 +22,8 @@ from sqlalchemy import select
 from loyalty.rewards.raffle_rules import RaffleRatioMismatch
 from server.db import new_session
 from server.models import Campaign, RaffleCampaign
-from server.services.admin import add_raffle, put_campaign
+from server.services.campaign_publish import put_campaign
+from server.services.raffles import add_raffle
 from server.services.uow import SqlUnitOfWork
 
 from .conftest import Office

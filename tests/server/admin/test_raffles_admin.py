@@ -26,8 +26,9 @@ from server.models import AuditLog, RaffleNumberBlock, RaffleTicketRow
 from server.models import RaffleCampaign as RaffleRow
 from server.models.raffle import TicketStatus
 from server.services import ingest_rows
-from server.services.admin import add_member, add_raffle
+from server.services.members import add_member
 from server.services.raffle import assign_terminal_block, to_campaign
+from server.services.raffles import add_raffle
 from server.services.terminals import revoke_terminal
 from server.services.uow import SqlUnitOfWork
 

@@ -10,7 +10,7 @@ from flask import Flask
 
 from server.db import new_session
 from server.models import Campaign
-from server.services.admin import put_campaign
+from server.services.campaign_publish import put_campaign
 from server.services.simulation import simulate
 from server.services.uow import SqlUnitOfWork
 from tests.server.conftest import T0, Till

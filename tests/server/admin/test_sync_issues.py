@@ -21,9 +21,9 @@ from playwright.sync_api import expect, sync_playwright
 from loyalty.rewards.voucher_codes import format_code, make_voucher_code
 from server.db import get_engine
 from server.migrate import upgrade
-from server.services.admin import add_voucher
 from server.services.sync_issues import mask_code
 from server.services.uow import SqlUnitOfWork
+from server.services.vouchers import add_voucher
 from tests.support.live import start_serving
 
 from ..conftest import Till, enrol_till

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from loyalty.rewards import normalize_code
 from server.db import new_session
 from server.models import AuditLog, MemberSegment, Voucher
-from server.services.admin import add_member
+from server.services.members import add_member
 from server.services.uow import SqlUnitOfWork
 
 from ..conftest import enrol_till

@@ -24,7 +24,8 @@ from sqlalchemy import select
 
 from server.db import get_engine, new_session
 from server.models import Sale
-from server.services.admin import add_offer, put_campaign
+from server.services.campaign_publish import put_campaign
+from server.services.offers import add_offer
 from server.services.uow import SqlUnitOfWork
 
 from .conftest import (

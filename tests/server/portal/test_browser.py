@@ -20,7 +20,8 @@ from flask import Flask
 
 from loyalty.identification import verify_qr
 from server.db import get_engine
-from server.services.admin import add_offer, put_campaign
+from server.services.campaign_publish import put_campaign
+from server.services.offers import add_offer
 from server.services.uow import SqlUnitOfWork
 
 from .conftest import (

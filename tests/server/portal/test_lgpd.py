@@ -22,8 +22,9 @@ from server.models import (
     Voucher,
 )
 from server.models.portal import ConsentRecord, PasswordResetToken, PortalAccount
-from server.services.admin import activate_offer, add_offer, add_voucher
+from server.services.offers import activate_offer, add_offer
 from server.services.uow import SqlUnitOfWork
+from server.services.vouchers import add_voucher
 
 from ..conftest import Till, enrol_till
 from .conftest import T0, VALID_CPF, Shopper, csrf_of

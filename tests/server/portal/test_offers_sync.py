@@ -17,7 +17,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
 
 from loyalty.money import Money
-from server.services.admin import add_offer, put_campaign
+from server.services.campaign_publish import put_campaign
+from server.services.offers import add_offer
 from server.services.uow import SqlUnitOfWork
 
 from .conftest import (

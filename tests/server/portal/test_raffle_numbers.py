@@ -17,8 +17,8 @@ from sqlalchemy import select
 from server.db import new_session
 from server.models import Member
 from server.models import RaffleCampaign as RaffleRow
-from server.services.admin import add_raffle
 from server.services.raffle import assign_terminal_block, to_campaign
+from server.services.raffles import add_raffle
 from server.services.uow import SqlUnitOfWork
 
 from ..conftest import enrol_till

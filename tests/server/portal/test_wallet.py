@@ -11,8 +11,10 @@ from sqlalchemy import select
 
 from server.db import new_session
 from server.models import Member
-from server.services.admin import add_raffle, add_voucher, put_campaign
+from server.services.campaign_publish import put_campaign
+from server.services.raffles import add_raffle
 from server.services.uow import SqlUnitOfWork
+from server.services.vouchers import add_voucher
 
 from ..conftest import enrol_till
 from .conftest import T0, Shopper

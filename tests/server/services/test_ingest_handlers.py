@@ -15,9 +15,10 @@ from flask import Flask
 from loyalty.events import EVENT_TYPES
 from server.db import new_session
 from server.models import Sale
-from server.services.admin import add_member, add_offer
 from server.services.ingest_handlers import EVENT_HANDLERS, handler_for
 from server.services.ingest_types import Reject
+from server.services.members import add_member
+from server.services.offers import add_offer
 from server.services.uow import SqlUnitOfWork
 
 from ..conftest import Till

@@ -11,7 +11,7 @@ from flask import Flask
 
 from server.db import new_session
 from server.models import Campaign, Sale
-from server.services.admin import put_campaign
+from server.services.campaign_publish import put_campaign
 from server.services.uow import SqlUnitOfWork
 from tests.server.conftest import T0, Till
 

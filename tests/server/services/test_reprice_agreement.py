@@ -34,7 +34,7 @@ from agent.service import Agent, Credential, write_credential
 from loyalty.identification import card_number
 from server.db import new_session
 from server.models import Campaign, MemberOffer
-from server.services.admin import add_member
+from server.services.members import add_member
 from server.services.simulation import simulate
 from server.services.uow import SqlUnitOfWork
 from tests.agent.sale.world import Clock, card_change, member_change, write_config

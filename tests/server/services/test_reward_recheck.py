@@ -17,7 +17,7 @@ from flask import Flask
 
 from server.db import new_session
 from server.models import Sale
-from server.services.admin import put_campaign
+from server.services.campaign_publish import put_campaign
 from server.services.uow import SqlUnitOfWork
 
 from ..conftest import T0, Till
