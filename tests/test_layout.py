@@ -144,6 +144,23 @@ def test_server_layers_point_down_only() -> None:
     assert _layer_violations() == []
 
 
+# The portal's domain modules: its use cases (each takes the unit of work) and read models.
+# They live beside the portal's views but, like ``server/services``, never touch the request.
+PORTAL_DOMAIN = ("accounts", "cards", "consents", "lgpd", "reset", "wallet")
+
+
+def test_the_portals_domain_modules_do_not_read_the_request() -> None:
+    found = []
+    for name in PORTAL_DOMAIN:
+        path = SERVER / "portal" / f"{name}.py"
+        for module, _ in _resolved_imports(path):
+            if module.split(".")[0] in {"flask", "flask_wtf", "wtforms", "werkzeug"} or _in(
+                module, ("server.portal.blueprint", "server.portal.views_", "server.i18n.web")
+            ):
+                found.append(f"server.portal.{name} imports {module}")
+    assert found == []
+
+
 # Views that may open a session of their own instead of the unit of work's: none.
 VIEWS_OPENING_SESSIONS: set[str] = set()
 

@@ -1,4 +1,4 @@
-"""Joining, claiming a till enrolment, signing in, and changing the password.
+"""Joining, claiming a till enrolment, signing in and out, and changing the password.
 
 Each function takes a unit of work (``with uow:`` rolls back unless committed) and the CPF
 cipher; the views only turn forms into these calls.
@@ -20,12 +20,12 @@ from ..models import Card, CardStatus, Member
 from ..models.portal import PortalAccount
 from ..security import CpfCipher
 from ..services.tiers import first_step
-from ..services.uow import SqlUnitOfWork
+from ..services.uow import SqlUnitOfWork, use_case
 from .cards import member_number, next_card_number
 from .consents import backfill_till_consents, set_consents
 from .fields import clean_cpf, clean_email, clean_phone, err, parse_birth_date
 from .passwords import check_new_password, hash_password, needs_rehash, verify_password
-from .sessions import open_session, revoke_all
+from .sessions import open_session, revoke, revoke_all
 
 
 @dataclass(frozen=True)
@@ -319,6 +319,12 @@ def sign_in(
         sid = open_session(uow.session, account, now, session_hours)
         uow.commit()
         return sid
+
+
+@use_case
+def sign_out(uow: SqlUnitOfWork, sid: str, *, now: dt.datetime) -> None:
+    """End the session ``sid`` (unknown or already ended: nothing to do)."""
+    revoke(uow.session, sid, now)
 
 
 def set_password(

@@ -15,6 +15,7 @@ from ..limits import limiter
 from . import sessions
 from .accounts import CardPlan, SignUp
 from .accounts import sign_in as do_sign_in
+from .accounts import sign_out as do_sign_out
 from .accounts import sign_up as do_sign_up
 from .blueprint import bp, cipher, hours, now, safe_next, uow
 from .errors import PortalError
@@ -136,10 +137,7 @@ def sign_out() -> ResponseReturnValue:
     ActionForm()
     sid = sessions.cookie_sid()
     if sid is not None:
-        u = uow()
-        with u:
-            sessions.revoke(u.session, sid, now())
-            u.commit()
+        do_sign_out(uow(), sid, now=now())
     sessions.forget_cookie()
     response = redirect(url_for("portal.sign_in"))
     # Drop the cached card page and the pre-minted QR codes from this phone.
