@@ -44,15 +44,16 @@ def _config(path: Path) -> Any:
 @click.command("register")
 @config_option
 @click.option("--server", "server_url", required=True, help="The central server's base URL.")
-@click.option("--code", required=True, help="One-time enrolment code from head office.")
+@click.option("--code", required=True, help="One-time registration code from head office.")
 def register(config_path: Path, server_url: str, code: str) -> None:
-    """Enrol this terminal: trade the one-time code for its credential (written mode 0600)."""
+    """Register this terminal: trade the one-time code for its credential (written mode 0600)."""
     from agent.service import Credential, write_credential
-    from agent.sync import SyncFailed, enrol
+    from agent.sync import SyncFailed
+    from agent.sync import register as register_terminal
 
     config = _config(config_path)
     try:
-        body = enrol(server_url, code, timeout=config.server.timeout_seconds)
+        body = register_terminal(server_url, code, timeout=config.server.timeout_seconds)
     except SyncFailed as exc:
         raise click.ClickException(str(exc)) from None
     if body["store_id"] != config.terminal.store:
@@ -63,7 +64,7 @@ def register(config_path: Path, server_url: str, code: str) -> None:
     path = config.server.credential_file
     write_credential(path, Credential(body["credential"], body["terminal_id"], body["store_id"]))
     click.echo(
-        f"terminal {body['terminal_id']} of store {body['store_id']} enrolled; "
+        f"terminal {body['terminal_id']} of store {body['store_id']} registered; "
         f"credential written to {path}"
     )
     for line in write_identification(config, body.get("identification") or {}):

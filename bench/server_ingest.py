@@ -216,7 +216,7 @@ def main() -> None:
             codes.append(
                 register_terminal(
                     SqlUnitOfWork.for_app(app), "LOJA-01", f"PDV {i}", ttl_hours=1
-                ).enrolment_code
+                ).registration_code
             )
         get_engine(app).dispose()
 
@@ -225,7 +225,7 @@ def main() -> None:
             creds, per_pusher = [], []
             for code in codes:
                 body = requests.post(
-                    f"{server.url}/api/v1/terminals/enrol", json={"code": code}, timeout=10
+                    f"{server.url}/api/v1/terminals/register", json={"code": code}, timeout=10
                 ).json()
                 creds.append(body["credential"])
                 per_pusher.append(make_events(body["store_id"], body["terminal_id"], per))

@@ -97,14 +97,14 @@ def main() -> None:
         add_store(SqlUnitOfWork.for_app(app), "LOJA-01", "Bench")
         code = register_terminal(
             SqlUnitOfWork.for_app(app), "LOJA-01", "PDV", ttl_hours=1
-        ).enrolment_code
+        ).registration_code
         get_engine(app).dispose()
         baseline = baseline_copy(dsn)
 
         server = GunicornProcess(config, workers=2, log_path=tmp / "gunicorn.log").start()
         try:
             body = requests.post(
-                f"{server.url}/api/v1/terminals/enrol", json={"code": code}, timeout=10
+                f"{server.url}/api/v1/terminals/register", json={"code": code}, timeout=10
             ).json()
             session = requests.Session()
             session.headers["Authorization"] = f"Bearer {body['credential']}"

@@ -36,11 +36,11 @@ DEFAULTS: dict[str, Any] = {
     "EVENTS_MAX_BATCH": 500,
     "CHANGES_DEFAULT_LIMIT": 500,
     "CHANGES_MAX_LIMIT": 5000,
-    "ENROLMENT_CODE_TTL_HOURS": 72,
+    "REGISTRATION_CODE_TTL_HOURS": 72,
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_TERMINAL": "60/second;2000/minute",
-    "RATELIMIT_ENROL": "10/minute",
+    "RATELIMIT_REGISTER": "10/minute",
     "LOG_LEVEL": "INFO",
     "LOG_JSON": True,
     "SQL_ECHO": False,
@@ -54,7 +54,7 @@ DEFAULTS: dict[str, Any] = {
     "POINTS_UNIT_VALUE_BRL": "1.00",
     "MAX_REDEEM_PER_SALE_BRL": "50.00",
     # The chain's member card prefix (EAN-13, GS1's restricted 20-29): handed to tills at
-    # enrolment and used for the cards the portal issues.
+    # registration and used for the cards the portal issues.
     "CARD_PREFIX": "29",
     # The chain's time zone (IANA): a new store's zone unless one is given, and the zone in
     # which the campaign Agenda's days start and end (docs/admin-ui.md).
@@ -126,6 +126,14 @@ DEFAULTS: dict[str, Any] = {
 SECRETS = ("SECRET_KEY", "CPF_KEY", "CPF_HASH_SECRET")
 
 
+# Keys renamed since a release: the old name is still read (as the new one), so a deployed
+# config file keeps working. The terminal's side is "registration" (shoppers enrol).
+RENAMED = {
+    "ENROLMENT_CODE_TTL_HOURS": "REGISTRATION_CODE_TTL_HOURS",
+    "RATELIMIT_ENROL": "RATELIMIT_REGISTER",
+}
+
+
 def _known(key: str) -> bool:
     return key in DEFAULTS
 
@@ -183,13 +191,13 @@ def load_config(
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"server config {str(path)!r} is not valid TOML: {exc}") from None
         for key, value in data.items():
-            upper = key.upper()
+            upper = RENAMED.get(key.upper(), key.upper())
             if not _known(upper):
                 raise ConfigError(f"unknown key {key!r} in server config {str(path)!r}")
             config[upper] = value
     for name, raw in env.items():
         if name.startswith(ENV_PREFIX) and name != CONFIG_ENV:
-            key = name[len(ENV_PREFIX) :]
+            key = RENAMED.get(name[len(ENV_PREFIX) :], name[len(ENV_PREFIX) :])
             if not _known(key):
                 raise ConfigError(f"unknown environment variable {name}")
             config[key] = _coerce(key, raw)

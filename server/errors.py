@@ -28,6 +28,8 @@ class ErrorCode(enum.Enum):
     PAYLOAD_TOO_LARGE = "payload_too_large"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     RATE_LIMITED = "rate_limited"
+    INVALID_REGISTRATION_CODE = "invalid_registration_code"
+    # Deprecated: the same refusal on the old path (POST /api/v1/terminals/enrol) only.
     INVALID_ENROLMENT_CODE = "invalid_enrolment_code"
     CURSOR_AHEAD = "cursor_ahead"
     INTERNAL_ERROR = "internal_error"

@@ -1,9 +1,9 @@
-"""Secrets at rest: CPF encryption and lookup hash, terminal credentials and enrolment codes.
+"""Secrets at rest: CPF encryption and lookup hash, terminal credentials and registration codes.
 
 - CPF: AES-256-GCM with the chain's ``cpf_key``; the member id is bound as associated data,
   so a ciphertext copied onto another member's row does not decrypt. A keyed HMAC-SHA256
   (``loyalty.identification.cpf_hash``, the same the agents compute) serves lookups.
-- Terminal credentials and enrolment codes are 128+ bits from ``secrets``; the server stores
+- Terminal credentials and registration codes are 128+ bits from ``secrets``; the server stores
   their SHA-256 only. A slow hash (argon2) buys nothing for random tokens of that size and
   would cost every API call; admin passwords, chosen by people, use argon2 instead.
 """
@@ -57,13 +57,13 @@ def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def new_enrolment_code() -> str:
+def new_registration_code() -> str:
     """A one-time code a person can type: ``XXXX-XXXX-XXXX-XXXX`` (80 bits)."""
     chars = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(16))
     return "-".join(chars[i : i + 4] for i in range(0, 16, 4))
 
 
-def normalize_enrolment_code(code: str) -> str:
+def normalize_registration_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
 

@@ -5,6 +5,6 @@ from __future__ import annotations
 from .backoff import Backoff as Backoff
 from .client import SyncClient as SyncClient
 from .client import SyncFailed as SyncFailed
-from .client import enrol as enrol
+from .client import register as register
 from .worker import SyncState as SyncState
 from .worker import SyncWorker as SyncWorker

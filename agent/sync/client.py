@@ -212,6 +212,10 @@ class SyncClient:
         return answer
 
 
+REGISTER_PATH = "/api/v1/terminals/register"
+OLD_REGISTER_PATH = "/api/v1/terminals/enrol"  # servers before the rename (deprecated there)
+
+
 def _seconds(value: str | None) -> float | None:
     try:
         return min(3600.0, max(0.0, float(value))) if value else None
@@ -219,15 +223,19 @@ def _seconds(value: str | None) -> float | None:
         return None  # an HTTP date: fall back to our own backoff
 
 
-def enrol(base_url: str, code: str, timeout: float = 30) -> dict[str, Any]:
-    """Exchange a one-time enrolment code for this terminal's credential.
+def register(base_url: str, code: str, timeout: float = 30) -> dict[str, Any]:
+    """Exchange a one-time registration code for this terminal's credential.
+
+    A server older than the rename knows only ``/terminals/enrol`` (404 on the new path): the
+    code is sent there instead.
 
     :raises SyncFailed: unreachable server or a refused code (the message says which).
     """
+    base = base_url.rstrip("/")
     try:
-        r = requests.post(
-            base_url.rstrip("/") + "/api/v1/terminals/enrol", json={"code": code}, timeout=timeout
-        )
+        r = requests.post(base + REGISTER_PATH, json={"code": code}, timeout=timeout)
+        if r.status_code == 404:
+            r = requests.post(base + OLD_REGISTER_PATH, json={"code": code}, timeout=timeout)
     except requests.RequestException as exc:
         raise SyncFailed(f"cannot reach {base_url}: {type(exc).__name__}") from None
     if r.status_code != 201:
@@ -235,6 +243,6 @@ def enrol(base_url: str, code: str, timeout: float = 30) -> dict[str, Any]:
             message = r.json().get("message", r.text[:200])
         except ValueError:
             message = r.text[:200]
-        raise SyncFailed(f"enrolment refused (HTTP {r.status_code}): {message}", retryable=False)
+        raise SyncFailed(f"registration refused (HTTP {r.status_code}): {message}", retryable=False)
     body: dict[str, Any] = r.json()
     return body

@@ -113,9 +113,9 @@ PT_BR: dict[str, str] = {
     "Store name": "Nome da loja", "Create store": "Criar loja", "Store {id} created.": "Loja {id} criada.",
     "Store {id} exists already.": "A loja {id} já existe.", "Revoke": "Revogar", "Register a terminal": "Cadastrar um terminal",
     "Terminal name": "Nome do terminal", "Register": "Cadastrar",
-    "Terminal {id} registered. Enrolment code (shown only now, valid until {until} UTC):":
+    "Terminal {id} registered. Registration code (shown only now, valid until {until} UTC):":
         "Terminal {id} cadastrado. Código de ativação (mostrado só agora, válido até {until} UTC):",
-    "On the till: tillclub agent enrol --server URL --code CODE": "No caixa: tillclub agent enrol --server URL --code CÓDIGO",
+    "On the till: tillclub agent register --server URL --code CODE": "No caixa: tillclub agent register --server URL --code CÓDIGO",
     "Terminal {id} revoked: its credential no longer works.": "Terminal {id} revogado: sua credencial não funciona mais.",
     # campaigns
     "Campaign": "Campanha", "Published": "Publicada", "Draft": "Rascunho", "Rules": "Regras",

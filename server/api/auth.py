@@ -74,5 +74,5 @@ def terminal_limit() -> str:
     return str(current_app.config["RATELIMIT_TERMINAL"])
 
 
-def enrol_limit() -> str:
-    return str(current_app.config["RATELIMIT_ENROL"])
+def registration_limit() -> str:
+    return str(current_app.config["RATELIMIT_REGISTER"])

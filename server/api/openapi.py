@@ -31,7 +31,8 @@ def _errors(*statuses: int) -> dict[str, Any]:
     text = {
         400: "Malformed request (code: bad_request or validation_failed).",
         401: "Missing, invalid or revoked credential (code: unauthorized or terminal_revoked).",
-        403: "Unknown, used or expired enrolment code (code: invalid_enrolment_code).",
+        403: "Unknown, used or expired registration code (code: invalid_registration_code; "
+        "invalid_enrolment_code on the deprecated /terminals/enrol).",
         409: "The cursor is ahead of the server (code: cursor_ahead): take a new snapshot.",
         413: "Body larger than the server's limit (code: payload_too_large).",
         415: "Body is not application/json (code: unsupported_media_type).",
@@ -47,8 +48,8 @@ BEARER: list[dict[str, list[str]]] = [{"terminal": []}]
 def document() -> dict[str, Any]:
     models: list[type[BaseModel]] = [
         s.Error,
-        s.EnrolRequest,
-        s.EnrolResponse,
+        s.RegistrationRequest,
+        s.RegistrationResponse,
         s.ChangesResponse,
         s.EventsRequest,
         s.EventsResponse,
@@ -94,15 +95,35 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            "/api/v1/terminals/register": {
+                "post": {
+                    "operationId": "registerTerminal",
+                    "summary": "Exchange a one-time registration code for the terminal's "
+                    "credential",
+                    "requestBody": {"required": True, "content": _json("RegistrationRequest")},
+                    "responses": {
+                        "201": {
+                            "description": "Registered; the credential is shown once",
+                            "content": _json("RegistrationResponse"),
+                        },
+                        **_errors(400, 403, 413, 415, 429),
+                    },
+                }
+            },
             "/api/v1/terminals/enrol": {
                 "post": {
                     "operationId": "enrolTerminal",
-                    "summary": "Exchange a one-time enrolment code for the terminal's credential",
-                    "requestBody": {"required": True, "content": _json("EnrolRequest")},
+                    "deprecated": True,
+                    "summary": "Deprecated alias of /api/v1/terminals/register",
+                    "description": "The path of tills deployed before the rename: the same body "
+                    "and answer, a 'Deprecation: true' header and a 'Link' to the new path; a "
+                    "refused code answers 403 with the old code invalid_enrolment_code. See "
+                    "docs/sync-protocol.md.",
+                    "requestBody": {"required": True, "content": _json("RegistrationRequest")},
                     "responses": {
                         "201": {
-                            "description": "Enrolled; the credential is shown once",
-                            "content": _json("EnrolResponse"),
+                            "description": "Registered; the credential is shown once",
+                            "content": _json("RegistrationResponse"),
                         },
                         **_errors(400, 403, 413, 415, 429),
                     },

@@ -29,14 +29,14 @@ class Error(Strict):
     details: Any | None = None
 
 
-class EnrolRequest(Strict):
+class RegistrationRequest(Strict):
     code: str = Field(
         min_length=1, max_length=64, description="The one-time code printed by register-terminal."
     )
 
 
 class TillIdentification(Strict):
-    """What a till needs to recognise the chain's members offline, handed over at enrolment."""
+    """What a till needs to recognise the chain's members offline, handed over at registration."""
 
     card_prefix: str = Field(description="The chain's member card prefix (EAN-13, '2x').")
     cpf_hash_secret: str | None = Field(
@@ -50,7 +50,7 @@ class TillIdentification(Strict):
     )
 
 
-class EnrolResponse(Strict):
+class RegistrationResponse(Strict):
     terminal_id: str
     store_id: str
     credential: str = Field(description="Shown once; send as 'Authorization: Bearer <credential>'.")

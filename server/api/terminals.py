@@ -1,4 +1,9 @@
-"""Terminal enrolment: a one-time code from ``register-terminal`` in, a credential out (once)."""
+"""Terminal registration: a one-time code from ``register-terminal`` in, a credential out (once).
+
+``POST /api/v1/terminals/register``; ``POST /api/v1/terminals/enrol`` is its deprecated alias,
+kept for tills deployed before the rename (same body and answer, its old error code, and a
+``Deprecation`` header naming the new path; see ``docs/sync-protocol.md``).
+"""
 
 from __future__ import annotations
 
@@ -12,27 +17,51 @@ from flask import Blueprint, Response, current_app, jsonify
 from ..config import DEFAULTS
 from ..errors import ApiError, ErrorCode
 from ..limits import limiter
-from ..services.terminals import enrol
+from ..services.terminals import complete_registration
 from ..services.uow import SqlUnitOfWork
-from .auth import by_terminal, enrol_limit
+from .auth import by_terminal, registration_limit
 from .request import json_body
-from .schemas import EnrolRequest
+from .schemas import RegistrationRequest
 
 bp = Blueprint("terminals", __name__, url_prefix="/api/v1/terminals")
 log = logging.getLogger("tillclub.server.terminals")
 
 
+NEW_PATH = "/api/v1/terminals/register"
+
+
+@bp.post("/register")
+@limiter.limit(registration_limit, key_func=by_terminal, scope="terminal-registration")
+def register_terminal() -> tuple[Response, int]:
+    return _register(ErrorCode.INVALID_REGISTRATION_CODE, deprecated=False)
+
+
 @bp.post("/enrol")
-@limiter.limit(enrol_limit, key_func=by_terminal)
+@limiter.limit(registration_limit, key_func=by_terminal, scope="terminal-registration")
 def enrol_terminal() -> tuple[Response, int]:
-    body = json_body(EnrolRequest)
-    result = enrol(SqlUnitOfWork.for_app(current_app._get_current_object()), body.code)  # type: ignore[attr-defined]
+    """Deprecated alias of :func:`register_terminal` (tills deployed before the rename)."""
+    response, status = _register(ErrorCode.INVALID_ENROLMENT_CODE, deprecated=True)
+    response.headers["Deprecation"] = "true"
+    response.headers["Link"] = f'<{NEW_PATH}>; rel="successor-version"'
+    return response, status
+
+
+def _register(refusal: ErrorCode, *, deprecated: bool) -> tuple[Response, int]:
+    body = json_body(RegistrationRequest)
+    result = complete_registration(
+        SqlUnitOfWork.for_app(current_app._get_current_object()),  # type: ignore[attr-defined]
+        body.code,
+    )
     if result is None:
-        raise ApiError(
-            403, ErrorCode.INVALID_ENROLMENT_CODE, "unknown, used or expired enrolment code"
-        )
+        raise ApiError(403, refusal, "unknown, used or expired registration code")
     log.info(
-        "terminal enrolled", extra={"terminal_id": result.terminal_id, "store_id": result.store_id}
+        "terminal registered",
+        # ``deprecated``: the till used the old path (upgrade it before the alias goes away)
+        extra={
+            "terminal_id": result.terminal_id,
+            "store_id": result.store_id,
+            "deprecated_path": deprecated,
+        },
     )
     return jsonify(
         terminal_id=result.terminal_id,

@@ -46,7 +46,10 @@ class TerminalStatus(enum.Enum):
 
 
 class Terminal(Base):
-    """A till's agent. Holds only hashes of its one-time enrolment code and its credential."""
+    """A till's agent. Holds only hashes of its one-time registration code and its credential.
+
+    The three registration columns keep the names they were created with (``enrolment_*``,
+    ``enrolled_at``): the stored names are not worth a table rebuild on SQLite."""
 
     __tablename__ = "terminals"
 
@@ -54,11 +57,13 @@ class Terminal(Base):
     store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     status: Mapped[TerminalStatus] = mapped_column(str_enum(TerminalStatus))
-    enrolment_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
-    enrolment_expires_at: Mapped[dt.datetime | None]
+    registration_code_hash: Mapped[str | None] = mapped_column(
+        "enrolment_code_hash", String(64), unique=True
+    )
+    registration_expires_at: Mapped[dt.datetime | None] = mapped_column("enrolment_expires_at")
     credential_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime]
-    enrolled_at: Mapped[dt.datetime | None]
+    registered_at: Mapped[dt.datetime | None] = mapped_column("enrolled_at")
     revoked_at: Mapped[dt.datetime | None]
     last_seen_at: Mapped[dt.datetime | None]
 

@@ -1,6 +1,6 @@
 """Stores and terminals for head office: the list with each terminal's last contact, queue
 depth (and the age of its oldest unsent event), last sync error and agent version, creating
-stores, registering (enrolment code) and revoking terminals.
+stores, registering (registration code) and revoking terminals.
 
 Registration and revocation go through the server's terminal service (``server.services.
 terminals``), which hashes codes and credentials; this module adds the store scope check and
@@ -27,7 +27,7 @@ class TerminalRow:
     agent_version: str | None
     queue_depth: int | None
     reported_at: dt.datetime | None
-    enrolment_expires_at: dt.datetime | None
+    registration_expires_at: dt.datetime | None
     oldest_event_age_s: int | None = None  # the till's oldest unsent event, seconds
     last_error: str | None = None  # the till's last sync error (None: none)
 
@@ -66,7 +66,7 @@ def terminals(session: Session, store_id: str) -> list[TerminalRow]:
             r.agent_version if r else None,
             r.queue_depth if r else None,
             r.reported_at if r else None,
-            t.enrolment_expires_at,
+            t.registration_expires_at,
             r.oldest_event_age_s if r else None,
             r.last_error if r else None,
         )

@@ -1,4 +1,5 @@
-"""Terminal lifecycle: register (one-time code), enrol (code -> credential), revoke, auth."""
+"""Terminal lifecycle: head office registers a terminal (a one-time registration code), the
+till completes its registration (code -> credential), revoke, auth."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from ..models import Store, Terminal, TerminalStatus
 from ..security import (
     credential_matches,
     new_credential,
-    new_enrolment_code,
-    normalize_enrolment_code,
+    new_registration_code,
+    normalize_registration_code,
     parse_credential,
     sha256_hex,
 )
@@ -31,12 +32,14 @@ class TerminalError(ValueError):
 class Registration:
     terminal_id: str
     store_id: str
-    enrolment_code: str
+    registration_code: str
     expires_at: dt.datetime
 
 
 @dataclass(frozen=True)
-class Enrolment:
+class Registered:
+    """A till's completed registration: its ids and credential (shown once)."""
+
     terminal_id: str
     store_id: str
     credential: str
@@ -140,12 +143,12 @@ def register_terminal(
     actor: str = "cli",
     from_web: bool = False,
 ) -> Registration:
-    """Create a pending terminal and a one-time enrolment code (only its hash is kept).
+    """Create a pending terminal and a one-time registration code (only its hash is kept).
 
     :param from_web: as :func:`add_store`.
     :raises TerminalError: for an unknown or inactive store.
     """
-    code = new_enrolment_code()
+    code = new_registration_code()
     now = clock.now()
     terminal_id = "T" + secrets.token_hex(6).upper()
     with uow:
@@ -161,8 +164,8 @@ def register_terminal(
                 store_id=store_id,
                 name=name,
                 status=TerminalStatus.PENDING,
-                enrolment_code_hash=sha256_hex(normalize_enrolment_code(code)),
-                enrolment_expires_at=expires,
+                registration_code_hash=sha256_hex(normalize_registration_code(code)),
+                registration_expires_at=expires,
                 created_at=now,
             )
         )
@@ -176,32 +179,32 @@ def register_terminal(
     return Registration(terminal_id, store_id, code, expires)
 
 
-def enrol(uow: SqlUnitOfWork, code: str) -> Enrolment | None:
-    """Exchange a valid, unexpired, unused enrolment code for a new credential, or ``None``."""
-    code_hash = sha256_hex(normalize_enrolment_code(code))
+def complete_registration(uow: SqlUnitOfWork, code: str) -> Registered | None:
+    """Exchange a valid, unexpired, unused registration code for a new credential, or ``None``."""
+    code_hash = sha256_hex(normalize_registration_code(code))
     now = clock.now()
     with uow:
         terminal = uow.session.scalars(
-            select(Terminal).where(Terminal.enrolment_code_hash == code_hash).with_for_update()
+            select(Terminal).where(Terminal.registration_code_hash == code_hash).with_for_update()
         ).one_or_none()
         if (
             terminal is None
             or terminal.status is not TerminalStatus.PENDING
-            or terminal.enrolment_expires_at is None
-            or terminal.enrolment_expires_at < now
+            or terminal.registration_expires_at is None
+            or terminal.registration_expires_at < now
         ):
             return None
         credential = new_credential(terminal.id)
         terminal.credential_hash = sha256_hex(credential.secret)
-        terminal.enrolment_code_hash = None  # one use only
-        terminal.enrolment_expires_at = None
+        terminal.registration_code_hash = None  # one use only
+        terminal.registration_expires_at = None
         terminal.status = TerminalStatus.ACTIVE
-        terminal.enrolled_at = now
-        uow.audit("terminal", terminal.id, "terminal.enrol", "terminal", terminal.id)
+        terminal.registered_at = now
+        uow.audit("terminal", terminal.id, "terminal.activate", "terminal", terminal.id)
         store = uow.session.get(Store, terminal.store_id)
         zone = store.timezone if store is not None else None
         uow.commit()
-        return Enrolment(terminal.id, terminal.store_id, str(credential), zone)
+        return Registered(terminal.id, terminal.store_id, str(credential), zone)
 
 
 def revoke_terminal(
@@ -219,7 +222,7 @@ def revoke_terminal(
         before = terminal.status.value
         terminal.status = TerminalStatus.REVOKED
         terminal.revoked_at = clock.now()
-        terminal.enrolment_code_hash = None
+        terminal.registration_code_hash = None
         uow.audit("cli", actor, "terminal.revoke", "terminal", terminal_id)
         if from_web:
             uow.audit_change(

@@ -12,7 +12,13 @@ from click.testing import CliRunner
 from agent.cli_commands import COMMANDS
 from agent.config import load_config
 from agent.service import Agent
-from tests.agent.sale.world import enrolment_code, fake_credential, line, live_server, write_config
+from tests.agent.sale.world import (
+    fake_credential,
+    line,
+    live_server,
+    registration_code,
+    write_config,
+)
 
 group = click.Group("agent", commands={c.name: c for c in COMMANDS if c.name})
 
@@ -20,7 +26,7 @@ group = click.Group("agent", commands={c.name: c for c in COMMANDS if c.name})
 def test_register_writes_a_private_credential_and_status_reads_the_files(tmp_path: Path) -> None:
     with live_server(tmp_path / "server.db") as srv:
         config = write_config(tmp_path, srv.url)
-        code = enrolment_code(srv.app)
+        code = registration_code(srv.app)
         result = CliRunner().invoke(
             group, ["register", "--config", str(config), "--server", srv.url, "--code", code]
         )
@@ -156,7 +162,7 @@ def test_register_says_when_the_server_has_no_cpf_secret(tmp_path: Path) -> None
 
 
 def code_of(srv: object) -> str:
-    return enrolment_code(srv.app)  # type: ignore[attr-defined]
+    return registration_code(srv.app)  # type: ignore[attr-defined]
 
 
 def test_register_warns_when_the_store_s_zone_is_not_the_terminal_s(tmp_path: Path) -> None:
@@ -168,7 +174,7 @@ def test_register_warns_when_the_store_s_zone_is_not_the_terminal_s(tmp_path: Pa
     with live_server(tmp_path / "server.db") as srv:
         add_store(SqlUnitOfWork.for_app(srv.app), "LOJA-01", "Manaus", timezone="America/Manaus")
         config = write_config(tmp_path, srv.url)
-        code = enrolment_code(srv.app)
+        code = registration_code(srv.app)
         result = CliRunner().invoke(
             group, ["register", "--config", str(config), "--server", srv.url, "--code", code]
         )

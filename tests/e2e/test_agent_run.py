@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from agent.service import Credential, write_credential
-from agent.sync import enrol
-from tests.agent.sale.world import enrolment_code, live_server, seed_server, write_config
+from agent.sync import register as register_terminal
+from tests.agent.sale.world import live_server, registration_code, seed_server, write_config
 from tests.support.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +39,7 @@ def test_run_serves_status_and_stops_on_sigterm(tmp_path: Path) -> None:
     port = free_port()
     with live_server(tmp_path / "server.db") as srv:
         seed_server(srv.app)
-        body = enrol(srv.url, enrolment_code(srv.app))
+        body = register_terminal(srv.url, registration_code(srv.app))
         write_credential(
             tmp_path / "credential.json",
             Credential(body["credential"], body["terminal_id"], body["store_id"]),

@@ -16,16 +16,16 @@ from sqlalchemy import func, select
 from agent.cache import read_meta
 from agent.config import load_config
 from agent.service import Agent, Credential, write_credential
-from agent.sync import enrol
+from agent.sync import register as register_terminal
 from loyalty.identification import card_number
 from server.db import new_session
 from server.models import LedgerEntryRow, Sale
-from tests.agent.sale.world import enrolment_code, line, live_server, seed_server, write_config
+from tests.agent.sale.world import line, live_server, registration_code, seed_server, write_config
 from tests.support.waiting import wait_for
 
 
 def register(tmp: Path, url: str, app: object) -> Agent:
-    body = enrol(url, enrolment_code(app))
+    body = register_terminal(url, registration_code(app))
     write_credential(
         tmp / "credential.json",
         Credential(body["credential"], body["terminal_id"], body["store_id"]),

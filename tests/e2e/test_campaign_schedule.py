@@ -25,14 +25,14 @@ import pytest
 from sqlalchemy import select
 
 from agent.service import Credential, write_credential
-from agent.sync import enrol
+from agent.sync import register as register_terminal
 from plugins.simulated import HttpTransport
 from server import clock as server_clock
 from server.db import new_session
 from server.models import Campaign, Sale
 from server.services.campaign_publish import put_campaign
 from server.services.uow import SqlUnitOfWork
-from tests.agent.sale.world import enrolment_code, live_server, write_config
+from tests.agent.sale.world import live_server, registration_code, write_config
 from tests.e2e.test_agent_run import ROOT, free_port, status
 
 pytestmark = pytest.mark.slow
@@ -87,7 +87,7 @@ def test_a_scheduled_campaign_starts_at_a_real_till_offline_and_the_server_agree
         put_campaign(SqlUnitOfWork.for_app(srv.app), "c-arroz", "Arroz", ALWAYS)
         with new_session(srv.app) as s, s.begin():
             s.get_one(Campaign, "c-cafe").valid_from = start
-        body = enrol(srv.url, enrolment_code(srv.app))
+        body = register_terminal(srv.url, registration_code(srv.app))
         write_credential(
             tmp_path / "credential.json",
             Credential(body["credential"], body["terminal_id"], body["store_id"]),

@@ -27,14 +27,14 @@ import pytest
 from sqlalchemy import select
 
 from agent.service import Credential, write_credential
-from agent.sync import enrol
+from agent.sync import register as register_terminal
 from loyalty.identification import card_number
 from server import clock
 from server.db import new_session
 from server.jobs.contract import JobContext
 from server.models import LedgerEntryRow
 from server.services.expiry import expire_and_mature
-from tests.agent.sale.world import enrolment_code, live_server, seed_server, write_config
+from tests.agent.sale.world import live_server, registration_code, seed_server, write_config
 from tests.e2e.test_agent_run import free_port, status
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,7 +103,7 @@ def test_expired_points_are_refused_at_the_till_offline_and_after_the_job(
     with live_server(db) as srv:
         server_port = int(srv.url.rsplit(":", 1)[1])
         seed_server(srv.app)
-        body = enrol(srv.url, enrolment_code(srv.app))
+        body = register_terminal(srv.url, registration_code(srv.app))
         write_credential(
             tmp_path / "credential.json",
             Credential(body["credential"], body["terminal_id"], body["store_id"]),

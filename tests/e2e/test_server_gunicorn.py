@@ -63,7 +63,7 @@ def tillclub(config: Path, *args: str) -> str:
 class Agent:
     def __init__(self, url: str, code: str) -> None:
         self.url = url
-        r = requests.post(f"{url}/api/v1/terminals/enrol", json={"code": code}, timeout=10)
+        r = requests.post(f"{url}/api/v1/terminals/register", json={"code": code}, timeout=10)
         assert r.status_code == 201, r.text
         body = r.json()
         self.store, self.terminal = body["store_id"], body["terminal_id"]

@@ -206,7 +206,7 @@ class Till:
                 return changes, cursor
 
 
-def enrol_till(
+def register_till(
     app: Flask, client: FlaskClient, store_id: str = "LOJA-01", name: str = "PDV 1"
 ) -> Till:
     uow = SqlUnitOfWork.for_app(app)
@@ -215,7 +215,7 @@ def enrol_till(
     except ValueError:
         pass  # exists already
     reg = register_terminal(SqlUnitOfWork.for_app(app), store_id, name, ttl_hours=1)
-    r = client.post("/api/v1/terminals/enrol", json={"code": reg.enrolment_code})
+    r = client.post("/api/v1/terminals/register", json={"code": reg.registration_code})
     assert r.status_code == 201, r.get_json()
     body = r.get_json()
     return Till(client, body["store_id"], body["terminal_id"], body["credential"])
@@ -223,4 +223,4 @@ def enrol_till(
 
 @pytest.fixture
 def till(app: Flask, client: FlaskClient) -> Till:
-    return enrol_till(app, client)
+    return register_till(app, client)

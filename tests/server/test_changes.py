@@ -20,7 +20,7 @@ from server.services.offers import activate_offer, add_offer
 from server.services.raffles import add_raffle
 from server.services.uow import SqlUnitOfWork
 
-from .conftest import T0, Till, enrol_till
+from .conftest import T0, Till, register_till
 
 CPF = "39053344705"
 CAMPAIGN = {
@@ -148,7 +148,7 @@ def test_members_carry_head_office_segments(app: Flask, till: Till) -> None:
 def test_scope_other_stores_campaigns_and_raffle_blocks_are_deleted(
     app: Flask, client: FlaskClient, till: Till
 ) -> None:
-    other = enrol_till(app, client, "LOJA-02", "PDV 1")
+    other = register_till(app, client, "LOJA-02", "PDV 1")
     uow = lambda: SqlUnitOfWork.for_app(app)  # noqa: E731
     put_campaign(uow(), "ALL", "Everywhere", CAMPAIGN)
     put_campaign(uow(), "ONLY2", "Store 2", CAMPAIGN, ["LOJA-02"])

@@ -39,7 +39,7 @@ def test_a_terminal_registered_on_the_command_line_enrols_and_can_be_revoked(
     app = create_app(load_config(config))
     try:
         client = app.test_client()
-        enrolled = client.post("/api/v1/terminals/enrol", json={"code": code}).get_json()
+        enrolled = client.post("/api/v1/terminals/register", json={"code": code}).get_json()
         headers = {"Authorization": f"Bearer {enrolled['credential']}"}
         assert client.get("/api/v1/changes", headers=headers).status_code == 200
         listed = [json.loads(line) for line in _cli(runner, config, "list-terminals").splitlines()]

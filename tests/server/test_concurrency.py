@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from server.db import new_session
 from server.models import AppliedEvent, LedgerEntryRow, Member, Sale
 
-from .conftest import Till, enrol_till
+from .conftest import Till, register_till
 
 
 def _race(*calls: Callable[[], Any]) -> list[Any]:
@@ -38,7 +38,7 @@ def test_the_same_batch_pushed_four_times_at_once_applies_once(
     """GIVEN four pushes of one batch whose transactions overlap (each pauses before commit)
     WHEN they race THEN the later ones wait on the first one's ids and apply nothing twice."""
     app = make_app(FAILPOINT_PAUSE_BEFORE_COMMIT=0.4)
-    till = enrol_till(app, app.test_client())
+    till = register_till(app, app.test_client())
     events = [till.sale(f"M{i % 3}", ["4.00"], points="4") for i in range(60)]
     clients = [
         Till(app.test_client(), till.store_id, till.terminal_id, till.credential) for _ in range(4)
@@ -58,8 +58,8 @@ def test_the_same_batch_pushed_four_times_at_once_applies_once(
 def test_two_tills_enrolling_one_cpf_at_once_make_one_member(
     app: Flask, client: FlaskClient
 ) -> None:
-    a = enrol_till(app, client, "LOJA-01", "PDV 1")
-    b = enrol_till(app, client, "LOJA-01", "PDV 2")
+    a = register_till(app, client, "LOJA-01", "PDV 1")
+    b = register_till(app, client, "LOJA-01", "PDV 2")
 
     def enrol(t: Till, member_id: str) -> dict[str, Any]:
         event = t.header("enrolment") | {

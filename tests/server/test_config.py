@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from loyalty.bounds import DEFAULT_BOUNDS
 from loyalty.money import Money
-from server.config import DEFAULTS, ConfigError, sale_bounds, tender_limits
+from server.config import DEFAULTS, ConfigError, load_config, sale_bounds, tender_limits
 
 
 def test_the_defaults_are_the_agents_defaults() -> None:
@@ -56,3 +57,27 @@ def test_sale_bounds_default_to_the_core_defaults_and_take_the_agents_keys() -> 
 def test_bad_sale_bounds_name_what_is_wrong(limits: object, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         sale_bounds(DEFAULTS | {"LIMITS": limits})
+
+
+def test_the_terminal_registration_keys_are_read_under_their_old_names_too(
+    tmp_path: Path,
+) -> None:
+    """``enrolment_code_ttl_hours`` and ``ratelimit_enrol`` (before the terminal's side was
+    called registration) still configure the new keys, from the file and the environment."""
+    old = tmp_path / "old.toml"
+    old.write_text('enrolment_code_ttl_hours = 5\nratelimit_enrol = "3/minute"\n')
+    config = load_config(old, env={})
+    assert (config["REGISTRATION_CODE_TTL_HOURS"], config["RATELIMIT_REGISTER"]) == (5, "3/minute")
+    assert "ENROLMENT_CODE_TTL_HOURS" not in config
+    env = {
+        "TILLCLUB_SERVER_ENROLMENT_CODE_TTL_HOURS": "7",
+        "TILLCLUB_SERVER_RATELIMIT_ENROL": "4/s",
+    }
+    config = load_config(None, env=env)
+    assert (config["REGISTRATION_CODE_TTL_HOURS"], config["RATELIMIT_REGISTER"]) == (7, "4/s")
+    new = tmp_path / "new.toml"
+    new.write_text("registration_code_ttl_hours = 9\n")
+    assert load_config(new, env={})["REGISTRATION_CODE_TTL_HOURS"] == 9
+    (tmp_path / "typo.toml").write_text("enrolment_code_tll_hours = 1\n")
+    with pytest.raises(ConfigError, match="unknown key 'enrolment_code_tll_hours'"):
+        load_config(tmp_path / "typo.toml", env={})

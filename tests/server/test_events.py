@@ -23,7 +23,7 @@ from server.security import CpfCipher
 from server.services.campaign_publish import put_campaign
 from server.services.uow import SqlUnitOfWork
 
-from .conftest import SECRETS, T0, Till, enrol_till
+from .conftest import SECRETS, T0, Till, register_till
 
 CPF = "39053344705"
 
@@ -252,7 +252,7 @@ def test_refund_reverses_points(till: Till) -> None:
 def test_two_terminals_of_two_stores_cannot_push_each_others_events(
     app: Flask, client: FlaskClient, till: Till
 ) -> None:
-    other = enrol_till(app, client, "LOJA-02", "PDV 9")
+    other = register_till(app, client, "LOJA-02", "PDV 9")
     sale = till.sale("M1", ["1.00"])
     answer = other.push([sale])
     assert answer["rejected"][0]["code"] == "wrong_terminal"
@@ -339,7 +339,7 @@ def test_the_servers_configured_bounds_apply_to_pushed_sales(
     """GIVEN a server whose [limits] allow at most R$ 100,00 per unit WHEN a till pushes a
     R$ 150,00 unit and a R$ 90,00 one THEN the first is rejected alone as out_of_bounds."""
     app = make_app(LIMITS={"max_unit_price_brl": "100.00"})
-    till = enrol_till(app, app.test_client())
+    till = register_till(app, app.test_client())
     over, under = till.sale(None, ["150.00"]), till.sale(None, ["90.00"])
     answer = till.push([over, under])
     assert answer["applied"] == [under["event_id"]]

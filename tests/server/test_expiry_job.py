@@ -22,7 +22,7 @@ from server.services.ledger_reads import entries_by_member
 from server.services.members import add_member
 from server.services.uow import SqlUnitOfWork
 
-from .conftest import T0, Till, enrol_till
+from .conftest import T0, Till, register_till
 
 DAY = dt.timedelta(days=1)
 P, CB = Currency.POINTS, Currency.CASHBACK
@@ -52,7 +52,7 @@ def _push(till: Till, *entries: dict[str, Any]) -> None:
 def till(app: Flask, client: FlaskClient) -> Till:
     for m in ("m1", "m2", "m3"):
         add_member(SqlUnitOfWork.for_app(app), app.extensions["tillclub.cpf"], m, m.upper())
-    return enrol_till(app, client)
+    return register_till(app, client)
 
 
 def _earn(till: Till, member: str, amount: str, day: int, expires: int, **kw: Any) -> dict:  # type: ignore[type-arg]

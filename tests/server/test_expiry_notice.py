@@ -20,7 +20,7 @@ from server.services.expiry_notice import list_expiry_notices, notice_days
 from server.services.members import add_member
 from server.services.uow import SqlUnitOfWork
 
-from .conftest import T0, Till, enrol_till
+from .conftest import T0, Till, register_till
 
 DAY = dt.timedelta(days=1)
 
@@ -44,7 +44,7 @@ def _earn(till: Till, member: str, amount: str, expires: int, **kw: Any) -> dict
 def till(app: Flask, client: FlaskClient) -> Till:
     for m in ("m1", "m2", "m3"):
         add_member(SqlUnitOfWork.for_app(app), app.extensions["tillclub.cpf"], m, m.upper())
-    t = enrol_till(app, client)
+    t = register_till(app, client)
     a = _earn(t, "m1", "100", 50)
     redeem = t.entry("m1", "-30", kind="redeem", reverses=a["entry_id"], expires_at=a["expires_at"])
     entries = [

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from server.errors import ErrorCode
 
-from .conftest import Till, enrol_till
+from .conftest import Till, register_till
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,7 +47,7 @@ def test_every_error_code_is_a_documented_enum_value(client: FlaskClient) -> Non
 def test_bodies_over_the_limit_are_refused(make_app: Callable[..., Flask]) -> None:
     app = make_app(MAX_CONTENT_LENGTH=1024)
     client = app.test_client()
-    till = enrol_till(app, client)
+    till = register_till(app, client)
     r = client.post("/api/v1/events", json={"events": ["x" * 2000]}, headers=till.headers)
     assert (r.status_code, r.get_json()["code"]) == (413, "payload_too_large")
 
@@ -55,8 +55,8 @@ def test_bodies_over_the_limit_are_refused(make_app: Callable[..., Flask]) -> No
 def test_rate_limit_is_per_terminal(make_app: Callable[..., Flask]) -> None:
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_TERMINAL="3/minute")
     client = app.test_client()
-    a = enrol_till(app, client, "LOJA-01", "PDV 1")
-    b = enrol_till(app, client, "LOJA-01", "PDV 2")
+    a = register_till(app, client, "LOJA-01", "PDV 1")
+    b = register_till(app, client, "LOJA-01", "PDV 2")
     codes = [client.get("/api/v1/changes", headers=a.headers).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     r = client.get("/api/v1/changes", headers=a.headers)

@@ -33,7 +33,7 @@ from server.services.raffle import (
 from server.services.raffles import add_raffle
 from server.services.uow import SqlUnitOfWork
 
-from .conftest import T0, Till, enrol_till
+from .conftest import T0, Till, register_till
 
 
 def setup_raffle(app: Flask, client: FlaskClient) -> tuple[Till, Till, RaffleCampaign]:
@@ -47,8 +47,8 @@ def setup_raffle(app: Flask, client: FlaskClient) -> tuple[Till, Till, RaffleCam
         T0 + dt.timedelta(days=30),
         {"series_count": 2},
     )
-    a = enrol_till(app, client, "LOJA-01", "PDV 1")
-    b = enrol_till(app, client, "LOJA-02", "PDV 2")
+    a = register_till(app, client, "LOJA-01", "PDV 1")
+    b = register_till(app, client, "LOJA-02", "PDV 2")
     assign_terminal_block(SqlUnitOfWork.for_app(app), "natal", a.terminal_id, 5)
     assign_terminal_block(SqlUnitOfWork.for_app(app), "natal", b.terminal_id, 5)
     with new_session(app) as s:

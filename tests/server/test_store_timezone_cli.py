@@ -60,7 +60,7 @@ def test_the_zone_reaches_the_till_at_enrolment_and_in_the_feed(tmp_path: Path) 
     app = create_app(load_config(config))
     try:
         client = app.test_client()
-        enrolled = client.post("/api/v1/terminals/enrol", json={"code": code}).get_json()
+        enrolled = client.post("/api/v1/terminals/register", json={"code": code}).get_json()
         assert enrolled["store_timezone"] == "America/Manaus"
         headers = {"Authorization": f"Bearer {enrolled['credential']}"}
         body = client.get("/api/v1/changes", headers=headers).get_json()

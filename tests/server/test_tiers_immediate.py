@@ -20,7 +20,7 @@ from server.services.members import add_member
 from server.services.tiers import set_ladder, tier_review_job
 from server.services.uow import SqlUnitOfWork
 
-from .conftest import T0, Till, enrol_till
+from .conftest import T0, Till, register_till
 
 LADDER = {
     "window_months": 1,
@@ -63,7 +63,7 @@ def moved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MovedClock:
 @pytest.fixture
 def till(app: Flask, client: FlaskClient, moved: MovedClock) -> Till:
     set_ladder(SqlUnitOfWork.for_app(app), LADDER, actor="t", now=T0)
-    return enrol_till(app, client)
+    return register_till(app, client)
 
 
 def test_a_new_member_starts_on_the_first_step(app: Flask, till: Till) -> None:

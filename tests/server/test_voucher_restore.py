@@ -19,7 +19,7 @@ from server.models import Voucher, VoucherConflict, VoucherUseRow
 from server.services.uow import SqlUnitOfWork
 from server.services.vouchers import add_voucher
 
-from .conftest import T0, Till, enrol_till
+from .conftest import T0, Till, register_till
 
 CODE = make_voucher_code(b"\x03" * 8)
 
@@ -70,8 +70,8 @@ def _voucher_state(app: Flask) -> tuple[list[Any], int, list[tuple[str, Any, Any
 def test_full_refund_makes_the_voucher_usable_again_once(
     app: Flask, client: FlaskClient, voucher: str
 ) -> None:
-    a = enrol_till(app, client, "LOJA-01", "PDV 1")
-    b = enrol_till(app, client, "LOJA-01", "PDV 2")
+    a = register_till(app, client, "LOJA-01", "PDV 1")
+    b = register_till(app, client, "LOJA-01", "PDV 2")
     sale, use = _sale_with_voucher(a, T0)
     a.push([sale, use])
     accepted, seq_used, _ = _voucher_state(app)
@@ -172,8 +172,8 @@ def test_a_use_that_arrives_after_its_full_refund_is_restored_on_arrival(
     """GIVEN a sale and its full refund applied, the voucher use held back (rejected once and
     re-sent later) WHEN the use finally arrives THEN it is restored at once: the voucher is
     valid again, and another till's later use stands without a conflict."""
-    a = enrol_till(app, client, "LOJA-01", "PDV 1")
-    b = enrol_till(app, client, "LOJA-01", "PDV 2")
+    a = register_till(app, client, "LOJA-01", "PDV 1")
+    b = register_till(app, client, "LOJA-01", "PDV 2")
     sale, use = _sale_with_voucher(a, T0)
     refund = _refund(a, sale["sale_id"], "30.00", ["V1"])
     assert len(a.push([sale, refund])["applied"]) == 2

@@ -17,7 +17,7 @@ from server.models import Sale, Voucher, VoucherConflict, VoucherUseRow
 from server.services.uow import SqlUnitOfWork
 from server.services.vouchers import add_voucher
 
-from .conftest import T0, Till, enrol_till
+from .conftest import T0, Till, register_till
 
 CODE = make_voucher_code(b"\x01" * 8)
 
@@ -48,8 +48,8 @@ def _use(till: Till, code: str, at: dt.datetime) -> tuple[dict[str, object], dic
 def test_earliest_use_wins_whatever_arrives_first(
     app: Flask, client: FlaskClient, voucher: str, first: str
 ) -> None:
-    a = enrol_till(app, client, "LOJA-01", "PDV 1")
-    b = enrol_till(app, client, "LOJA-02", "PDV 2")
+    a = register_till(app, client, "LOJA-01", "PDV 1")
+    b = register_till(app, client, "LOJA-02", "PDV 2")
     early_sale, early_use = _use(a, voucher, T0)
     late_sale, late_use = _use(b, voucher, T0 + dt.timedelta(minutes=5))
     pushes = [(a, [early_sale, early_use]), (b, [late_sale, late_use])]
@@ -80,8 +80,8 @@ def test_earliest_use_wins_whatever_arrives_first(
 def test_the_loser_is_flagged_in_the_push_answer(
     app: Flask, client: FlaskClient, voucher: str
 ) -> None:
-    a = enrol_till(app, client, "LOJA-01", "PDV 1")
-    b = enrol_till(app, client, "LOJA-01", "PDV 2")
+    a = register_till(app, client, "LOJA-01", "PDV 1")
+    b = register_till(app, client, "LOJA-01", "PDV 2")
     early_sale, early_use = _use(a, voucher, T0)
     assert a.push([early_sale, early_use])["flags"] == []
     late_sale, late_use = _use(b, voucher, T0 + dt.timedelta(hours=1))

@@ -130,7 +130,7 @@ def set_store_timezone(ctx: click.Context, store_id: str, zone: str) -> None:
 @click.argument("name")
 @click.pass_context
 def register_terminal(ctx: click.Context, store_id: str, name: str) -> None:
-    """Register a terminal of STORE_ID and print its one-time enrolment code."""
+    """Register a terminal of STORE_ID and print its one-time registration code."""
     from server.services.terminals import TerminalError
     from server.services.terminals import register_terminal as register
 
@@ -142,13 +142,13 @@ def register_terminal(ctx: click.Context, store_id: str, name: str) -> None:
             SqlUnitOfWork.for_app(app),
             store_id,
             name,
-            ttl_hours=app.config["ENROLMENT_CODE_TTL_HOURS"],
+            ttl_hours=app.config["REGISTRATION_CODE_TTL_HOURS"],
         )
     except TerminalError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"terminal {reg.terminal_id} registered at store {reg.store_id}", err=True)
-    click.echo(f"enrolment code (one use, until {reg.expires_at:%Y-%m-%d %H:%M} UTC):", err=True)
-    click.echo(reg.enrolment_code)
+    click.echo(f"registration code (one use, until {reg.expires_at:%Y-%m-%d %H:%M} UTC):", err=True)
+    click.echo(reg.registration_code)
 
 
 @command.command("revoke-terminal")

@@ -142,7 +142,7 @@ def terminal_register(store_id: str) -> str | tuple[str, int]:
         uow(),
         store_id,
         form.name.data or "",
-        ttl_hours=int(current_app.config["ENROLMENT_CODE_TTL_HOURS"]),
+        ttl_hours=int(current_app.config["REGISTRATION_CODE_TTL_HOURS"]),
         actor=current().email,
         from_web=True,
     )

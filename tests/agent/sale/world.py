@@ -218,7 +218,7 @@ def live_server(db_path: Path, port: int = 0) -> Iterator[LiveServer]:
         get_engine(app).dispose()
 
 
-def enrolment_code(app: Any, store_id: str = "LOJA-01") -> str:
+def registration_code(app: Any, store_id: str = "LOJA-01") -> str:
     from server.services.terminals import add_store, register_terminal
     from server.services.uow import SqlUnitOfWork
 
@@ -228,7 +228,7 @@ def enrolment_code(app: Any, store_id: str = "LOJA-01") -> str:
         pass
     return register_terminal(
         SqlUnitOfWork.for_app(app), store_id, "PDV", ttl_hours=1
-    ).enrolment_code
+    ).registration_code
 
 
 def seed_server(app: Any, members: int = 3) -> None:

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from server.api.telemetry import Report, parse_report
 
-from ..conftest import enrol_till
+from ..conftest import register_till
 from .conftest import Office
 
 
@@ -20,7 +20,7 @@ def _row(page: str, terminal_id: str) -> str:
 def test_the_oldest_unsent_age_and_last_error_show_on_the_store_page(
     app: Flask, client: FlaskClient, office: Office
 ) -> None:
-    till = enrol_till(app, client, "LOJA-01")
+    till = register_till(app, client, "LOJA-01")
     status = {
         "X-Tillclub-Agent-Version": "0.1.0",
         "X-Tillclub-Queue-Depth": "12",

@@ -115,7 +115,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     base = served.url
     reg = register_terminal(SqlUnitOfWork.for_app(app), "LOJA-01", "PDV 1", ttl_hours=1)
     term = requests.post(
-        base + "/api/v1/terminals/enrol", json={"code": reg.enrolment_code}, timeout=10
+        base + "/api/v1/terminals/register", json={"code": reg.registration_code}, timeout=10
     ).json()
     last_month = dt.datetime.now(dt.UTC).replace(
         day=1, hour=15, minute=0, second=0, microsecond=0

@@ -54,7 +54,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[s
     base = served.url
     reg = register_terminal(SqlUnitOfWork.for_app(app), "LOJA-01", "PDV 1", ttl_hours=1)
     term = requests.post(
-        base + "/api/v1/terminals/enrol", json={"code": reg.enrolment_code}, timeout=10
+        base + "/api/v1/terminals/register", json={"code": reg.registration_code}, timeout=10
     ).json()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     yield base, term

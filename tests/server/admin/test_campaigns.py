@@ -20,7 +20,7 @@ from server.models import AuditLog, Campaign, CampaignDraft
 from server.services.members import add_member
 from server.services.uow import SqlUnitOfWork
 
-from ..conftest import enrol_till
+from ..conftest import register_till
 from .conftest import Office
 
 EXAMPLE_PATH = Path(__file__).resolve().parents[3] / "docs" / "examples" / "campaign.json"
@@ -157,7 +157,7 @@ def test_simulate_publish_reach_agent_pause(
     cipher = app.extensions["tillclub.cpf"]
     add_member(SqlUnitOfWork.for_app(app), cipher, "m1", "Maria")
     add_member(SqlUnitOfWork.for_app(app), cipher, "m2", "João")
-    till = enrol_till(app, client)
+    till = register_till(app, client)
     at = _last_month(dt.datetime.now(dt.UTC))
     till.push(
         [

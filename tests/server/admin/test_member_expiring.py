@@ -12,7 +12,7 @@ from server.clock import now as utcnow
 from server.services.members import add_member
 from server.services.uow import SqlUnitOfWork
 
-from ..conftest import enrol_till
+from ..conftest import register_till
 from .conftest import Office
 
 
@@ -20,7 +20,7 @@ def test_member_page_lists_amounts_that_expire_soon(
     app: Flask, client: FlaskClient, office: Office
 ) -> None:
     add_member(SqlUnitOfWork.for_app(app), app.extensions["tillclub.cpf"], "m1", "Maria")
-    till = enrol_till(app, client)
+    till = register_till(app, client)
     now = utcnow()
     soon = (now + dt.timedelta(days=10)).isoformat()
     later = (now + dt.timedelta(days=300)).isoformat()

@@ -20,7 +20,7 @@ from server.services.adjustments import adjust, parse_adjustment, record_adjustm
 from server.services.members import MemberError, add_member
 from server.services.uow import SqlUnitOfWork
 
-from ..conftest import create_pg_database, drop_pg_database, enrol_till
+from ..conftest import create_pg_database, drop_pg_database, register_till
 from .conftest import Office, add_admin, add_store, build_app
 
 CPF = "390.533.447-05"
@@ -87,7 +87,7 @@ def test_member_page_shows_balances_ledger_origin_sales_and_masked_cpf(
     app: Flask, client: FlaskClient, office: Office
 ) -> None:
     _members(app)
-    till = enrol_till(app, client)
+    till = register_till(app, client)
     till.push([till.sale("m1", ["10.00", "5.50"], points="15")])
     page = office.get("/admin/members/m1").get_data(as_text=True)
     assert "***.533.447-**" in page
@@ -102,7 +102,7 @@ def test_adjustment_is_a_ledger_entry_with_a_server_id_audited_and_pulled_by_age
     app: Flask, client: FlaskClient, office: Office
 ) -> None:
     _members(app)
-    till = enrol_till(app, client)
+    till = register_till(app, client)
     _, cursor = till.pull_all()
     r = office.post(
         "/admin/members/m1/adjust",
@@ -191,7 +191,7 @@ def test_adjust_service_takes_ids_in_sequence(app: Flask) -> None:
 
 def test_block_and_replace_card(app: Flask, client: FlaskClient, office: Office) -> None:
     _members(app)
-    till = enrol_till(app, client)
+    till = register_till(app, client)
     _, cursor = till.pull_all()
     new = card_number(43)
     r = office.post(
@@ -228,7 +228,7 @@ def test_block_and_replace_card(app: Flask, client: FlaskClient, office: Office)
 def test_store_manager_sees_only_members_of_their_stores(app: Flask, client: FlaskClient) -> None:
     _members(app)
     add_store(app, "LOJA-02")
-    till = enrol_till(app, client, "LOJA-01")
+    till = register_till(app, client, "LOJA-01")
     till.push([till.sale("m1", ["10.00"], points="10")])
     add_admin(app, "ger2@hq.example", "store_manager", ("LOJA-02",))
     add_admin(app, "ger1@hq.example", "store_manager", ("LOJA-01",))
@@ -265,7 +265,7 @@ def test_member_page_shows_the_tier_the_spend_earns(
             ],
         }
         s.add(ChainSetting(key="tiers", value=ladder, updated_at=utcnow()))
-    till = enrol_till(app, client)
+    till = register_till(app, client)
     till.push([till.sale("m1", ["60.00"], at=utcnow())])
     page = office.get("/admin/members/m1").get_data(as_text=True)
     assert 'id="tier">classic<' in page

@@ -20,7 +20,7 @@ from server.services.raffle import assign_terminal_block, to_campaign
 from server.services.raffles import add_raffle
 from server.services.uow import SqlUnitOfWork
 
-from ..conftest import T0, enrol_till
+from ..conftest import T0, register_till
 from .conftest import Office
 
 
@@ -37,7 +37,7 @@ def test_member_page_lists_raffle_numbers(app: Flask, client: FlaskClient, offic
         T0 - dt.timedelta(days=10),
         T0 + dt.timedelta(days=50),
     )
-    till = enrol_till(app, client)
+    till = register_till(app, client)
     assign_terminal_block(SqlUnitOfWork.for_app(app), "natal", till.terminal_id, 10)
     with new_session(app) as s:
         c = to_campaign(s.get_one(RaffleRow, "natal"))

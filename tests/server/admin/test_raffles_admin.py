@@ -32,7 +32,7 @@ from server.services.raffles import add_raffle
 from server.services.terminals import revoke_terminal
 from server.services.uow import SqlUnitOfWork
 
-from ..conftest import Till, enrol_till
+from ..conftest import Till, register_till
 from .conftest import Office, add_admin
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -100,7 +100,7 @@ def test_list_shows_period_draw_date_and_counts(
 ) -> None:
     _members(app)
     _raffle(app)
-    till = enrol_till(app, client)
+    till = register_till(app, client)
     assign_terminal_block(SqlUnitOfWork.for_app(app), "natal", till.terminal_id, 10)
     c = _campaign(app)
     # Owed tickets stay owed if the push does not number them (as after a failure).
@@ -132,8 +132,8 @@ def test_reserve_block_for_a_terminal_reaches_only_that_till(
     app: Flask, client: FlaskClient, office: Office
 ) -> None:
     _raffle(app)
-    till = enrol_till(app, client, "LOJA-01", "PDV 1")
-    other = enrol_till(app, client, "LOJA-02", "PDV 9")
+    till = register_till(app, client, "LOJA-01", "PDV 1")
+    other = register_till(app, client, "LOJA-02", "PDV 9")
     page = office.get("/admin/raffles/natal").get_data(as_text=True)
     assert '<optgroup label="LOJA-01 · Store LOJA-01">' in page
     assert f'<option value="{till.terminal_id}">PDV 1 ({till.terminal_id})</option>' in page
@@ -178,8 +178,8 @@ def test_oversized_or_bad_block_requests_write_nothing(
     app: Flask, client: FlaskClient, office: Office
 ) -> None:
     _raffle(app)  # one series: 100,000 positions
-    till = enrol_till(app, client)
-    gone = enrol_till(app, client, "LOJA-01", "PDV velho")
+    till = register_till(app, client)
+    gone = register_till(app, client, "LOJA-01", "PDV velho")
     revoke_terminal(SqlUnitOfWork.for_app(app), gone.terminal_id)
     assign_terminal_block(SqlUnitOfWork.for_app(app), "natal", till.terminal_id, 99_990)
     before = (_blocks(app), len(_audit(app, "raffle.block")))
@@ -219,7 +219,7 @@ def test_number_owed_tickets_now(
 ) -> None:
     _members(app)
     _raffle(app)
-    till = enrol_till(app, client)
+    till = register_till(app, client)
     assign_terminal_block(SqlUnitOfWork.for_app(app), "natal", till.terminal_id, 2)
     monkeypatch.setattr(ingest_rows, "assign_owed_tickets", lambda s, ids: 0)
     at = NOW - dt.timedelta(days=1)
@@ -256,7 +256,7 @@ def test_draw_result_names_the_winner_with_cpf_masked(
 ) -> None:
     _members(app)
     _raffle(app)
-    till = enrol_till(app, client)
+    till = register_till(app, client)
     assign_terminal_block(SqlUnitOfWork.for_app(app), "natal", till.terminal_id, 30)
     c = _campaign(app)
     numbers = [c.number_at(p) for p in range(30)]
@@ -312,7 +312,7 @@ def test_bad_draw_results_are_refused_and_store_nothing(
 ) -> None:
     _members(app)
     _raffle(app)
-    till = enrol_till(app, client)
+    till = register_till(app, client)
     assign_terminal_block(SqlUnitOfWork.for_app(app), "natal", till.terminal_id, 5)
     monkeypatch.setattr(ingest_rows, "assign_owed_tickets", lambda s, ids: 0)
     c = _campaign(app)
@@ -396,7 +396,7 @@ def test_create_raffle_from_the_form(app: Flask, office: Office) -> None:
 
 def test_read_only_roles_change_nothing(app: Flask, client: FlaskClient) -> None:
     _raffle(app)
-    till = enrol_till(app, client)
+    till = register_till(app, client)
     add_admin(app, "aud@hq.example", "auditor")
     add_admin(app, "ger@hq.example", "store_manager", ("LOJA-01",))
     aud = Office(app.test_client())

@@ -33,10 +33,10 @@ def test_register_enrol_and_revoke_a_terminal(app: Flask, office: Office) -> Non
         "/admin/stores/LOJA-07/terminals", {"name": "PDV 1"}, from_page="/admin/stores/LOJA-07"
     )
     html = page.get_data(as_text=True)
-    code = re.search(r'id="enrolment-code">([A-Z0-9-]{19})<', html)
+    code = re.search(r'id="registration-code">([A-Z0-9-]{19})<', html)
     assert code, html
     client = app.test_client()
-    enrolled = client.post("/api/v1/terminals/enrol", json={"code": code.group(1)})
+    enrolled = client.post("/api/v1/terminals/register", json={"code": code.group(1)})
     assert enrolled.status_code == 201
     body = enrolled.get_json()
     headers = {"Authorization": f"Bearer {body['credential']}"}

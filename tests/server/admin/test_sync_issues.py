@@ -26,7 +26,7 @@ from server.services.uow import SqlUnitOfWork
 from server.services.vouchers import add_voucher
 from tests.support.live import start_serving
 
-from ..conftest import Till, enrol_till
+from ..conftest import Till, register_till
 from .conftest import PASSWORD, Office, add_admin, add_store, build_app
 from .test_browser import ARTIFACTS, LAUNCH
 
@@ -103,8 +103,8 @@ class Scene:
             valid_from=now - dt.timedelta(days=1),
             valid_until=now + dt.timedelta(days=30),
         )
-        self.a = a = enrol_till(app, client, "LOJA-01", "PDV 1")
-        self.b = b = enrol_till(app, client, "LOJA-02", "PDV 2")
+        self.a = a = register_till(app, client, "LOJA-01", "PDV 1")
+        self.b = b = register_till(app, client, "LOJA-02", "PDV 2")
         add_store(app, "LOJA-03")
         self.win_at, self.lose_at = now - dt.timedelta(hours=2), now - dt.timedelta(hours=1)
         self.win_sale = a.sale(None, ["30.00"], at=self.win_at)
@@ -354,7 +354,7 @@ def test_portuguese_by_default_and_english_on_request(app: Flask, scene: Scene) 
 def test_an_event_applied_on_a_later_push_is_marked(
     app: Flask, client: FlaskClient, office: Office
 ) -> None:
-    till = enrol_till(app, client, "LOJA-01", "PDV 1")
+    till = register_till(app, client, "LOJA-01", "PDV 1")
     sale = till.sale(None, ["10.00"], at=dt.datetime.now(dt.UTC))
     broken = sale | {"total": "11.00"}
     for _ in range(2):

@@ -18,7 +18,7 @@ from server.models import AuditLog, MemberSegment, Voucher
 from server.services.members import add_member
 from server.services.uow import SqlUnitOfWork
 
-from ..conftest import enrol_till
+from ..conftest import register_till
 from .conftest import Office, add_admin
 
 
@@ -26,8 +26,8 @@ def _shop(app: Flask, client: FlaskClient) -> tuple:
     cipher = app.extensions["tillclub.cpf"]
     for mid, name in (("m1", "Maria"), ("m2", "João"), ("m3", "Ana")):
         add_member(SqlUnitOfWork.for_app(app), cipher, mid, name)
-    till = enrol_till(app, client, "LOJA-01")
-    other = enrol_till(app, client, "LOJA-02", "PDV 9")
+    till = register_till(app, client, "LOJA-01")
+    other = register_till(app, client, "LOJA-02", "PDV 9")
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     d1, d2 = now - dt.timedelta(days=2), now - dt.timedelta(days=1)
     till.push(
@@ -180,7 +180,7 @@ def test_store_manager_reports_are_limited_to_their_store(app: Flask, client: Fl
 def test_terminal_report_headers_show_on_the_stores_page(
     app: Flask, client: FlaskClient, office: Office
 ) -> None:
-    till = enrol_till(app, client, "LOJA-01")
+    till = register_till(app, client, "LOJA-01")
     r = client.get(
         "/api/v1/changes?cursor=0",
         headers={

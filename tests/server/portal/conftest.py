@@ -326,7 +326,7 @@ def enrol_terminal_http(app: Flask, live: LiveServer) -> str:
     add_store(SqlUnitOfWork.for_app(app), "LOJA-01", "Loja Centro")
     reg = register_terminal(SqlUnitOfWork.for_app(app), "LOJA-01", "PDV 1", ttl_hours=1)
     r = requests.post(
-        f"{live.url}/api/v1/terminals/enrol", json={"code": reg.enrolment_code}, timeout=10
+        f"{live.url}/api/v1/terminals/register", json={"code": reg.registration_code}, timeout=10
     )
     assert r.status_code == 201, r.text
     return str(r.json()["credential"])
@@ -364,13 +364,13 @@ def agent_for(tmp: Path, app: Flask, url: str, public_pem: bytes) -> Any:
     """A real tillclub agent enrolled at the server on ``url``, trusting ``public_pem`` for QR."""
     from agent.config import load_config
     from agent.service import Agent, Credential, write_credential
-    from agent.sync import enrol
+    from agent.sync import register as register_terminal
 
     add_store(SqlUnitOfWork.for_app(app), "LOJA-01", "Loja Centro")
     code = register_terminal(
         SqlUnitOfWork.for_app(app), "LOJA-01", "PDV 1", ttl_hours=1
-    ).enrolment_code
-    body = enrol(url, code)
+    ).registration_code
+    body = register_terminal(url, code)
     write_credential(
         tmp / "credential.json",
         Credential(body["credential"], body["terminal_id"], body["store_id"]),

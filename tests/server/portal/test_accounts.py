@@ -13,7 +13,7 @@ from server.db import new_session
 from server.models import Card, CardStatus, Member
 from server.models.portal import ConsentRecord, PortalAccount
 
-from ..conftest import enrol_till
+from ..conftest import register_till
 from .conftest import OTHER_CPF, T0, VALID_CPF, Shopper, csrf_of
 
 CPF_DIGITS = VALID_CPF.replace(".", "").replace("-", "")
@@ -145,7 +145,7 @@ def test_a_cpf_or_email_joins_once(app: Flask, shopper: Shopper) -> None:
 
 def _till_enrol(app: Flask, **fields: object) -> str:
     client = app.test_client()
-    till = enrol_till(app, client)
+    till = register_till(app, client)
     event = till.header("enrolment", T0) | {
         "member_id": "m-till-1",
         "name": "ANA S",

@@ -21,7 +21,7 @@ from server.services.raffle import assign_terminal_block, to_campaign
 from server.services.raffles import add_raffle
 from server.services.uow import SqlUnitOfWork
 
-from ..conftest import enrol_till
+from ..conftest import register_till
 from .conftest import T0, Shopper
 
 
@@ -39,7 +39,7 @@ def test_rewards_page_and_export_list_the_numbers(app: Flask, shopper: Shopper) 
         T0 + dt.timedelta(days=50),
         {"series_count": 10},
     )
-    till = enrol_till(app, app.test_client(), "LOJA-01")
+    till = register_till(app, app.test_client(), "LOJA-01")
     assign_terminal_block(SqlUnitOfWork.for_app(app), "natal", till.terminal_id, 10)
     with new_session(app) as s:
         c = to_campaign(s.get_one(RaffleRow, "natal"))

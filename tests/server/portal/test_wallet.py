@@ -16,7 +16,7 @@ from server.services.raffles import add_raffle
 from server.services.uow import SqlUnitOfWork
 from server.services.vouchers import add_voucher
 
-from ..conftest import enrol_till
+from ..conftest import register_till
 from .conftest import T0, Shopper
 
 
@@ -59,7 +59,7 @@ def test_balances_and_statement_worked_example(app: Flask, shopper: Shopper) -> 
             ]
         },
     )
-    till = enrol_till(app, app.test_client(), "LOJA-01")
+    till = register_till(app, app.test_client(), "LOJA-01")
     sale = till.sale(member_id, ["120.00"], at=T0 - dt.timedelta(days=1))
     lot1 = till.entry(
         member_id,

@@ -14,13 +14,13 @@ from flask.testing import FlaskClient
 
 from loyalty.rewards import make_member_id, make_refund_id, make_sale_id
 
-from ..conftest import Till, enrol_till
+from ..conftest import Till, register_till
 
 
 def test_ids_of_another_terminal_or_kind_are_refused(
     app: Flask, client: FlaskClient, till: Till
 ) -> None:
-    other = enrol_till(app, client, "LOJA-01", "PDV 2")
+    other = register_till(app, client, "LOJA-01", "PDV 2")
     stolen_sale = till.sale("M1", ["3.00"])
     stolen_sale["sale_id"] = make_sale_id(other.store_id, other.terminal_id, 77)
     wrong_kind = till.sale("M1", ["3.00"])

@@ -38,7 +38,7 @@ from server.services.members import add_member
 from server.services.simulation import simulate
 from server.services.uow import SqlUnitOfWork
 from tests.agent.sale.world import Clock, card_change, member_change, write_config
-from tests.server.conftest import T0, Till, enrol_till
+from tests.server.conftest import T0, Till, register_till
 
 STORES = ("MAO-01", "SAO-01")
 # The terminals' own setting; pricing must not depend on it (the campaigns name the zone).
@@ -167,7 +167,7 @@ class World:
         self.seq = 10
         self.last: set[str] = set()
         for store in STORES:
-            till = self.tills[store] = enrol_till(app, client, store, f"PDV {store}")
+            till = self.tills[store] = register_till(app, client, store, f"PDV {store}")
             home = tmp / store
             home.mkdir()
             path = write_config(

@@ -34,7 +34,7 @@ from server.services.simulation import simulate
 from server.services.terminals import add_store, set_store_timezone
 from server.services.uow import SqlUnitOfWork
 from tests.agent.sale.world import Clock, write_config
-from tests.server.conftest import T0, Till, enrol_till
+from tests.server.conftest import T0, Till, register_till
 from tests.server.services.test_reprice_agreement import SKUS, a_rule
 
 ZONES = {"MAO-01": "America/Manaus", "SAO-01": "America/Sao_Paulo"}
@@ -53,7 +53,7 @@ class World:
         self.n = 0
         for store, zone in ZONES.items():
             add_store(SqlUnitOfWork.for_app(app), store, store, timezone=zone)
-            till = self.tills[store] = enrol_till(app, client, store, f"PDV {store}")
+            till = self.tills[store] = register_till(app, client, store, f"PDV {store}")
             home = tmp / store
             home.mkdir()
             path = write_config(
