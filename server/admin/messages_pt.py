@@ -1,5 +1,5 @@
 # ruff: noqa: E501  (one entry per line reads best for translators)
-"""The admin UI's pt-BR catalogue: English text (the key, as written in the code) -> pt-BR.
+"""The admin UI's pt-BR messages: English text (the key, as written in the code) -> pt-BR.
 
 A test (``test_i18n.py``) finds every translated call in the templates and views and fails if one
 has no entry here, so a new string cannot ship untranslated.
@@ -7,7 +7,7 @@ has no entry here, so a new string cannot ship untranslated.
 
 from __future__ import annotations
 
-from ..i18n import Catalogue
+from ..i18n import Messages
 
 PT_BR: dict[str, str] = {
     # layout, access
@@ -363,4 +363,4 @@ PT_BR: dict[str, str] = {
     "{job}: run queued; the worker starts it in a moment.": "{job}: execução na fila; o worker a inicia em instantes.",
 }  # fmt: skip
 
-MESSAGES = Catalogue("admin", PT_BR)
+MESSAGES = Messages("admin", PT_BR)

@@ -1,6 +1,6 @@
 """One i18n for the server's pages, mail and messages: pt-BR (default) and English.
 
-- :mod:`.catalogue`: a catalogue is data (English text as written in the code -> pt-BR), one
+- :mod:`.messages`: an area's messages are data (English text as written in the code -> pt-BR), one
   per area (``server/admin/messages_pt.py``, ``server/portal/messages_pt.py``); one lookup,
   :func:`translate`, with ``{name}`` placeholders (``str.format``) everywhere.
 - :mod:`.negotiation`: which language a request gets (``?lang=``, the remembered choice,
@@ -10,19 +10,19 @@
 - :mod:`.web`: the Flask side (an area's cookie, the request's language on ``g``,
   ``gettext``); only views, blueprints and forms import it, never a use case.
 
-Why dict catalogues and not flask-babel (4.0.0 works with Flask 3.1 here): see
+Why dict tables and not flask-babel (4.0.0 works with Flask 3.1 here): see
 ``docs/architecture.md`` ("One i18n").
 """
 
 from __future__ import annotations
 
-from .catalogue import Catalogue, placeholders, translate
+from .messages import Messages, placeholders, translate
 from .negotiation import DEFAULT, LANGUAGES, negotiate, normalize
 
 __all__ = [
     "DEFAULT",
     "LANGUAGES",
-    "Catalogue",
+    "Messages",
     "negotiate",
     "normalize",
     "placeholders",

@@ -1,10 +1,10 @@
 """The request side of the one i18n: an area's language on ``g``, ``gettext`` and its cookie.
 
-An area (head office, the portal) is an :class:`Area`: its catalogue, the cookie that
+An area (head office, the portal) is an :class:`Area`: its messages, the cookie that
 remembers a ``?lang=`` choice, and the zone its dates are shown in. Its blueprint calls
 :func:`enter` before each request (and its error pages, which may run before that), and
 :func:`remember` after it. Views, templates and forms then call :func:`gettext` (``_``) and
-the format shortcuts, which read the language and catalogue of the area entered.
+the format shortcuts, which read the language and messages of the area entered.
 
 Use cases never import this module (``tests/test_layout.py``): a job or a mail that renders
 text takes the language as an argument and calls :func:`server.i18n.translate`.
@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response
 from loyalty.money import Money
 
 from . import formats
-from .catalogue import Catalogue, translate
+from .messages import Messages, translate
 from .negotiation import DEFAULT, negotiate, normalize
 
 COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -34,7 +34,7 @@ R = TypeVar("R", bound=Response)
 class Area:
     """One part of the site with its own messages, language cookie and time zone."""
 
-    catalogue: Catalogue
+    messages: Messages
     cookie: str
     zone: dt.tzinfo | None = None
 
@@ -84,9 +84,9 @@ def language() -> str:
 
 
 def gettext(message: str, **values: object) -> str:
-    """``message`` in the request's language, from its area's catalogue."""
+    """``message`` in the request's language, from its area's messages."""
     current = _current()
-    return translate(current.area.catalogue, current.lang, message, **values)
+    return translate(current.area.messages, current.lang, message, **values)
 
 
 def money(value: Decimal | Money | int | None) -> str:

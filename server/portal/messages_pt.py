@@ -7,7 +7,7 @@ a template or in the code has no entry here, or a placeholder differs.
 
 from __future__ import annotations
 
-from ..i18n import Catalogue
+from ..i18n import Messages
 
 PT_BR: dict[str, str] = {
     # layout
@@ -180,4 +180,4 @@ PT_BR: dict[str, str] = {
     "na próxima atualização. Os valores ficam na nossa contabilidade, sem o seu nome, como a lei exige.",
 }
 
-MESSAGES = Catalogue("portal", PT_BR)
+MESSAGES = Messages("portal", PT_BR)

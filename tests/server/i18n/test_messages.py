@@ -1,4 +1,4 @@
-"""Both areas' catalogues: every message has a pt-BR text with the same ``{name}``
+"""Both areas' messages: every message has a pt-BR text with the same ``{name}``
 placeholders, fills in both languages, and nothing is left in the old ``%(name)s`` style."""
 
 from __future__ import annotations
@@ -10,25 +10,25 @@ from pathlib import Path
 import pytest
 
 from server.admin.messages_pt import MESSAGES as ADMIN
-from server.i18n import Catalogue, placeholders, translate
+from server.i18n import Messages, placeholders, translate
 from server.portal.messages_pt import MESSAGES as PORTAL
 
 SERVER = Path(__file__).resolve().parents[3] / "server"
-CATALOGUES = [ADMIN, PORTAL]
+TABLES = [ADMIN, PORTAL]
 
 
-@pytest.mark.parametrize("catalogue", CATALOGUES, ids=lambda c: c.name)
+@pytest.mark.parametrize("messages", TABLES, ids=lambda c: c.name)
 def test_every_message_is_in_both_languages_with_the_same_placeholders(
-    catalogue: Catalogue,
+    messages: Messages,
 ) -> None:
-    assert len(catalogue.pt_br) > 100
-    for english, portuguese in catalogue.pt_br.items():
+    assert len(messages.pt_br) > 100
+    for english, portuguese in messages.pt_br.items():
         assert english.strip(), english
         assert portuguese.strip(), english
         assert Counter(placeholders(english)) == Counter(placeholders(portuguese)), english
         values = {name: f"<{name}>" for name in placeholders(english)}
         for lang in ("pt-BR", "en"):
-            text = translate(catalogue, lang, english, **values)
+            text = translate(messages, lang, english, **values)
             assert all(v in text for v in values.values()), (lang, english)
             assert "{" not in text.replace("{{", ""), (lang, english)
 
@@ -50,7 +50,7 @@ def test_no_message_in_the_old_percent_style(area: str) -> None:
 
 
 def test_the_same_key_may_read_differently_in_each_area() -> None:
-    """One lookup, two catalogues: an area finds its own words, never the other's."""
+    """One lookup, two tables of messages: an area finds its own words, never the other's."""
     assert translate(ADMIN, "pt-BR", "Vouchers") == ADMIN.pt_br["Vouchers"]
     assert translate(PORTAL, "pt-BR", "Vouchers") == PORTAL.pt_br["Vouchers"]
     assert translate(ADMIN, "en", "Vouchers") == "Vouchers"

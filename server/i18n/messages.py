@@ -1,4 +1,4 @@
-"""A message catalogue and the one lookup: English text (the key) -> pt-BR, ``{name}`` values.
+"""An area's messages and the one lookup: English text (the key) -> pt-BR, ``{name}`` values.
 
 Messages are written in English in code and templates (``_("Page {page} of {pages}")``); the
 English text is the key, so English needs no table of its own. A message missing from the
@@ -15,7 +15,7 @@ from .negotiation import DEFAULT
 
 
 @dataclass(frozen=True)
-class Catalogue:
+class Messages:
     """One area's translations (``name``: ``admin``, ``portal``), English key -> pt-BR."""
 
     name: str
@@ -26,16 +26,16 @@ class Catalogue:
         return self.pt_br.get(message, message) if lang == DEFAULT else message
 
 
-def translate(catalogue: Catalogue, lang: str, message: str, **values: object) -> str:
+def translate(messages: Messages, lang: str, message: str, **values: object) -> str:
     """``message`` in ``lang`` with its ``{name}`` placeholders filled from ``values``.
 
-    >>> translate(Catalogue("x", {"{n} points": "{n} pontos"}), "pt-BR", "{n} points", n=3)
+    >>> translate(Messages("x", {"{n} points": "{n} pontos"}), "pt-BR", "{n} points", n=3)
     '3 pontos'
 
     Without values the text is returned as it is (a template may hand a placeholder to a
     script, ``card.js`` fills ``{time}`` in the browser).
     """
-    text = catalogue.text(message, lang)
+    text = messages.text(message, lang)
     return text.format(**values) if values else text
 
 
