@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from agent.sync import SyncFailed, register
 from tests.support.live import serving
@@ -16,7 +17,7 @@ def _server(*paths: str) -> tuple[Flask, list[str]]:
     app = Flask(__name__)
     seen: list[str] = []
 
-    def view() -> tuple[object, int]:
+    def view() -> ResponseReturnValue:
         seen.append(request.path)
         if (request.get_json() or {}).get("code") != "GOOD":
             return jsonify(code="invalid", message="unknown code"), 403
