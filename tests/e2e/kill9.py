@@ -21,7 +21,7 @@ from agent.cache import connect_reader
 from agent.config import load_config
 from agent.journal import Outbox, connect_journal
 from agent.service import Agent, Credential, write_credential
-from agent.sync import register as register_terminal
+from agent.sync import register as agent_register
 from server.db import new_session
 from server.models import Sale
 from tests.agent.sale.world import live_server, registration_code, seed_server, write_config
@@ -53,7 +53,7 @@ def run(tmp_path: Path, kills: int, seed: int = 7) -> Outcome:
     rng = random.Random(seed)
     with live_server(tmp_path / "server.db") as srv:
         seed_server(srv.app)
-        body = register_terminal(srv.url, registration_code(srv.app))
+        body = agent_register(srv.url, registration_code(srv.app))
         write_credential(
             tmp_path / "credential.json",
             Credential(body["credential"], body["terminal_id"], body["store_id"]),

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from agent.config import load_config
 from agent.service import Agent, Credential, write_credential
-from agent.sync import register as register_terminal
+from agent.sync import register as agent_register
 from loyalty.identification import card_number
 from server.db import new_session
 from server.models import Sale
@@ -33,7 +33,7 @@ def test_till_keeps_selling_through_a_link_fault(tmp_path: Path, mode: str) -> N
     with live_server(tmp_path / "server.db") as srv:
         seed_server(srv.app)
         proxy = FaultProxy(int(srv.url.rsplit(":", 1)[1]))
-        body = register_terminal(srv.url, registration_code(srv.app))
+        body = agent_register(srv.url, registration_code(srv.app))
         write_credential(
             tmp_path / "credential.json",
             Credential(body["credential"], body["terminal_id"], body["store_id"]),
@@ -77,7 +77,7 @@ def test_a_snapshot_cut_short_is_taken_again(tmp_path: Path) -> None:
     with live_server(tmp_path / "server.db") as srv:
         seed_server(srv.app, members=50)
         proxy = FaultProxy(int(srv.url.rsplit(":", 1)[1]))
-        body = register_terminal(srv.url, registration_code(srv.app))
+        body = agent_register(srv.url, registration_code(srv.app))
         write_credential(
             tmp_path / "credential.json",
             Credential(body["credential"], body["terminal_id"], body["store_id"]),

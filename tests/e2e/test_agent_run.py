@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.service import Credential, write_credential
-from agent.sync import register as register_terminal
+from agent.sync import register as agent_register
 from tests.agent.sale.world import live_server, registration_code, seed_server, write_config
 from tests.support.net import free_port
 
@@ -39,7 +39,7 @@ def test_run_serves_status_and_stops_on_sigterm(tmp_path: Path) -> None:
     port = free_port()
     with live_server(tmp_path / "server.db") as srv:
         seed_server(srv.app)
-        body = register_terminal(srv.url, registration_code(srv.app))
+        body = agent_register(srv.url, registration_code(srv.app))
         write_credential(
             tmp_path / "credential.json",
             Credential(body["credential"], body["terminal_id"], body["store_id"]),

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from agent.cache import read_meta
 from agent.config import load_config
 from agent.service import Agent, Credential, write_credential
-from agent.sync import register as register_terminal
+from agent.sync import register as agent_register
 from loyalty.identification import card_number
 from server.db import new_session
 from server.models import LedgerEntryRow, Sale
@@ -25,7 +25,7 @@ from tests.support.waiting import wait_for
 
 
 def register(tmp: Path, url: str, app: object) -> Agent:
-    body = register_terminal(url, registration_code(app))
+    body = agent_register(url, registration_code(app))
     write_credential(
         tmp / "credential.json",
         Credential(body["credential"], body["terminal_id"], body["store_id"]),

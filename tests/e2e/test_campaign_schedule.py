@@ -25,7 +25,7 @@ import pytest
 from sqlalchemy import select
 
 from agent.service import Credential, write_credential
-from agent.sync import register as register_terminal
+from agent.sync import register as agent_register
 from plugins.simulated import HttpTransport
 from server import clock as server_clock
 from server.db import new_session
@@ -87,7 +87,7 @@ def test_a_scheduled_campaign_starts_at_a_real_till_offline_and_the_server_agree
         put_campaign(SqlUnitOfWork.for_app(srv.app), "c-arroz", "Arroz", ALWAYS)
         with new_session(srv.app) as s, s.begin():
             s.get_one(Campaign, "c-cafe").valid_from = start
-        body = register_terminal(srv.url, registration_code(srv.app))
+        body = agent_register(srv.url, registration_code(srv.app))
         write_credential(
             tmp_path / "credential.json",
             Credential(body["credential"], body["terminal_id"], body["store_id"]),

@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy import select
 
 from agent.service import Credential, write_credential
-from agent.sync import register as register_terminal
+from agent.sync import register as agent_register
 from loyalty.identification import card_number
 from server import clock
 from server.db import new_session
@@ -103,7 +103,7 @@ def test_expired_points_are_refused_at_the_till_offline_and_after_the_job(
     with live_server(db) as srv:
         server_port = int(srv.url.rsplit(":", 1)[1])
         seed_server(srv.app)
-        body = register_terminal(srv.url, registration_code(srv.app))
+        body = agent_register(srv.url, registration_code(srv.app))
         write_credential(
             tmp_path / "credential.json",
             Credential(body["credential"], body["terminal_id"], body["store_id"]),

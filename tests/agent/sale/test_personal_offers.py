@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from agent.config import load_config
 from agent.service import Agent, Credential, write_credential
-from agent.sync import register as register_terminal
+from agent.sync import register as agent_register
 from server.db import new_session
 from server.models import Sale
 from server.models.sales import RepriceStatus
@@ -59,7 +59,7 @@ def test_e2e_an_offer_needs_no_campaign_and_the_server_agrees(tmp_path: Path) ->
             add_member(uow(), cipher, f"M{i}", f"Member {i}", card_number=card(i))
         put_campaign(uow(), "c1", "c1", CAMPAIGN)  # points and a rice price; no coffee rule
         add_offer(uow(), "cafe-m1", "M1", "Café por R$ 9,90", COFFEE_RULE, requires_activation=True)
-        body = register_terminal(srv.url, registration_code(app))
+        body = agent_register(srv.url, registration_code(app))
         write_credential(
             tmp_path / "credential.json",
             Credential(body["credential"], body["terminal_id"], body["store_id"]),

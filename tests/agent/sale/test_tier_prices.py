@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from agent.config import load_config
 from agent.service import Agent, Credential, write_credential
-from agent.sync import register as register_terminal
+from agent.sync import register as agent_register
 from server.clock import now as utcnow
 from server.db import new_session
 from server.models import MemberSegment, Sale
@@ -162,7 +162,7 @@ def test_e2e_a_reviewed_gold_member_gets_the_tier_price_and_the_server_agrees(
         run = review_tiers(SqlUnitOfWork.for_app(app), utcnow())
         assert (run.assigned, run.changed) == (3, 3)
 
-        body = register_terminal(srv.url, registration_code(app))
+        body = agent_register(srv.url, registration_code(app))
         write_credential(
             tmp_path / "credential.json",
             Credential(body["credential"], body["terminal_id"], body["store_id"]),

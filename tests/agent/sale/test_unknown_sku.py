@@ -22,7 +22,7 @@ from agent.journal.store import unpack
 from agent.sale import NoSuchSale, UnknownSku
 from agent.sale.slips import slip_fields
 from agent.service import Agent, Credential, write_credential
-from agent.sync import register as register_terminal
+from agent.sync import register as agent_register
 from loyalty.identification import card_number
 from plugins.dispatch import Dispatcher
 from server.db import new_session
@@ -183,7 +183,7 @@ def test_e2e_products_imported_at_the_server_reach_the_till(tmp_path: Path) -> N
     with live_server(tmp_path / "server.db") as srv:
         seed_server(srv.app)
         import_products(SqlUnitOfWork.for_app(srv.app), parse_products_csv(csv.encode()))
-        body = register_terminal(srv.url, registration_code(srv.app))
+        body = agent_register(srv.url, registration_code(srv.app))
         write_credential(
             tmp_path / "credential.json",
             Credential(body["credential"], body["terminal_id"], body["store_id"]),

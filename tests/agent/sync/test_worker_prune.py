@@ -14,7 +14,7 @@ from pathlib import Path
 
 from agent.config import load_config
 from agent.service import Agent, Credential, write_credential
-from agent.sync.client import register as register_terminal
+from agent.sync.client import register as agent_register
 from agent.sync.worker import KEEP_SYNCED_ENROLMENTS
 from loyalty.identification import card_number
 from tests.agent.sale.world import (
@@ -39,7 +39,7 @@ def test_a_synced_enrolment_leaves_the_journal_after_the_retry_window(tmp_path: 
     clock = Clock()
     with live_server(tmp_path / "server.db") as srv:
         seed_server(srv.app)
-        body = register_terminal(srv.url, registration_code(srv.app))
+        body = agent_register(srv.url, registration_code(srv.app))
         write_credential(
             tmp_path / "credential.json",
             Credential(body["credential"], body["terminal_id"], body["store_id"]),

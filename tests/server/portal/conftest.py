@@ -364,13 +364,13 @@ def agent_for(tmp: Path, app: Flask, url: str, public_pem: bytes) -> Any:
     """A real tillclub agent enrolled at the server on ``url``, trusting ``public_pem`` for QR."""
     from agent.config import load_config
     from agent.service import Agent, Credential, write_credential
-    from agent.sync import register as register_terminal
+    from agent.sync import register as agent_register
 
     add_store(SqlUnitOfWork.for_app(app), "LOJA-01", "Loja Centro")
     code = register_terminal(
         SqlUnitOfWork.for_app(app), "LOJA-01", "PDV 1", ttl_hours=1
     ).registration_code
-    body = register_terminal(url, code)
+    body = agent_register(url, code)
     write_credential(
         tmp / "credential.json",
         Credential(body["credential"], body["terminal_id"], body["store_id"]),
