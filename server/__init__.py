@@ -33,7 +33,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         and environment (tests).
     :raises server.config.ConfigError: a missing secret or a malformed setting, naming the key.
     """
-    from . import api, db, errors, jobs, limits
+    from . import api, cookies, db, errors, jobs, limits
     from . import logging as server_logging
     from .security import CpfCipher
     from .services.reprice import CampaignCache
@@ -46,6 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     server_logging.init_app(app)
+    cookies.init_app(app)  # a bad session_cookie_secure stops the start, naming the key
     db.init_app(app)
     errors.init_app(app)
     jobs.init_app(app)  # a broken [jobs.*] schedule stops the start here, naming the key

@@ -35,6 +35,8 @@ PT: dict[str, str] = {
     "Stores (store managers; comma separated)": "Lojas (gerentes de loja; separadas por vírgula)",
     "Initial password (at least 12 characters)": "Senha inicial (ao menos 12 caracteres)", "Create user": "Criar usuário",
     "User created.": "Usuário criado.", "Done.": "Feito.",
+    "Set password": "Definir senha", "New password for {email}": "Nova senha para {email}",
+    "Password changed; {n} session(s) of the user ended.": "Senha alterada; {n} sessão(ões) do usuário encerrada(s).",
     # audit
     "Every change made in head office, with the record before and after. Nobody can edit or delete these entries.":
         "Toda alteração feita na sede, com o registro antes e depois. Ninguém pode editar ou apagar estas entradas.",

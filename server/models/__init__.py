@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..db import Base as Base
 from .admin import AdminLoginState as AdminLoginState
+from .admin import AdminSession as AdminSession
 from .admin import AdminUser as AdminUser
 from .admin import AdminUserStore as AdminUserStore
 from .admin import AuditLog as AuditLog
@@ -20,6 +21,7 @@ from .campaigns import OfferActivation as OfferActivation
 from .catalog import Category as Category
 from .catalog import Product as Product
 from .chain import ChainSetting as ChainSetting
+from .clock_issues import ClockIssue as ClockIssue
 from .chain import Store as Store
 from .chain import Terminal as Terminal
 from .chain import TerminalReport as TerminalReport
