@@ -66,6 +66,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+# URL parts that are secrets: a password-reset link's token is a live credential until used.
+SECRET_VIEW_ARGS = ("token",)
+
+
+def _logged_path() -> str:
+    """The request path with every secret URL part replaced by its name in brackets."""
+    path = request.path
+    for name in SECRET_VIEW_ARGS:
+        value = (request.view_args or {}).get(name)
+        if isinstance(value, str) and value:
+            path = path.replace(value, f"[{name}]")
+    return path
+
+
 def _access_log(app: Flask) -> None:
     import logging
 
@@ -83,7 +97,8 @@ def _access_log(app: Flask) -> None:
             "request",
             extra={
                 "method": request.method,
-                "path": request.path,  # never the query string or body
+                "path": _logged_path(),  # never the query string, body or a token
+                "route": request.url_rule.rule if request.url_rule is not None else None,
                 "status": response.status_code,
                 "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
                 "terminal_id": who.terminal_id if who else None,

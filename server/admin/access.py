@@ -13,6 +13,7 @@ Runs before every view of the admin blueprint:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -22,8 +23,6 @@ from flask import abort, current_app, flash, g, redirect, request, session, url_
 from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.wrappers import Response
 from wtforms import ValidationError
-
-import datetime as dt
 
 from .. import clock
 from ..models import AdminUser

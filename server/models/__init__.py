@@ -21,11 +21,11 @@ from .campaigns import OfferActivation as OfferActivation
 from .catalog import Category as Category
 from .catalog import Product as Product
 from .chain import ChainSetting as ChainSetting
-from .clock_issues import ClockIssue as ClockIssue
 from .chain import Store as Store
 from .chain import Terminal as Terminal
 from .chain import TerminalReport as TerminalReport
 from .chain import TerminalStatus as TerminalStatus
+from .clock_issues import ClockIssue as ClockIssue
 from .ledger import AdminIdCounter as AdminIdCounter
 from .ledger import LedgerEntryRow as LedgerEntryRow
 from .ledger_jobs import ExpiryNotice as ExpiryNotice

@@ -20,8 +20,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import AdminLoginState, AdminUser, AdminUserStore, Role, Store
 from ..clock import now as utcnow
+from ..models import AdminLoginState, AdminUser, AdminUserStore, Role, Store
 from .admin_sessions import revoke_all
 from .roles import ROLES
 from .uow import SqlUnitOfWork, use_case

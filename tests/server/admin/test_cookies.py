@@ -83,7 +83,8 @@ def test_every_cookie_is_samesite_lax_and_httponly_and_not_secure_on_plain_http(
 
 def test_session_cookie_secure_true_makes_every_cookie_secure(make: Any) -> None:
     for header in _login_headers(make(SESSION_COOKIE_SECURE=True)):
-        assert "secure" in _flags(header) and "SameSite=Lax" in header, header
+        assert "secure" in _flags(header), header
+        assert "SameSite=Lax" in header, header
 
 
 def test_an_https_public_url_makes_cookies_secure_by_default(make: Any) -> None:
