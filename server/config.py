@@ -62,6 +62,10 @@ DEFAULTS: dict[str, Any] = {
     # Cookies (server/cookies.py, docs/security.md): SameSite=Lax always; Secure if true, or
     # with "auto" when portal_base_url starts with https:// (the server says it is on HTTPS).
     "SESSION_COOKIE_SECURE": "auto",
+    # Till clocks (server/services/ingest_clock.py, docs/sync-protocol.md): events dated this
+    # many minutes past their receipt, or going back this much, and tills whose clock is off
+    # by more, are listed on Sync issues.
+    "CLOCK_SKEW_MINUTES": 10,
     # --- head-office web UI (docs/admin-ui.md) ---
     "ADMIN_SESSION_IDLE_MINUTES": 30,
     "ADMIN_SESSION_MAX_HOURS": 12,

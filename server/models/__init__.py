@@ -25,7 +25,6 @@ from .chain import Store as Store
 from .chain import Terminal as Terminal
 from .chain import TerminalReport as TerminalReport
 from .chain import TerminalStatus as TerminalStatus
-from .clock_issues import ClockIssue as ClockIssue
 from .ledger import AdminIdCounter as AdminIdCounter
 from .ledger import LedgerEntryRow as LedgerEntryRow
 from .ledger_jobs import ExpiryNotice as ExpiryNotice
@@ -49,6 +48,7 @@ from .sync import AppliedEvent as AppliedEvent
 from .sync import ChangeCounter as ChangeCounter
 from .sync import ChangeTracked as ChangeTracked
 from .sync import RejectedEvent as RejectedEvent
+from .till_issues import TillIssue as TillIssue
 from .vouchers import Voucher as Voucher
 from .vouchers import VoucherBatch as VoucherBatch
 from .vouchers import VoucherConflict as VoucherConflict

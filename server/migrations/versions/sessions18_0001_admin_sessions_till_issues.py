@@ -1,5 +1,6 @@
-"""admin_sessions (server-side, revocable head-office sessions) and clock_issues (tills whose
-clock is off, events dated in the future, vouchers used outside validity by server time)
+"""admin_sessions (server-side, revocable head-office sessions) and till_issues (what tills did
+offline or with a wrong clock: events dated in the future or going back, a till clock off the
+server's, vouchers used outside validity by server time, balances gone below zero)
 
 Existing admin cookies name no session row, so every head-office user logs in again once
 after the upgrade.
@@ -41,7 +42,7 @@ def upgrade() -> None:
     with op.batch_alter_table("admin_sessions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_admin_sessions_user_id"), ["user_id"], unique=False)
     op.create_table(
-        "clock_issues",
+        "till_issues",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("kind", sa.String(length=24), nullable=False),
         sa.Column("terminal_id", sa.String(length=40), nullable=False),
@@ -51,17 +52,17 @@ def upgrade() -> None:
         sa.Column("received_at", server.db.TZDateTime(), nullable=False),
         sa.Column("skew_seconds", sa.Integer(), nullable=True),
         sa.Column("detail", sa.JSON(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_clock_issues")),
-        sa.UniqueConstraint("kind", "ref", name="uq_clock_issues_kind_ref"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_till_issues")),
+        sa.UniqueConstraint("kind", "ref", name="uq_till_issues_kind_ref"),
     )
-    with op.batch_alter_table("clock_issues", schema=None) as batch_op:
-        batch_op.create_index("ix_clock_issues_received_at", ["received_at"], unique=False)
+    with op.batch_alter_table("till_issues", schema=None) as batch_op:
+        batch_op.create_index("ix_till_issues_received_at", ["received_at"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("clock_issues", schema=None) as batch_op:
-        batch_op.drop_index("ix_clock_issues_received_at")
-    op.drop_table("clock_issues")
+    with op.batch_alter_table("till_issues", schema=None) as batch_op:
+        batch_op.drop_index("ix_till_issues_received_at")
+    op.drop_table("till_issues")
     with op.batch_alter_table("admin_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_admin_sessions_user_id"))
     op.drop_table("admin_sessions")
