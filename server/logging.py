@@ -64,8 +64,8 @@ def init_app(app: Flask) -> None:
                 )
         install(existing)
     logger.propagate = True
-    for handler in logging.getLogger().handlers:
-        install(handler)
+    for root_handler in logging.getLogger().handlers:
+        install(root_handler)
     for name in SERVER_LOGGERS:
         named = logging.getLogger(name)
         if not any(isinstance(f, RedactingFilter) for f in named.filters):
