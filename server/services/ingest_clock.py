@@ -80,16 +80,21 @@ def _when(value: Any) -> dt.datetime | None:
     return at.astimezone(dt.UTC) if at.tzinfo is not None else None
 
 
-def _members(raw: Mapping[str, Any]) -> set[str]:
-    found = {raw.get("member_id")}
+def _overdrawn_candidates(raw: Mapping[str, Any]) -> set[str]:
+    """Members of the event's entries that take something away: only a negative entry can
+    take a balance below zero (a push of earnings alone costs no query)."""
     entries = raw.get("ledger_entries")
-    for entry in entries if isinstance(entries, list) else []:
-        if isinstance(entry, dict):
-            found.add(entry.get("member_id"))
-    single = raw.get("entry")
-    if isinstance(single, dict):
-        found.add(single.get("member_id"))
-    return {m for m in found if isinstance(m, str) and m}
+    listed = list(entries) if isinstance(entries, list) else []
+    if isinstance(raw.get("entry"), dict):
+        listed.append(raw["entry"])
+    found = set()
+    for entry in listed:
+        if not isinstance(entry, dict):
+            continue
+        member, amount = entry.get("member_id"), entry.get("amount")
+        if isinstance(member, str) and member and isinstance(amount, str) and amount[:1] == "-":
+            found.add(member)
+    return found
 
 
 def _codes(raw: Mapping[str, Any]) -> list[str]:
@@ -246,7 +251,6 @@ def _overdrafts(s: Session, members: Iterable[str]) -> list[Finding]:
     return found
 
 
-@use_case
 def record_push(
     uow: SqlUnitOfWork,
     who: TerminalIdentity,
@@ -257,18 +261,37 @@ def record_push(
     till_clock: dt.datetime | None,
     threshold: dt.timedelta,
 ) -> list[Finding]:
-    """Write this push's findings (see the module docstring); returns the new ones."""
+    """Write this push's findings (see the module docstring); returns the new ones.
+
+    A push with nothing to look up (no voucher used, no negative entry) and no clock finding
+    opens no transaction at all: the common push of sales that earn costs a scan of its dicts.
+    """
     ids = set(applied_ids)
     applied = [r for r in raw_events if isinstance(r, dict) and r.get("event_id") in ids]
-    if not applied and till_clock is None:
-        return []
-    s = uow.session
-    till_skew = None if till_clock is None else till_clock - received_at
     findings = clock_findings(who, applied, received_at, till_clock, threshold)
-    findings += _voucher_findings(s, applied, received_at, till_skew)
     members: set[str] = set()
+    vouchers_used = False
     for raw in applied:
-        members |= _members(raw)
+        members |= _overdrawn_candidates(raw)
+        vouchers_used = vouchers_used or bool(_codes(raw))
+    if not findings and not members and not vouchers_used:
+        return []
+    till_skew = None if till_clock is None else till_clock - received_at
+    return _record(uow, who, applied, findings, members, received_at, till_skew)
+
+
+@use_case
+def _record(
+    uow: SqlUnitOfWork,
+    who: TerminalIdentity,
+    applied: Sequence[Mapping[str, Any]],
+    findings: list[Finding],
+    members: set[str],
+    received_at: dt.datetime,
+    till_skew: dt.timedelta | None,
+) -> list[Finding]:
+    s = uow.session
+    findings = findings + _voucher_findings(s, applied, received_at, till_skew)
     findings += _overdrafts(s, members)
     if not findings:
         return []
