@@ -8,7 +8,6 @@ here prints a credential, card number or CPF.
 from __future__ import annotations
 
 import json
-import logging
 import signal
 import threading
 import urllib.request
@@ -119,11 +118,10 @@ def run(config_path: Path, log_level: str) -> None:
 
     Stops cleanly on SIGTERM or Ctrl-C.
     """
+    from agent.logs import configure
     from agent.service import Agent, settle_heap
 
-    logging.basicConfig(
-        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure(log_level)  # every record scrubbed of personal data and secrets
     config = _config(config_path)
     try:
         agent = Agent(config)

@@ -50,6 +50,9 @@ class ServerSettings(_Section):
     pull_page: int = Field(default=500, ge=1, le=5000)
     first_sync_snapshot: bool = True
     snapshot_timeout_seconds: float = Field(default=600, gt=0)
+    # `agent status` warns when the till's clock differs from the server's by more than this
+    # (measured from the server's Date header at every sync).
+    clock_skew_warning_seconds: float = Field(default=120, gt=0, le=86400)
 
 
 class TerminalSettings(_Section):

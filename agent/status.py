@@ -16,6 +16,7 @@ from .cache.writer import read_meta
 from .config import AgentConfig
 from .journal import Outbox
 from .sync.client import AGENT_VERSION
+from .sync.clock_check import describe, read_skew
 from .sync.worker import SyncState
 
 
@@ -49,6 +50,9 @@ def build_status(
     rejected = outbox.rejected()
     if rejected:
         warnings.append(f"{rejected} event(s) rejected by the server: see the agent log")
+    clock: dict[str, Any] = {"skew_seconds": None, "checked_age_seconds": None}
+    if sync is not None and sync.clock_skew_seconds is not None:
+        clock["skew_seconds"] = sync.clock_skew_seconds
     cache_info: dict[str, Any] = {"path": str(config.storage.cache_path)}
     path = Path(config.storage.cache_path)
     cache_info["size_bytes"] = path.stat().st_size if path.exists() else 0
@@ -58,6 +62,20 @@ def build_status(
         cache_info["cursor"] = int(cursor) if cursor else 0
         cache_info["age_seconds"] = _age(float(last_pull), now) if last_pull else None
         cache_info["members"] = int(cache.execute("SELECT count(*) FROM members").fetchone()[0])
+        measured = read_skew(cache)
+        if measured is not None:
+            if clock["skew_seconds"] is None:
+                clock["skew_seconds"] = measured[0]
+            clock["checked_age_seconds"] = _age(measured[1], now)
+    skew = clock["skew_seconds"]
+    limit = config.server.clock_skew_warning_seconds
+    clock["warning_after_seconds"] = limit
+    if skew is not None and abs(skew) > limit:
+        warnings.append(
+            f"the till's clock is {describe(skew)} the server's (warning after {limit:g} s): "
+            "check the till's date, time and time zone; sales, vouchers and phone QR codes "
+            "are judged by it"
+        )
     report: dict[str, Any] = {
         "version": AGENT_VERSION,
         "store_id": config.terminal.store,
@@ -70,6 +88,7 @@ def build_status(
         },
         "sync": None,
         "cache": cache_info,
+        "clock": clock,
         "devices": devices or {},
         "warnings": warnings,
     }
@@ -104,6 +123,12 @@ def format_status(report: dict[str, Any]) -> str:
         lines.append(
             f"server: last contact {secs(s['last_contact_age_seconds'])}; "
             f"last error: {s['last_error'] or 'none'}"
+        )
+    clock = report.get("clock") or {}
+    if clock.get("skew_seconds") is not None:
+        lines.append(
+            f"clock: {describe(clock['skew_seconds'])} the server's, "
+            f"measured {secs(clock.get('checked_age_seconds'))}"
         )
     for name, state in report["devices"].items():
         lines.append(f"{name}: {state}")

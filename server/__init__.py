@@ -33,7 +33,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         and environment (tests).
     :raises server.config.ConfigError: a missing secret or a malformed setting, naming the key.
     """
-    from . import api, db, errors, jobs, limits
+    from . import api, cookies, db, errors, jobs, limits
     from . import logging as server_logging
     from .security import CpfCipher
     from .services.reprice import CampaignCache
@@ -46,6 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     server_logging.init_app(app)
+    cookies.init_app(app)  # a bad session_cookie_secure stops the start, naming the key
     db.init_app(app)
     errors.init_app(app)
     jobs.init_app(app)  # a broken [jobs.*] schedule stops the start here, naming the key
@@ -65,6 +66,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+# URL parts that are secrets: a password-reset link's token is a live credential until used.
+SECRET_VIEW_ARGS = ("token",)
+
+
+def _logged_path() -> str:
+    """The request path with every secret URL part replaced by its name in brackets."""
+    path = request.path
+    for name in SECRET_VIEW_ARGS:
+        value = (request.view_args or {}).get(name)
+        if isinstance(value, str) and value:
+            path = path.replace(value, f"[{name}]")
+    return path
+
+
 def _access_log(app: Flask) -> None:
     import logging
 
@@ -82,7 +97,8 @@ def _access_log(app: Flask) -> None:
             "request",
             extra={
                 "method": request.method,
-                "path": request.path,  # never the query string or body
+                "path": _logged_path(),  # never the query string, body or a token
+                "route": request.url_rule.rule if request.url_rule is not None else None,
                 "status": response.status_code,
                 "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
                 "terminal_id": who.terminal_id if who else None,

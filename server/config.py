@@ -59,6 +59,13 @@ DEFAULTS: dict[str, Any] = {
     # The chain's time zone (IANA): a new store's zone unless one is given, and the zone in
     # which the campaign Agenda's days start and end (docs/admin-ui.md).
     "CHAIN_TIME_ZONE": "America/Sao_Paulo",
+    # Cookies (server/cookies.py, docs/security.md): SameSite=Lax always; Secure if true, or
+    # with "auto" when portal_base_url starts with https:// (the server says it is on HTTPS).
+    "SESSION_COOKIE_SECURE": "auto",
+    # Till clocks (server/services/ingest_clock.py, docs/sync-protocol.md): events dated this
+    # many minutes past their receipt, or going back this much, and tills whose clock is off
+    # by more, are listed on Sync issues.
+    "CLOCK_SKEW_MINUTES": 10,
     # --- head-office web UI (docs/admin-ui.md) ---
     "ADMIN_SESSION_IDLE_MINUTES": 30,
     "ADMIN_SESSION_MAX_HOURS": 12,
@@ -98,8 +105,6 @@ DEFAULTS: dict[str, Any] = {
     "PORTAL_QR_STEP_SECONDS": 240,
     # Version of the programme terms the shopper accepts at sign-up (kept in consent history).
     "PORTAL_TERMS_VERSION": "2026-01",
-    # Cookie flags: Secure in production (HTTPS); tests run on plain http://127.0.0.1.
-    "PORTAL_COOKIE_SECURE": True,
     # background jobs (server/jobs, docs/operations.md)
     "JOBS": {},  # per job: {"schedule": "cron fields" | "off", "batch_size": n}
     "JOBS_TIME_ZONE": "America/Sao_Paulo",

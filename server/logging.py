@@ -1,8 +1,9 @@
-"""Structured JSON logs, one object per line, scrubbed of CPFs, card numbers and credentials.
+"""Structured JSON logs, one object per line, scrubbed of secrets and personal data.
 
-Handlers log ids and counts, never payloads; the scrubbing filter is the second line of
-defence: any run of 11-19 digits (CPF, EAN-13 card, PAN-like), a punctuated CPF, a terminal
-credential or a Bearer token in a message or extra field is masked before it is written.
+Handlers log ids and counts, never payloads; the redaction filter (``loyalty/redaction.py``:
+credentials, tokens, query strings, reset links, e-mails, CPFs, phones, card numbers) is the
+second line of defence, on the ``tillclub`` handler, on the root logger's handlers and on the
+web servers' own loggers (werkzeug's request lines, gunicorn's access and error logs).
 """
 
 from __future__ import annotations
@@ -10,35 +11,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import re
 import sys
 from typing import Any
 
 from flask import Flask
 
-_SCRUB = [
-    (re.compile(r"tc1\.[\w-]+\.[\w-]+"), "tc1.[credential]"),
-    (re.compile(r"(?i)bearer\s+\S+"), "Bearer [credential]"),
-    (re.compile(r"\d{3}\.\d{3}\.\d{3}-\d{2}"), "[cpf]"),
-    (re.compile(r"(?<![\w.])\d{11,19}(?![\w.])"), "[number]"),
-]
+from loyalty.redaction import RedactingFilter, install, scrub_value
+from loyalty.redaction import scrub as _scrub
+
+# The one redaction rule (loyalty/redaction.py); re-exported for callers of server.logging.
+scrub = _scrub
+_scrub_value = scrub_value
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
-
-
-def scrub(text: str) -> str:
-    for pattern, replacement in _SCRUB:
-        text = pattern.sub(replacement, text)
-    return text
-
-
-def _scrub_value(value: Any) -> Any:
-    if isinstance(value, str):
-        return scrub(value)
-    if isinstance(value, dict):
-        return {k: _scrub_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_scrub_value(v) for v in value]
-    return value
+# Loggers of the web servers that may run the app: the request lines they write carry URLs
+# (query strings, the reset link's token), so their records are scrubbed at the logger.
+SERVER_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
 
 
 class JsonFormatter(logging.Formatter):
@@ -75,4 +62,11 @@ def init_app(app: Flask) -> None:
                 existing.setFormatter(
                     logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
                 )
+        install(existing)
     logger.propagate = True
+    for root_handler in logging.getLogger().handlers:
+        install(root_handler)
+    for name in SERVER_LOGGERS:
+        named = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in named.filters):
+            named.addFilter(RedactingFilter())

@@ -13,11 +13,31 @@ from loyalty.identification import (
     cpf_hash,
     identify,
 )
+from loyalty.identification.errors import IdentificationError, Reason
 
 from ..cache import CachedMember, CacheLookups
 from ..journal import LocalMember, LocalMembers
+from ..sync.clock_check import read_skew
 from .errors import MemberNotFound
 from .state import SaleSettings
+
+
+def _identify(
+    raw: str, settings: SaleSettings, lookups: CacheLookups, now: datetime
+) -> Identification:
+    """``identify``, but a phone QR refused as expired at a till whose clock the last sync
+    found ahead of the server's (by more than the QR tolerance) says to check the till's clock:
+    telling the cashier to refresh a card that is fine sends the shopper away for nothing."""
+    try:
+        return identify(raw, settings.identification, now)
+    except IdentificationError as exc:
+        if exc.reason is not Reason.QR_EXPIRED:
+            raise
+        measured = read_skew(lookups.conn)
+        tolerance = settings.identification.qr_skew.total_seconds()
+        if measured is not None and measured[0] > tolerance:
+            raise IdentificationError(Reason.QR_TILL_CLOCK_AHEAD, raw) from None
+        raise
 
 
 def find_member(
@@ -36,7 +56,7 @@ def find_member(
     :raises IdentificationError: garbage, a wrong check digit, a forged or expired QR.
     :raises MemberNotFound: a valid code of no member here, a blocked card, an inactive member.
     """
-    read = identify(raw, settings.identification, now) if isinstance(raw, str) else raw
+    read = _identify(raw, settings, lookups, now) if isinstance(raw, str) else raw
     card: str | None = None
     if isinstance(read, CardRead):
         member = lookups.member_by_card(read.code)

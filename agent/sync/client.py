@@ -17,12 +17,18 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
 import urllib3
 
+from .. import clock as agent_clock
+
 AGENT_VERSION = "0.1.0"
+# The till's clock rides on every request; the server compares it with its own (Sync issues).
+CLOCK_HEADER = "X-Tillclub-Clock"
 
 
 class SyncFailed(Exception):
@@ -75,8 +81,12 @@ class SyncClient:
         credential: str,
         timeout: float,
         status_headers: Callable[[], Mapping[str, str]] = dict,
+        clock: Callable[[], datetime] = agent_clock.SYSTEM,
     ) -> None:
         self.base = base_url.rstrip("/")
+        self.clock = clock
+        # The till's clock minus the server's (seconds), from the last answer's Date header.
+        self.clock_skew: float | None = None
         self.timeout = timeout
         self.status_headers = status_headers
         self._retry_after: float | None = None
@@ -113,6 +123,8 @@ class SyncClient:
     def _call_within(self, method: str, path: str, **kw: Any) -> Any:
         deadline = time.monotonic() + self.timeout
         headers = dict(self.status_headers()) | dict(kw.pop("headers", None) or {})
+        sent_at = self.clock()
+        headers[CLOCK_HEADER] = sent_at.isoformat()
         try:
             with self.http.request(
                 method, self.base + path, headers=headers, timeout=self.timeout, stream=True, **kw
@@ -130,6 +142,7 @@ class SyncClient:
                     raise SyncFailed(f"{method} {path}: no complete answer in {self.timeout}s")
                 status = r.status_code
                 self._retry_after = _seconds(r.headers.get("Retry-After"))
+                self._measure(r.headers.get("Date"), sent_at)
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             if time.monotonic() > deadline:
                 raise SyncFailed(
@@ -137,6 +150,22 @@ class SyncClient:
                 ) from None
             raise SyncFailed(f"{method} {path}: {type(exc).__name__}") from None
         return status, bytes(body)
+
+    def _measure(self, date: str | None, sent_at: datetime) -> None:
+        """How far the till's clock is from the server's, from the answer's ``Date``.
+
+        ``Date`` has whole seconds and names a moment between sending and receiving: the
+        till's reading is the midpoint of the two, so the error is at most half the round
+        trip plus a second (far inside any threshold worth warning about).
+        """
+        try:
+            server = parsedate_to_datetime(date) if date else None
+        except (TypeError, ValueError):
+            server = None
+        if server is None or server.tzinfo is None:
+            return
+        mine = sent_at + (self.clock() - sent_at) / 2
+        self.clock_skew = round((mine - server.astimezone(UTC)).total_seconds(), 1)
 
     def _json(self, method: str, path: str, **kw: Any) -> Any:
         status, body = self._call(method, path, **kw)

@@ -28,6 +28,7 @@ from ..cache.writer import reset
 from ..journal import Outbox, QueueGauge, prune_synced
 from .backoff import Backoff
 from .client import CursorAhead, SyncClient, SyncFailed
+from .clock_check import store_skew
 
 log = logging.getLogger("tillclub.agent.sync")
 RETRY_CODES = frozenset({"conflict"})
@@ -48,6 +49,8 @@ class SyncState:
     pushed: int = 0
     rejected: int = 0
     failures: int = 0
+    # the till's clock minus the server's (seconds), from the last answer's Date header
+    clock_skew_seconds: float | None = None
 
 
 def checkpoint(journal: sqlite3.Connection) -> None:
@@ -185,9 +188,23 @@ class SyncWorker:
         log.warning("sync failed: %s", message)
 
     def run_round(self, outbox: Outbox, cache: sqlite3.Connection) -> None:
-        self.push_all(outbox)
-        self.pull_all(cache)
+        try:
+            self.push_all(outbox)
+            self.pull_all(cache)
+        finally:
+            self.note_clock(cache)  # a failed round may still have heard the server's Date
         self.prune_enrolments(outbox.conn, cache)
+
+    def note_clock(self, cache: sqlite3.Connection) -> None:
+        """Keep the client's latest measure of the till's clock against the server's."""
+        skew = getattr(self.client, "clock_skew", None)
+        if skew is None or skew == self.state.clock_skew_seconds:
+            return
+        self.state.clock_skew_seconds = skew
+        try:
+            store_skew(cache, skew)
+        except sqlite3.Error as exc:  # the status loses a figure; the till sells on
+            log.warning("clock measure not stored: %s", exc)
 
     def prune_enrolments(self, journal: sqlite3.Connection, cache: sqlite3.Connection) -> int:
         """Drop the journal rows of shoppers enrolled here that the server has (their

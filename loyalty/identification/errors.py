@@ -21,6 +21,9 @@ class Reason(Enum):
     QR_TAMPERED = "qr_tampered"
     QR_EXPIRED = "qr_expired"
     QR_NOT_YET_VALID = "qr_not_yet_valid"
+    # QR_EXPIRED at a till whose clock is known to be ahead of the server's (the agent measures
+    # it at every sync): the code is likely fine, the till's clock is not.
+    QR_TILL_CLOCK_AHEAD = "qr_till_clock_ahead"
     QR_NO_KEY = "qr_no_key"
 
 
@@ -65,6 +68,12 @@ _MESSAGES: dict[Reason, tuple[str, str]] = {
     Reason.QR_NOT_YET_VALID: (
         "This QR code is not valid yet: check the till's clock.",
         "Este QR ainda não é válido: confira o relógio do caixa.",
+    ),
+    Reason.QR_TILL_CLOCK_AHEAD: (
+        "This QR code looks expired because this till's clock is ahead of the server's: "
+        "check the till's clock (date, time and time zone). The customer's card is fine.",
+        "Este QR parece vencido porque o relógio deste caixa está adiantado em relação à "
+        "central: confira o relógio do caixa (data, hora e fuso). O cartão do cliente está certo.",
     ),
     Reason.QR_NO_KEY: (
         "Phone QR codes cannot be checked: no public key is configured.",

@@ -1,8 +1,12 @@
 """Server side: settle the uses of a voucher that offline tills recorded, deterministically.
 
-Uses are ranked by the sale's own timestamp, then terminal id, then sale id; the first
-``max_uses`` stand and every later one is a conflict. Conflicts are reported to head office,
-never dropped: the sale was paid and stays paid (usage rules never block a paid sale).
+Uses are ranked by when the server received them (``received_at``, the server's clock), then
+the sale's own timestamp, terminal id and sale id; the first ``max_uses`` stand and every later
+one is a conflict. A till's clock never decides: ranked by the tills' timestamps, a till whose
+clock is slow (3 h behind) would win every conflict it took part in. Uses without a receipt
+time (the tills' own view, before the server has them) rank by the sale's timestamp.
+Conflicts are reported to head office, never dropped: the sale was paid and stays paid
+(usage rules never block a paid sale).
 """
 
 from __future__ import annotations
@@ -30,7 +34,10 @@ class Settlement:
 
 
 def settle(voucher: Voucher, uses: Iterable[VoucherUse]) -> Settlement:
-    """Which uses of ``voucher`` stand; the same answer for any arrival order of ``uses``."""
+    """Which uses of ``voucher`` stand; the same answer for any order of ``uses`` in the list.
+
+    .. versionchanged:: ranked by the server's receipt time first, no longer by the till's.
+    """
     by_sale: dict[str, VoucherUse] = {}
     for u in uses:
         if u.voucher_id != voucher.voucher_id or u.restored:
@@ -48,4 +55,4 @@ def settle(voucher: Voucher, uses: Iterable[VoucherUse]) -> Settlement:
 
 
 def _rank(u: VoucherUse) -> tuple[object, ...]:
-    return (u.used_at, u.terminal_id, u.sale_id)
+    return (u.received_at or u.used_at, u.used_at, u.terminal_id, u.sale_id)

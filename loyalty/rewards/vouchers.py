@@ -82,7 +82,8 @@ class Voucher:
 
 @dataclass(frozen=True)
 class VoucherUse:
-    """A voucher used on a sale. ``used_at`` is the sale's own timestamp (the till's clock).
+    """A voucher used on a sale. ``used_at`` is the sale's own timestamp (the till's clock);
+    ``received_at`` when the server received it (the server's clock; ``None`` at the till).
 
     ``restored`` marks a use given back by a full refund of its sale: it no longer counts.
     """
@@ -94,6 +95,7 @@ class VoucherUse:
     used_at: datetime
     member_id: str | None = None
     restored: bool = False
+    received_at: datetime | None = None
 
 
 def uses_counted(voucher: Voucher, uses: Iterable[VoucherUse]) -> int:

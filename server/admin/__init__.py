@@ -124,8 +124,7 @@ def init_app(app: Flask) -> None:
     """
     if bp.name in app.blueprints:
         return
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    # Cookie flags (SameSite=Lax, HttpOnly, Secure) are set for the whole app: server/cookies.py
     from . import views
 
     views.load()

@@ -4,14 +4,16 @@ Runs before every view of the admin blueprint:
 
 - CSRF: every POST must carry the session's token (``csrf_token`` form field or
   ``X-CSRFToken`` header, Flask-WTF's ``validate_csrf``); otherwise 400 and nothing changes.
-- Session: the user id lives in Flask's signed session cookie with the time of login and of
-  the last request. Idle for ``ADMIN_SESSION_IDLE_MINUTES`` or older than
-  ``ADMIN_SESSION_MAX_HOURS``: the session ends and the user logs in again. The user row is
-  re-read on each request, so deactivating a user takes effect at once.
+- Session: Flask's signed cookie holds only a random session id; the session itself is a row
+  at the server (``server/services/admin_sessions.py``). Idle for
+  ``ADMIN_SESSION_IDLE_MINUTES`` or older than ``ADMIN_SESSION_MAX_HOURS``: the row is
+  revoked and the user logs in again. Log-out revokes the row, so a copy of the cookie opens
+  nothing afterwards; a password change or deactivating the user revokes all of theirs.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -25,14 +27,15 @@ from wtforms import ValidationError
 from .. import clock
 from ..i18n.web import gettext as _
 from ..models import AdminUser
+from ..services import admin_sessions
 from ..services.admin_accounts import user_role, user_stores
 from ..services.roles import STORE_SCOPED, Perm, permissions
 from ..services.uow import SqlUnitOfWork
 
 F = TypeVar("F", bound=Callable[..., Any])
-SESSION_UID = "admin_uid"
-SESSION_LOGIN = "admin_login_at"
-SESSION_SEEN = "admin_seen_at"
+SESSION_SID = "admin_sid"
+# Keys of the signed-cookie sessions before they moved to the server: dropped on sight.
+_OLD_KEYS = ("admin_uid", "admin_login_at", "admin_seen_at")
 
 
 @dataclass(frozen=True)
@@ -72,44 +75,66 @@ def check_csrf() -> None:
             raise CSRFError(str(exc)) from None
 
 
+def _timeouts() -> admin_sessions.Timeouts:
+    cfg = current_app.config
+    return admin_sessions.Timeouts(
+        idle=dt.timedelta(minutes=int(cfg["ADMIN_SESSION_IDLE_MINUTES"])),
+        absolute=dt.timedelta(hours=int(cfg["ADMIN_SESSION_MAX_HOURS"])),
+    )
+
+
+def _sid() -> str | None:
+    sid = session.get(SESSION_SID)
+    return sid if isinstance(sid, str) and sid else None
+
+
 def load_admin() -> Response | None:
-    """Before each admin view: enforce timeouts and load ``g.admin`` (or ``None``)."""
+    """Before each admin view: check the server-side session and load ``g.admin`` (or ``None``)."""
     g.admin = None
-    uid = session.get(SESSION_UID)
-    if uid is None:
+    sid = _sid()
+    if sid is None:
         return None
-    now = clock.now().timestamp()
-    idle = current_app.config["ADMIN_SESSION_IDLE_MINUTES"] * 60
-    absolute = current_app.config["ADMIN_SESSION_MAX_HOURS"] * 3600
-    if now - session.get(SESSION_SEEN, 0) > idle or now - session.get(SESSION_LOGIN, 0) > absolute:
-        end_session()
-        flash(_("Your session expired. Please log in again."), "info")
+    uow = SqlUnitOfWork.for_app(current_app)
+    checked = admin_sessions.check(uow, sid, clock.now(), _timeouts())
+    if checked.user_id is None:
+        _forget_cookie()
+        if checked.ended in ("idle", "expired"):
+            flash(_("Your session expired. Please log in again."), "info")
         return None
-    with SqlUnitOfWork.for_app(current_app).reading() as s:
-        user = s.get(AdminUser, uid)
+    with uow.reading() as s:
+        user = s.get(AdminUser, checked.user_id)
         if user is None or not user.active:
-            end_session()
+            _forget_cookie()
             return None
         role = user_role(s, user)
         stores = user_stores(s, user.id) if role in STORE_SCOPED else None
         g.admin = Admin(user.id, user.email, user.name, role, permissions(role), stores)
-    session[SESSION_SEEN] = now
     return None
 
 
 def start_session(user_id: int) -> None:
-    # Flask's session is a signed cookie, shared with other areas (the member portal): replace
-    # only this area's keys, and take a new CSRF token so none planted before login survives.
+    """A new server-side session for ``user_id``, bound to this browser.
+
+    Flask's session cookie is shared with other areas (the member portal): replace only this
+    area's keys, revoke the session the browser had (no fixation), and take a new CSRF token
+    so none planted before login survives.
+    """
     end_session()
-    now = clock.now().timestamp()
-    session[SESSION_UID] = user_id
-    session[SESSION_LOGIN] = now
-    session[SESSION_SEEN] = now
+    sid = admin_sessions.open_session(SqlUnitOfWork.for_app(current_app), user_id, clock.now())
+    session[SESSION_SID] = sid
     session.permanent = False
 
 
 def end_session() -> None:
-    for key in (SESSION_UID, SESSION_LOGIN, SESSION_SEEN, "csrf_token"):
+    """Log out: revoke the server-side session, then drop this area's keys from the cookie."""
+    sid = _sid()
+    if sid is not None:
+        admin_sessions.end(SqlUnitOfWork.for_app(current_app), sid, clock.now())
+    _forget_cookie()
+
+
+def _forget_cookie() -> None:
+    for key in (SESSION_SID, *_OLD_KEYS, "csrf_token"):
         session.pop(key, None)
 
 

@@ -37,6 +37,19 @@ PT_BR: dict[str, str] = {
     "Stores (store managers; comma separated)": "Lojas (gerentes de loja; separadas por vírgula)",
     "Initial password (at least 12 characters)": "Senha inicial (ao menos 12 caracteres)", "Create user": "Criar usuário",
     "User created.": "Usuário criado.", "Done.": "Feito.",
+    "Dated in the future": "Datado no futuro", "Till clock set back": "Relógio do caixa atrasado de repente",
+    "Till clock off the server's": "Relógio do caixa diferente do da central",
+    "Voucher used outside validity": "Vale usado fora da validade", "Balance below zero": "Saldo abaixo de zero",
+    "Till clocks and offline overdrafts": "Relógios dos caixas e saldos estourados offline",
+    "What tills did with a wrong clock or offline, judged by the server's clock: events dated in the future or going back, tills whose clock differs from the server's, vouchers used outside their validity, and members whose balance went below zero because two offline tills redeemed it. Check the till's clock; follow up with the member.":
+        "O que os caixas fizeram com o relógio errado ou offline, julgado pelo relógio da central: eventos datados no futuro ou voltando no tempo, caixas cujo relógio difere do da central, vales usados fora da validade e membros cujo saldo ficou abaixo de zero porque dois caixas offline o resgataram. Confira o relógio do caixa; acompanhe o membro.",
+    "What happened": "Ocorrência", "Event or member": "Evento ou membro", "Till time (UTC)": "Hora do caixa (UTC)",
+    "Till clock vs server (s)": "Relógio do caixa vs central (s)", "Detail": "Detalhe",
+    "{currency} balance {balance}; redeemed at {terminals}": "saldo de {currency} {balance}; resgatado em {terminals}",
+    "{voucher}: used at {at} by the server's clock, valid {start} to {end}": "{voucher}: usado em {at} pelo relógio da central, válido de {start} a {end}",
+    "No till clock or overdraft issues.": "Nenhuma ocorrência de relógio ou saldo estourado.",
+    "Set password": "Definir senha", "New password for {email}": "Nova senha para {email}",
+    "Password changed; {n} session(s) of the user ended.": "Senha alterada; {n} sessão(ões) do usuário encerrada(s).",
     # audit
     "Every change made in head office, with the record before and after. Nobody can edit or delete these entries.":
         "Toda alteração feita na sede, com o registro antes e depois. Ninguém pode editar ou apagar estas entradas.",

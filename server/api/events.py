@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
-from flask import Blueprint, Response, current_app, g, jsonify
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..clock import now as utcnow
 from ..errors import ApiError, ErrorCode
 from ..limits import limiter
+from ..services import ingest_clock
 from ..services.ingest import apply_batch, record_rejections
 from ..services.uow import SqlUnitOfWork
 from ..services.vouchers import load_vouchers
@@ -25,6 +28,7 @@ log = logging.getLogger("tillclub.server.events")
 @terminal_required
 def push_events() -> Response:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    received_at = utcnow()  # before the batch: the time the till's events reached us
     body = json_body(EventsRequest)
     if len(body.events) > app.config["EVENTS_MAX_BATCH"]:
         raise ApiError(
@@ -48,6 +52,20 @@ def push_events() -> Response:
             record_rejections(SqlUnitOfWork.for_app(app), g.terminal, result.rejected)
         except SQLAlchemyError:  # the answer matters more than the bookkeeping
             log.exception("could not record rejected events")
+    flags = list(result.flags)
+    try:
+        found = ingest_clock.record_push(
+            SqlUnitOfWork.for_app(app),
+            g.terminal,
+            body.events,
+            result.applied,
+            received_at=received_at,
+            till_clock=ingest_clock.parse_clock(request.headers.get(ingest_clock.CLOCK_HEADER)),
+            threshold=dt.timedelta(minutes=int(app.config["CLOCK_SKEW_MINUTES"])),
+        )
+        flags += [f.flag() for f in found]
+    except SQLAlchemyError:  # a concurrent push wrote the same finding; the answer matters more
+        log.exception("could not record the push's till issues")
     log.info(
         "events pushed",
         extra={
@@ -55,9 +73,9 @@ def push_events() -> Response:
             "received": len(body.events),
             "applied": len(result.applied),
             "rejected": len(result.rejected),
-            "flags": len(result.flags),
+            "flags": len(flags),
         },
     )
     return jsonify(
-        applied=result.applied, rejected=[r.to_dict() for r in result.rejected], flags=result.flags
+        applied=result.applied, rejected=[r.to_dict() for r in result.rejected], flags=flags
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..db import Base as Base
 from .admin import AdminLoginState as AdminLoginState
+from .admin import AdminSession as AdminSession
 from .admin import AdminUser as AdminUser
 from .admin import AdminUserStore as AdminUserStore
 from .admin import AuditLog as AuditLog
@@ -47,6 +48,7 @@ from .sync import AppliedEvent as AppliedEvent
 from .sync import ChangeCounter as ChangeCounter
 from .sync import ChangeTracked as ChangeTracked
 from .sync import RejectedEvent as RejectedEvent
+from .till_issues import TillIssue as TillIssue
 from .vouchers import Voucher as Voucher
 from .vouchers import VoucherBatch as VoucherBatch
 from .vouchers import VoucherConflict as VoucherConflict

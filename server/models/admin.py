@@ -68,3 +68,19 @@ class AdminUserStore(Base):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("admin_users.id"), primary_key=True)
     store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"), primary_key=True)
+
+
+class AdminSession(Base):
+    """A logged-in browser of the head-office UI. The cookie holds the random id; the row its
+    SHA-256, so a copy of the table opens nothing. Log-out, a password change and deactivating
+    the user set ``revoked_at``; the idle and absolute timeouts are checked against the times."""
+
+    __tablename__ = "admin_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("admin_users.id"), index=True)
+    created_at: Mapped[dt.datetime]
+    last_seen_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
+    # logout | password | deactivated | idle | expired: why it ended (audit, support)
+    revoked_reason: Mapped[str | None] = mapped_column(String(16))

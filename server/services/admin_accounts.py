@@ -20,7 +20,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..clock import now as utcnow
 from ..models import AdminLoginState, AdminUser, AdminUserStore, Role, Store
+from .admin_sessions import revoke_all
 from .roles import ROLES
 from .uow import SqlUnitOfWork, use_case
 
@@ -211,8 +213,17 @@ def list_users(session: Session) -> list[UserRow]:
 
 
 @use_case
-def set_active(uow: SqlUnitOfWork, user_id: int, active: bool, *, actor: str) -> AdminUser:
-    """Activate or deactivate a user (a deactivated user is logged out at their next request).
+def set_active(
+    uow: SqlUnitOfWork,
+    user_id: int,
+    active: bool,
+    *,
+    actor: str,
+    now: dt.datetime | None = None,
+) -> AdminUser:
+    """Activate or deactivate a user; deactivating revokes every session of the user.
+
+    .. versionchanged:: deactivating revokes the user's server-side sessions (``now``: when).
 
     :raises AccountError: unknown user, or an admin deactivating themselves.
     """
@@ -224,6 +235,8 @@ def set_active(uow: SqlUnitOfWork, user_id: int, active: bool, *, actor: str) ->
         raise AccountError("you cannot deactivate yourself")
     before = user.active
     user.active = active
+    if not active:
+        revoke_all(session, user_id, now or utcnow(), "deactivated")
     uow.audit_change(
         actor,
         "admin_user.activate" if active else "admin_user.deactivate",
@@ -233,6 +246,34 @@ def set_active(uow: SqlUnitOfWork, user_id: int, active: bool, *, actor: str) ->
         after={"active": active},
     )
     return user
+
+
+@use_case
+def set_password(
+    uow: SqlUnitOfWork, user_id: int, password: str, *, actor: str, now: dt.datetime
+) -> int:
+    """Give ``user_id`` a new password and end every session of theirs (a stolen session
+    must not outlive the password change); returns how many sessions ended.
+
+    :raises AccountError: unknown user or a weak password.
+    """
+    check_password_strength(password)
+    session = uow.session
+    user = session.get(AdminUser, user_id)
+    if user is None:
+        raise AccountError(f"unknown admin user {user_id}")
+    user.password_hash = hash_password(password)
+    ended = revoke_all(session, user_id, now, "password")
+    # never the hash or the password: only that it changed and what it ended
+    uow.audit_change(
+        actor,
+        "admin_user.password",
+        "admin_user",
+        str(user_id),
+        before={},
+        after={"sessions_ended": ended},
+    )
+    return ended
 
 
 @use_case

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, and_, delete, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from ..jobs.contract import JobContext, JobReport
-from ..models import AdminLoginState, RejectedEvent
+from ..models import AdminLoginState, AdminSession, RejectedEvent
 from ..models.portal import PasswordResetToken, PortalSession
 from .uow import SqlUnitOfWork
 
@@ -53,6 +53,13 @@ class _AdminLogins(Rule):
         return and_(a.last_failed_at.is_not(None), a.last_failed_at < cutoff, ~still_locked)
 
 
+class _AdminSessions(Rule):
+    def condition(self, cutoff: dt.datetime, now: dt.datetime) -> ColumnElement[bool]:
+        a = AdminSession
+        # ended sessions, and open ones unused for the whole period (long past any timeout)
+        return or_(and_(a.revoked_at.is_not(None), a.revoked_at < cutoff), a.last_seen_at < cutoff)
+
+
 class _RejectedEvents(Rule):
     def condition(self, cutoff: dt.datetime, now: dt.datetime) -> ColumnElement[bool]:
         return RejectedEvent.last_seen_at < cutoff
@@ -62,6 +69,7 @@ RULES: tuple[Rule, ...] = (
     _ResetTokens("reset_tokens", "RETENTION_RESET_TOKEN_DAYS", PasswordResetToken.token_hash),
     _PortalSessions("portal_sessions", "RETENTION_PORTAL_SESSION_DAYS", PortalSession.id_hash),
     _AdminLogins("admin_login_states", "RETENTION_ADMIN_LOGIN_DAYS", AdminLoginState.user_id),
+    _AdminSessions("admin_sessions", "RETENTION_ADMIN_LOGIN_DAYS", AdminSession.id_hash),
     _RejectedEvents("rejected_events", "RETENTION_REJECTED_EVENT_DAYS", RejectedEvent.event_id),
 )
 

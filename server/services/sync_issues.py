@@ -9,6 +9,9 @@ Three read-only lists, newest first, over a period and the stores the user may s
 - rejected events: the last rejection of each event id, with the store of the terminal that
   pushed it and whether the event was applied on a later push.
 - re-price mismatches: sales the server re-priced to other figures than the till's.
+- till issues (``till_issues``, written after each push by ``ingest_clock``): events dated in
+  the future or going back, a till whose clock is off the server's, vouchers used outside
+  their validity by the server's time, and members overdrawn by offline tills.
 
 The period is when the server found the issue (detected, last rejected, received), so a till
 that was offline for days still brings its issues to the top. Voucher codes are masked to
@@ -33,13 +36,14 @@ from ..models import (
     RejectedEvent,
     Sale,
     Terminal,
+    TillIssue,
     Voucher,
     VoucherConflict,
     VoucherUseRow,
 )
 from ..models.sales import RepriceStatus
 
-LISTS = ("conflicts", "rejected", "reprice")
+LISTS = ("conflicts", "rejected", "reprice", "till")
 CSV_MAX_ROWS = 100_000
 
 
@@ -249,6 +253,59 @@ def reprice(s: Session, scope: Scope, page: int = 1, per_page: int = 25) -> Page
     return _page(s, _reprice_stmt(scope), page, per_page, _reprice_rows)
 
 
+# --- till issues: clocks, validity, overdrafts ------------------------------------------
+
+
+@dataclass(frozen=True)
+class TillRow:
+    kind: str  # ingest_clock.KINDS
+    store_id: str
+    terminal_id: str
+    ref: str
+    occurred_at: dt.datetime | None
+    received_at: dt.datetime
+    skew_seconds: int | None
+    detail: dict[str, Any]
+
+
+def _till_stmt(scope: Scope) -> Select[*tuple[Any, ...]]:
+    stmt = select(TillIssue).where(
+        TillIssue.received_at >= scope.start, TillIssue.received_at < scope.end
+    )
+    if scope.stores is not None:
+        stmt = stmt.where(TillIssue.store_id.in_(scope.stores))
+    return stmt.order_by(TillIssue.received_at.desc(), TillIssue.id.desc())
+
+
+def _till_rows(found: Sequence[Any]) -> list[TillRow]:
+    return [
+        TillRow(
+            i.kind,
+            i.store_id,
+            i.terminal_id,
+            i.ref,
+            i.occurred_at,
+            i.received_at,
+            i.skew_seconds,
+            dict(i.detail or {}),
+        )
+        for (i,) in found
+    ]
+
+
+def till(s: Session, scope: Scope, page: int = 1, per_page: int = 25) -> Page:
+    return _page(s, _till_stmt(scope), page, per_page, _till_rows)
+
+
+def _detail(row: TillRow) -> str:
+    d = row.detail
+    if row.kind == "overdraft":
+        return f"{d.get('member_id')} {d.get('currency')} {d.get('balance')}"
+    if row.kind == "voucher_validity":
+        return f"{d.get('voucher_id')} {d.get('why')} at {d.get('estimated_at')}"
+    return ""
+
+
 # --- shared ------------------------------------------------------------------------------
 
 
@@ -318,6 +375,16 @@ _COLUMNS: dict[str, tuple[tuple[str, Callable[[Any], str | None]], ...]] = {
         ("server_total", lambda r: f"{r.server_total:.2f}"),
         ("differences", lambda r: ";".join(r.differences)),
     ),
+    "till": (
+        ("received_at", lambda r: _when(r.received_at)),
+        ("kind", lambda r: r.kind),
+        ("store_id", lambda r: r.store_id),
+        ("terminal_id", lambda r: r.terminal_id),
+        ("ref", lambda r: r.ref),
+        ("till_time", lambda r: _when(r.occurred_at)),
+        ("skew_seconds", lambda r: "" if r.skew_seconds is None else str(r.skew_seconds)),
+        ("detail", _detail),
+    ),
 }
 
 
@@ -332,6 +399,8 @@ def to_csv(s: Session, scope: Scope, name: str) -> str:
         rows: list[Any] = _conflict_rows(s, found)
     elif name == "rejected":
         rows = _rejected_rows(s.execute(_rejected_stmt(scope).limit(CSV_MAX_ROWS)).all())
+    elif name == "till":
+        rows = _till_rows(s.execute(_till_stmt(scope).limit(CSV_MAX_ROWS)).all())
     else:
         rows = _reprice_rows(s.execute(_reprice_stmt(scope).limit(CSV_MAX_ROWS)).all())
     out = io.StringIO()

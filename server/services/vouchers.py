@@ -1,7 +1,8 @@
 """Settle a voucher's uses after a push, with the rewards core's deterministic rule.
 
 Every use is kept in ``voucher_uses``; ``loyalty.rewards.voucher_settlement.settle`` ranks them
-(till timestamp, terminal, sale) and the first ``max_uses`` stand. The conflict rows are
+(server receipt time, then till timestamp, terminal, sale: a wrong till clock cannot win) and
+the first ``max_uses`` stand. The conflict rows are
 recomputed from scratch each time, so a late-arriving earlier use moves the earlier "winner"
 into the conflicts: the end state depends only on the set of uses, never on arrival order.
 
@@ -82,6 +83,7 @@ def settle_voucher(s: Session, voucher_id: str, now: dt.datetime) -> list[dict[s
             r.used_at,
             r.member_id,
             restored=r.restored_at is not None,
+            received_at=r.received_at,
         )
         for r in rows
     ]

@@ -45,36 +45,40 @@ def _use(till: Till, code: str, at: dt.datetime) -> tuple[dict[str, object], dic
 
 
 @pytest.mark.parametrize("first", ["early", "late"])
-def test_earliest_use_wins_whatever_arrives_first(
+def test_the_use_received_first_wins_whatever_the_till_clocks_say(
     app: Flask, client: FlaskClient, voucher: str, first: str
 ) -> None:
+    """The server's receipt order settles a conflict, not the tills' timestamps: ranked by
+    till time, a till whose clock is slow would win every conflict (docs/sync-protocol.md)."""
     a = register_till(app, client, "LOJA-01", "PDV 1")
     b = register_till(app, client, "LOJA-02", "PDV 2")
-    early_sale, early_use = _use(a, voucher, T0)
-    late_sale, late_use = _use(b, voucher, T0 + dt.timedelta(minutes=5))
-    pushes = [(a, [early_sale, early_use]), (b, [late_sale, late_use])]
+    a_events = _use(a, voucher, T0)
+    b_events = _use(b, voucher, T0 + dt.timedelta(minutes=5))  # dated later by its till
+    pushes = [(a, list(a_events)), (b, list(b_events))]
     if first == "late":
         pushes.reverse()
+    (_winner, (won_sale, _)), (loser, (lost_sale, _)) = pushes
     answers = [till.push(events) for till, events in pushes]
     assert all(len(ans["applied"]) == 2 and not ans["rejected"] for ans in answers)
     with new_session(app) as s:
         v = s.get_one(Voucher, "V1")
-        assert v.accepted_sale_ids == [early_sale["sale_id"]]
+        assert v.accepted_sale_ids == [won_sale["sale_id"]]
         conflicts = s.scalars(select(VoucherConflict)).all()
         assert [(c.sale_id, c.terminal_id, c.winners, c.reason) for c in conflicts] == [
-            (late_sale["sale_id"], b.terminal_id, [early_sale["sale_id"]], "already_used")
+            (lost_sale["sale_id"], loser.terminal_id, [won_sale["sale_id"]], "already_used")
         ]
-        assert s.get(Sale, late_sale["sale_id"]) is not None  # the paid sale stands
+        assert s.get(Sale, lost_sale["sale_id"]) is not None  # the paid sale stands
         assert len(s.scalars(select(VoucherUseRow)).all()) == 2
     # agents learn the outcome through the voucher record
     changes, _ = a.pull_all()
     vouchers = [c["data"] for c in changes if c["type"] == "voucher"]
-    assert vouchers[-1]["accepted_sale_ids"] == [early_sale["sale_id"]]
+    assert vouchers[-1]["accepted_sale_ids"] == [won_sale["sale_id"]]
     # re-sending either batch changes nothing
     for till, events in pushes:
         assert till.push(events)["flags"] == []
     with new_session(app) as s:
         assert len(s.scalars(select(VoucherConflict)).all()) == 1
+        assert s.get_one(Voucher, "V1").accepted_sale_ids == [won_sale["sale_id"]]
 
 
 def test_the_loser_is_flagged_in_the_push_answer(

@@ -471,10 +471,11 @@ def _attach_area_commands() -> None:
     command.add_command(worker)
     command.add_command(jobs)
     try:
-        from .server_admin import create_admin
+        from .server_admin import create_admin, set_admin_password
     except (ImportError, AttributeError):
         return
     command.add_command(create_admin)
+    command.add_command(set_admin_password)
 
 
 _attach_area_commands()

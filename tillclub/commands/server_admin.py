@@ -110,3 +110,50 @@ def create_admin(
 
 
 command = create_admin
+
+
+@click.command("set-admin-password")
+@click.argument("email")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input.",
+)
+@click.pass_context
+def set_admin_password(ctx: click.Context, email: str, password_stdin: bool) -> None:
+    """Give head-office user EMAIL a new password; every session of theirs ends.
+
+    \b
+    Example:
+      printf '%s\\n' "$PW" | tillclub server set-admin-password ana@loja.com.br
+    """
+    from sqlalchemy import select
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+    from sqlalchemy.orm import sessionmaker
+
+    from server import clock
+    from server.db import make_engine
+    from server.models import AdminUser
+    from server.services.admin_accounts import AccountError, set_password
+    from server.services.uow import SqlUnitOfWork
+
+    config = _config(ctx)
+    password = _password(password_stdin)
+    engine = make_engine(config["DATABASE_URL"])
+    wanted = email.strip().lower()
+    try:
+        uow = SqlUnitOfWork(sessionmaker(engine, expire_on_commit=False))
+        with uow.reading() as s:
+            user_id = s.scalar(select(AdminUser.id).where(AdminUser.email == wanted))
+        if user_id is None:
+            raise click.ClickException(f"no admin user {wanted!r}")
+        ended = set_password(uow, user_id, password, actor="cli", now=clock.now())
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    except (OperationalError, ProgrammingError):
+        raise click.ClickException(
+            "the database is not initialised: run 'tillclub server init-db' first"
+        ) from None
+    finally:
+        engine.dispose()
+    click.echo(f"password of <{wanted}> changed; {ended} session(s) ended")

@@ -25,11 +25,15 @@ def _cipher() -> CpfCipher:
     return cipher
 
 
-@bp.get("/members", endpoint="members")
+@bp.route("/members", methods=["GET", "POST"], endpoint="members")
 @require(Perm.MEMBERS_READ)
 def members_list() -> str:
-    q = request.args.get("q", "")
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    # The search form POSTs: a CPF, card number, phone or e-mail typed into it never reaches
+    # a URL, so no web server's or proxy's access log, nor the browser history, records it.
+    # GET ?q= still works (links, bookmarks of a name); the log filter masks what it carries.
+    source = request.form if request.method == "POST" else request.args
+    q = source.get("q", "")
+    page = max(1, source.get("page", 1, type=int) or 1)
     per_page = int(current_app.config["ADMIN_PAGE_SIZE"])
     error = None
     result = None
@@ -49,7 +53,16 @@ def members_list() -> str:
     # A CPF is never written back into the page whole, not even into the search box.
     shown = mask_cpf(q) if looks_like_cpf(q.strip()) else q
     return render_template(
-        "admin/members.html", q=shown, result=result, error=error, page=page, pages=pages, args=args
+        "admin/members.html",
+        q=shown,
+        # the pager re-posts the query; a CPF (one member at most) is never echoed back
+        repost=None if looks_like_cpf(q.strip()) else q,
+        posted=request.method == "POST",
+        result=result,
+        error=error,
+        page=page,
+        pages=pages,
+        args=args,
     ), status  # type: ignore[return-value]
 
 

@@ -1,4 +1,5 @@
-"""Sync issues: voucher conflicts, rejected events and re-price mismatches, read-only, with CSV.
+"""Sync issues: voucher conflicts, rejected events, re-price mismatches and till issues (clocks,
+validity by server time, overdrafts), read-only, with CSV.
 
 Readable by every role holding ``reports.read``; a store manager's lists are limited to their
 stores, and asking for another store's filter is a 403, as on the reports page.
@@ -41,6 +42,7 @@ def sync_issues_page() -> str:
             "conflicts": sync_issues.conflicts(s, scope, pages["conflicts"], per_page),
             "rejected": sync_issues.rejected(s, scope, pages["rejected"], per_page),
             "reprice": sync_issues.reprice(s, scope, pages["reprice"], per_page),
+            "till": sync_issues.till(s, scope, pages["till"], per_page),
         }
         store_stmt = select(Store.id, Store.name).order_by(Store.id)
         mine = current().stores

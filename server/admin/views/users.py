@@ -1,8 +1,9 @@
-"""Admin users (role ``admin`` only): list with lock state, create, deactivate, unlock."""
+"""Admin users (role ``admin`` only): list with lock state, create, deactivate, unlock, set a
+new password (which, as deactivating, ends every session of that user)."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from ... import clock
@@ -65,9 +66,29 @@ def user_action(user_id: int, action: str) -> Response:
         if action == "unlock":
             accounts.unlock(uow(), user_id, actor=current().email)
         else:
-            accounts.set_active(uow(), user_id, action == "activate", actor=current().email)
+            accounts.set_active(
+                uow(), user_id, action == "activate", actor=current().email, now=clock.now()
+            )
     except accounts.AccountError as exc:
         flash(str(exc), "error")
     else:
         flash(_("Done."), "ok")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/password")
+@require(Perm.USERS_WRITE)
+def user_password(user_id: int) -> Response:
+    try:
+        ended = accounts.set_password(
+            uow(),
+            user_id,
+            request.form.get("new_password", ""),
+            actor=current().email,
+            now=clock.now(),
+        )
+    except accounts.AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("Password changed; {n} session(s) of the user ended.", n=ended), "ok")
     return redirect(url_for("admin.users"))

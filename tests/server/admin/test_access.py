@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 from flask import Flask
@@ -86,18 +85,40 @@ def test_login_form_itself_needs_the_token(app: Flask) -> None:
     assert r.status_code == 400
 
 
-def test_idle_session_expires(app: Flask, office: Office) -> None:
+def _later(monkeypatch: pytest.MonkeyPatch, **delta: float) -> None:
+    """Move the server's clock ``delta`` ahead of now for the rest of the test."""
+    at = dt.datetime.now(dt.UTC) + dt.timedelta(**delta)
+    monkeypatch.setattr("server.clock.now", lambda: at)
+
+
+def test_idle_session_expires(app: Flask, office: Office, monkeypatch: pytest.MonkeyPatch) -> None:
     assert office.get("/admin/members").status_code == 200
-    with office.client.session_transaction() as sess:
-        sess["admin_seen_at"] = time.time() - 31 * 60
+    cookie = office.client.get_cookie("session")
+    assert cookie is not None
+    _later(monkeypatch, minutes=31)
     r = office.get("/admin/members")
     assert r.status_code == 302
     assert "/admin/login" in r.headers["Location"]
+    # the idle session is revoked at the server: the same cookie never comes back
+    monkeypatch.undo()
+    office.client.set_cookie("session", cookie.value)
+    assert office.get("/admin/members").status_code == 302
 
 
-def test_absolute_session_lifetime(app: Flask, office: Office) -> None:
-    with office.client.session_transaction() as sess:
-        sess["admin_login_at"] = time.time() - 13 * 3600
+def test_activity_keeps_the_session_until_the_absolute_lifetime(
+    app: Flask, office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for step in range(1, 36):  # a request every 20 minutes: never idle for 30
+        _later(monkeypatch, minutes=20 * step)
+        assert office.get("/admin/").status_code == 200, step
+    _later(monkeypatch, hours=12, minutes=1)
+    assert office.get("/admin/").status_code == 302
+
+
+def test_absolute_session_lifetime(
+    app: Flask, office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _later(monkeypatch, hours=13)
     assert office.get("/admin/").status_code == 302
 
 

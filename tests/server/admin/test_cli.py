@@ -77,3 +77,34 @@ def test_uninitialised_database_is_named(tmp_path: Path) -> None:
     result = _run(path, ["ana@hq.example"], "a long enough secret\n")
     assert result.exit_code == 1
     assert "init-db" in result.output
+
+
+def test_set_admin_password_ends_the_users_sessions(config: Path) -> None:
+    from server.config import load_config
+    from server.models import AdminSession
+    from server.services.admin_sessions import open_session
+    from tillclub.commands.server_admin import set_admin_password
+
+    assert _run(config, ["ana@hq.example"], "a long enough secret\n").exit_code == 0  # type: ignore[attr-defined]
+    app = create_app(load_config(config))
+    with new_session(app) as s:
+        user_id = s.scalars(select(AdminUser.id)).one()
+    open_session(SqlUnitOfWork.for_app(app), user_id, utcnow())
+    result = CliRunner().invoke(
+        set_admin_password,
+        ["Ana@HQ.example"],
+        input="another long secret\n",
+        obj={"config_path": config},
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 session(s) ended" in result.output
+    with new_session(app) as s:
+        assert s.scalars(select(AdminSession.revoked_reason)).all() == ["password"]
+    refused = CliRunner().invoke(
+        set_admin_password,
+        ["nobody@hq.example"],
+        input="x" * 20 + "\n",
+        obj={"config_path": config},
+    )
+    assert refused.exit_code != 0
+    assert "no admin user" in refused.output

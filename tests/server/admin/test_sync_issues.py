@@ -91,7 +91,8 @@ def _till_discount(till: Till, price: str, discount: str, at: dt.datetime) -> di
 
 
 class Scene:
-    """LOJA-01/PDV 1 uses the voucher first and wins; LOJA-02/PDV 2 uses it an hour later."""
+    """LOJA-01/PDV 1 uses the voucher first and its use reaches the server first, so it wins;
+    LOJA-02/PDV 2 uses it an hour later."""
 
     def __init__(self, app: Flask, client: FlaskClient) -> None:
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -115,9 +116,9 @@ class Scene:
                 till.header("voucher_use", at)
                 | {"voucher_code": format_code(CODE), "sale_id": sale["sale_id"]}
             )
-        # the loser reaches the server first: settlement goes by the time of use, not arrival
-        assert b.push([self.lose_sale, uses[1]])["flags"] == []
-        flags = a.push([self.win_sale, uses[0]])["flags"]
+        # settlement goes by the server's receipt order (a till's clock cannot win it)
+        assert a.push([self.win_sale, uses[0]])["flags"] == []
+        flags = b.push([self.lose_sale, uses[1]])["flags"]
         assert [f["code"] for f in flags] == ["voucher_conflict"]
 
         # an id a spreadsheet would run as a formula, from a till that sends garbage
@@ -417,3 +418,43 @@ def test_in_a_real_browser(tmp_path: Path, lang: str) -> None:
     finally:
         served.stop()
         get_engine(app).dispose()
+
+
+def test_till_clock_and_overdraft_issues_are_listed(app: Flask, client: FlaskClient) -> None:
+    """GIVEN a member with 3,000 points and two tills that each let them redeem 2,500, and a
+    till pushing sales dated an hour ahead with its clock an hour ahead
+    WHEN head office opens Sync issues
+    THEN the overdraft (both terminals named), the future-dated sale and the skewed till are
+    listed, and the CSV carries them."""
+    from server.services.admin import add_member
+
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    add_member(SqlUnitOfWork.for_app(app), app.extensions["tillclub.cpf"], "m1", "Maria")
+    a = register_till(app, client, "LOJA-01", "PDV 1")
+    b = register_till(app, client, "LOJA-01", "PDV 2")
+
+    def entry(till: Till, amount: str, kind: str) -> dict[str, Any]:
+        at = now - dt.timedelta(hours=1)
+        return till.header("ledger_entry", at) | {
+            "entry": till.entry("m1", amount, kind=kind, effective_at=at)
+        }
+
+    a.push([entry(a, "3000", "earn"), entry(a, "-2500", "redeem")])
+    b.push([entry(b, "-2500", "redeem")])
+    ahead = a.sale(None, ["10.00"], at=now + dt.timedelta(hours=1))
+    headers = {**a.headers, "X-Tillclub-Clock": (now + dt.timedelta(hours=1)).isoformat()}
+    r = client.post("/api/v1/events", json={"events": [ahead]}, headers=headers)
+    assert r.status_code == 200
+    add_admin(app, "ana@hq.example")
+    office = Office(app.test_client())
+    office.login("ana@hq.example")
+    html = office.get(PAGE).get_data(as_text=True)
+    found = rows(html, "till")
+    kinds = sorted(row[1] for row in found)
+    assert kinds == ["Balance below zero", "Dated in the future", "Till clock off the server's"]
+    (overdraft,) = [row for row in found if row[1] == "Balance below zero"]
+    assert "-2000" in overdraft[7]
+    assert a.terminal_id in overdraft[7]
+    assert b.terminal_id in overdraft[7]
+    lines = csv_rows(office, "till")
+    assert sorted(line["kind"] for line in lines) == ["future", "overdraft", "till_clock"]
