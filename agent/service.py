@@ -207,6 +207,7 @@ class Agent:
             state=self.sync_state,
             queue=self.queue,
             clock=self.clock,
+            keep_acknowledged=timedelta(days=config.storage.keep_acknowledged_days),
             snapshot_timeout=(
                 config.server.snapshot_timeout_seconds
                 if config.server.first_sync_snapshot

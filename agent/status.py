@@ -15,6 +15,7 @@ from typing import Any
 from .cache.writer import read_meta
 from .config import AgentConfig
 from .journal import Outbox
+from .journal.held import REPUSH_THROUGH, get_meta, last_change
 from .sync.client import AGENT_VERSION
 from .sync.worker import SyncState
 
@@ -58,6 +59,9 @@ def build_status(
         cache_info["cursor"] = int(cursor) if cursor else 0
         cache_info["age_seconds"] = _age(float(last_pull), now) if last_pull else None
         cache_info["members"] = int(cache.execute("SELECT count(*) FROM members").fetchone()[0])
+    epoch = _epoch_report(journal)
+    if epoch is not None and epoch.get("warning"):
+        warnings.append(epoch["warning"])
     report: dict[str, Any] = {
         "version": AGENT_VERSION,
         "store_id": config.terminal.store,
@@ -71,6 +75,7 @@ def build_status(
         "sync": None,
         "cache": cache_info,
         "devices": devices or {},
+        "epoch": epoch,
         "warnings": warnings,
     }
     if sync is not None:
@@ -81,6 +86,30 @@ def build_status(
             "pushed": sync.pushed,
             "failures": sync.failures,
         }
+    return report
+
+
+def _epoch_report(journal: sqlite3.Connection) -> dict[str, Any] | None:
+    """The server epoch this till holds and what its last change did (``None``: never synced
+    with an epoch). ``warning``: for a week after a change, what happened, in a sentence."""
+    try:
+        held = get_meta(journal, "server_epoch")
+        change = last_change(journal)
+        under_way = int(get_meta(journal, REPUSH_THROUGH) or 0) > 0
+    except sqlite3.OperationalError:  # a journal older than epochs, opened read-only
+        return None
+    if held is None and change is None:
+        return None
+    report: dict[str, Any] = {"epoch": held, "last_change": change, "repush_under_way": under_way}
+    if change is not None and time.time() - float(change.get("seen_at") or 0) < 7 * 86400:
+        state = "under way" if under_way else "done"
+        snap = "cache re-snapshotted" if change.get("resnapshot_at") else "cache re-snapshot pending"
+        report["warning"] = (
+            f"the server was restored or failed over (new epoch {str(change.get('epoch'))[:12]}): "
+            f"re-push {state}, {change.get('repushed', 0)} of {change.get('held', 0)} held "
+            f"event(s) sent again, {change.get('recovered', 0)} were missing at the server, "
+            f"{change.get('rejected', 0)} refused; {snap}"
+        )
     return report
 
 

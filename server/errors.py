@@ -30,6 +30,7 @@ class ErrorCode(enum.Enum):
     RATE_LIMITED = "rate_limited"
     INVALID_ENROLMENT_CODE = "invalid_enrolment_code"
     CURSOR_AHEAD = "cursor_ahead"
+    EPOCH_CHANGED = "epoch_changed"
     INTERNAL_ERROR = "internal_error"
 
 

@@ -117,6 +117,19 @@ CREATE TABLE IF NOT EXISTS local_members (
     outbox_seq INTEGER
 );
 CREATE INDEX IF NOT EXISTS local_members_pos ON local_members (pos_id);
+-- Events the server acknowledged, moved here from the outbox by the sync worker (never by a
+-- sale) and kept storage.keep_acknowledged_days: a restored server gets them pushed again.
+-- rowid is the order they were acknowledged in, which is the order they were pushed.
+CREATE TABLE IF NOT EXISTS acked_events (
+    id INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL,
+    payload BLOB NOT NULL,            -- as in outbox
+    created_at REAL NOT NULL,
+    acked_at REAL NOT NULL
+);
+-- The sync worker's own state that must outlive the cache: the server epoch last seen and
+-- a re-push under way (journal.held).
+CREATE TABLE IF NOT EXISTS sync_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS local_members_cpf ON local_members (cpf_hash);
 """
 

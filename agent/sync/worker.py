@@ -13,6 +13,7 @@ of it.
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import threading
@@ -25,15 +26,17 @@ from typing import Any
 from .. import clock as agent_clock
 from ..cache import CacheLookups, apply_changes, cursor_of
 from ..cache.writer import reset
-from ..journal import Outbox, QueueGauge, prune_synced
+from ..journal import HeldEvents, Outbox, QueueGauge, prune_synced
+from ..journal import held as held_meta
 from .backoff import Backoff
-from .client import CursorAhead, SyncClient, SyncFailed
+from .client import CursorAhead, EpochChanged, SyncClient, SyncFailed
 
 log = logging.getLogger("tillclub.agent.sync")
 RETRY_CODES = frozenset({"conflict"})
 # A shopper enrolled here stays in the journal this long after the server has them: a POS
 # that retries the enrolment (same sale) within it still gets the first answer back.
 KEEP_SYNCED_ENROLMENTS = timedelta(days=1)
+KEEP_ACKNOWLEDGED = timedelta(days=30)  # storage.keep_acknowledged_days
 
 
 @dataclass
@@ -48,6 +51,7 @@ class SyncState:
     pushed: int = 0
     rejected: int = 0
     failures: int = 0
+    repushed: int = 0  # events pushed again after a new server epoch, this run
 
 
 def checkpoint(journal: sqlite3.Connection) -> None:
@@ -90,6 +94,7 @@ class SyncWorker:
         checkpoint_every: int = 64,
         clock: Callable[[], datetime] = agent_clock.SYSTEM,
         keep_synced_enrolments: timedelta = KEEP_SYNCED_ENROLMENTS,
+        keep_acknowledged: timedelta = KEEP_ACKNOWLEDGED,
     ) -> None:
         self.client = client
         self.open_journal = open_journal
@@ -106,6 +111,8 @@ class SyncWorker:
         self.checkpoint_every = checkpoint_every
         self.clock = clock
         self.keep_synced_enrolments = keep_synced_enrolments
+        self.keep_acknowledged = keep_acknowledged
+        self.journal_for_notes: sqlite3.Connection | None = None  # the round's journal
         self._recorded = 0
         self._checkpoint = threading.Event()
         self._wake = threading.Event()
@@ -137,7 +144,7 @@ class SyncWorker:
     def _run(self) -> None:
         journal = self.open_journal()
         cache = self.open_cache()
-        outbox = Outbox(journal, self.queue)
+        outbox = self.outbox(journal)
         try:
             while not self._stop.is_set():
                 delay = self.interval
@@ -184,10 +191,141 @@ class SyncWorker:
         self.state.failures += 1
         log.warning("sync failed: %s", message)
 
+    def outbox(self, journal: sqlite3.Connection) -> Outbox:
+        """The worker's outbox on ``journal``: applied events kept when retention is on."""
+        return Outbox(journal, self.queue, keep_acked=self.keep_acknowledged > timedelta(0))
+
     def run_round(self, outbox: Outbox, cache: sqlite3.Connection) -> None:
-        self.push_all(outbox)
-        self.pull_all(cache)
-        self.prune_enrolments(outbox.conn, cache)
+        journal = outbox.conn
+        self.journal_for_notes = journal
+        self.client.epoch = held_meta.get_meta(journal, held_meta.EPOCH)
+        self.client.cursor = cursor_of(cache) or None
+        try:
+            self.push_all(outbox)
+            self.pull_all(cache)
+        except EpochChanged as exc:
+            self.change_epoch(journal, cache, exc.epoch, exc.detail)
+            self.push_all(outbox)
+            self.pull_all(cache)
+        if self.client.epoch is None and self.client.server_epoch:
+            # First contact (or an agent older than epochs): this is the epoch we hold.
+            held_meta.set_meta(journal, {held_meta.EPOCH: self.client.server_epoch})
+            self.client.epoch = self.client.server_epoch
+        self.prune_enrolments(journal, cache)
+        self.prune_acknowledged(journal)
+
+    def change_epoch(
+        self,
+        journal: sqlite3.Connection,
+        cache: sqlite3.Connection,
+        epoch: str,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """The server was restored or failed over (a new epoch): push again every held event,
+        oldest first, and take a new snapshot (cursor 0: rows stay for offline selling until
+        the snapshot replaces them). Recorded in the journal, so the status says so and a
+        restart resumes the re-push."""
+        previous = held_meta.get_meta(journal, held_meta.EPOCH)
+        through = HeldEvents(journal).last_id()
+        change = {
+            "epoch": epoch,
+            "previous": previous,
+            "seen_at": time.time(),
+            "detected_by_server": bool((detail or {}).get("detected_here")),
+            "held": HeldEvents(journal).count(),
+            "repushed": 0,
+            "recovered": 0,
+            "rejected": 0,
+            "resnapshot_at": None,
+        }
+        held_meta.set_meta(
+            journal,
+            {
+                held_meta.EPOCH: epoch,
+                held_meta.REPUSH_THROUGH: str(through),
+                held_meta.REPUSH_DONE: "0",
+                held_meta.LAST_CHANGE: json.dumps(change),
+            },
+        )
+        log.error(
+            "server started a new epoch (restored or failed over): pushing %d held event(s) "
+            "again and taking a new snapshot",
+            change["held"],
+        )
+        if self.snapshot_timeout is None:
+            reset(cache)
+        else:
+            cache.execute("INSERT OR REPLACE INTO meta VALUES ('cursor', '0')")
+        self.client.epoch = epoch
+        self.client.cursor = None
+
+    def _note_change(self, journal: sqlite3.Connection, **add: Any) -> None:
+        change = held_meta.last_change(journal)
+        if change is None:
+            return
+        for key, value in add.items():
+            if isinstance(value, int) and not isinstance(value, bool):
+                change[key] = int(change.get(key) or 0) + value
+            else:
+                change[key] = value
+        held_meta.set_meta(journal, {held_meta.LAST_CHANGE: json.dumps(change)})
+
+    def repush(self, journal: sqlite3.Connection) -> int:
+        """Push again the held events of an epoch change under way; how many were sent."""
+        through = int(held_meta.get_meta(journal, held_meta.REPUSH_THROUGH) or 0)
+        done = int(held_meta.get_meta(journal, held_meta.REPUSH_DONE) or 0)
+        held = HeldEvents(journal)
+        sent = 0
+        while done < through and not self._stop.is_set():
+            batch = held.batch(done, through, self.push_batch)
+            if not batch:
+                break
+            answer = self.client.push([h.event.payload for h in batch], repush=True)
+            self.state.last_contact_at = self.state.last_push_at = time.time()
+            ours = {h.event.event_id for h in batch}
+            applied = {i for i in answer["applied"] if i in ours}
+            retry = [
+                r.get("event_id")
+                for r in answer.get("rejected") or []
+                if r.get("event_id") in ours and r.get("code") in RETRY_CODES
+            ]
+            if retry:
+                raise SyncFailed("the server asked to retry part of a re-push; will retry")
+            refused = [
+                r
+                for r in answer.get("rejected") or []
+                if r.get("event_id") in ours and r.get("event_id") not in applied
+            ]
+            for r in refused:
+                log.error(
+                    "held event %s refused on re-push: %s: %s",
+                    r.get("event_id"),
+                    r.get("code"),
+                    str(r.get("message"))[:300],
+                )
+            done = batch[-1].id
+            sent += len(batch)
+            self.state.repushed += len(batch)
+            held_meta.set_meta(journal, {held_meta.REPUSH_DONE: str(done)})
+            self._note_change(
+                journal,
+                repushed=len(batch),
+                recovered=int(answer.get("recovered") or 0),
+                rejected=len(refused),
+            )
+        if done >= through and through:
+            held_meta.set_meta(journal, {held_meta.REPUSH_THROUGH: "0", held_meta.REPUSH_DONE: "0"})
+            log.info("re-push after the new server epoch done: %d event(s) sent", sent)
+        return sent
+
+    def prune_acknowledged(self, journal: sqlite3.Connection) -> int:
+        """Drop acknowledged events older than ``keep_acknowledged`` (never those a re-push
+        under way still needs)."""
+        cutoff = time.time() - self.keep_acknowledged.total_seconds()
+        gone = HeldEvents(journal).prune(cutoff)
+        if gone:
+            log.info("pruned %d acknowledged event(s) past retention", gone)
+        return gone
 
     def prune_enrolments(self, journal: sqlite3.Connection, cache: sqlite3.Connection) -> int:
         """Drop the journal rows of shoppers enrolled here that the server has (their
@@ -203,6 +341,7 @@ class SyncWorker:
         return gone
 
     def push_all(self, outbox: Outbox) -> int:
+        self.repush(outbox.conn)  # a new epoch's re-push goes before anything newer
         sent = 0
         while not self._stop.is_set():
             batch = outbox.batch(self.push_batch)
@@ -263,6 +402,11 @@ class SyncWorker:
             raise SyncFailed("snapshot ended early or incomplete; it will be taken again")
         cursor = int(end["cursor"])
         apply_changes(cache, batch, cursor, snapshot_done=True)
+        self.client.cursor = cursor or None
+        if self.journal_for_notes is not None:
+            change = held_meta.last_change(self.journal_for_notes)
+            if change is not None and change.get("resnapshot_at") is None:
+                self._note_change(self.journal_for_notes, resnapshot_at=time.time())
         self.state.last_contact_at = self.state.last_pull_at = time.time()
         if self.on_campaigns is not None:
             self.on_campaigns(cache)
@@ -292,6 +436,7 @@ class SyncWorker:
             self.state.last_contact_at = self.state.last_pull_at = time.time()
             cursor = int(page["next_cursor"])
             touched = apply_changes(cache, page["changes"], cursor)
+            self.client.cursor = cursor or None
             pulled += len(page["changes"])
             if touched & {"campaign", "store"} and self.on_campaigns is not None:
                 self.on_campaigns(cache)

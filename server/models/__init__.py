@@ -29,6 +29,8 @@ from .ledger import LedgerEntryRow as LedgerEntryRow
 from .ledger_jobs import ExpiryNotice as ExpiryNotice
 from .ledger_jobs import JobCursor as JobCursor
 from .ledger_jobs import LedgerDue as LedgerDue
+from .epochs import EpochRepush as EpochRepush
+from .epochs import ServerEpoch as ServerEpoch
 from .members import Card as Card
 from .members import CardStatus as CardStatus
 from .members import Member as Member
