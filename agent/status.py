@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .cache.integrity import CacheHealth
 from .cache.writer import read_meta
 from .config import AgentConfig
 from .journal import Outbox
@@ -33,6 +34,7 @@ def build_status(
     now: float | None = None,
     running: bool = False,
     depth: int | None = None,
+    health: CacheHealth | None = None,
 ) -> dict[str, Any]:
     """The agent's status report; ``depth``: the running agent's own count of unsent events
     (``None``: count them in the file, as ``tillclub agent status`` on a stopped agent does)."""
@@ -58,7 +60,17 @@ def build_status(
         cursor = read_meta(cache, "cursor")
         cache_info["cursor"] = int(cursor) if cursor else 0
         cache_info["age_seconds"] = _age(float(last_pull), now) if last_pull else None
-        cache_info["members"] = int(cache.execute("SELECT count(*) FROM members").fetchone()[0])
+        try:
+            cache_info["members"] = int(cache.execute("SELECT count(*) FROM members").fetchone()[0])
+        except sqlite3.DatabaseError:
+            cache_info["members"] = None
+    if health is not None:
+        cache_info["health"] = health.report()
+        if health.damaged:
+            warnings.append(
+                f"LOYALTY UNAVAILABLE: the cache is damaged ({health.damaged}); the till sells "
+                "without loyalty (anonymous sales, no points) until it is rebuilt from the server"
+            )
     epoch = _epoch_report(journal)
     if epoch is not None and epoch.get("warning"):
         warnings.append(epoch["warning"])
@@ -103,7 +115,9 @@ def _epoch_report(journal: sqlite3.Connection) -> dict[str, Any] | None:
     report: dict[str, Any] = {"epoch": held, "last_change": change, "repush_under_way": under_way}
     if change is not None and time.time() - float(change.get("seen_at") or 0) < 7 * 86400:
         state = "under way" if under_way else "done"
-        snap = "cache re-snapshotted" if change.get("resnapshot_at") else "cache re-snapshot pending"
+        snap = (
+            "cache re-snapshotted" if change.get("resnapshot_at") else "cache re-snapshot pending"
+        )
         report["warning"] = (
             f"the server was restored or failed over (new epoch {str(change.get('epoch'))[:12]}): "
             f"re-push {state}, {change.get('repushed', 0)} of {change.get('held', 0)} held "

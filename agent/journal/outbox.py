@@ -15,8 +15,8 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .answers import pack, unpack
 from ..storage_errors import rollback
+from .answers import pack, unpack
 from .rows import OutboxRow
 
 PENDING, REJECTED = 0, 2

@@ -15,16 +15,19 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from .. import clock as agent_clock
 from ..cache import CacheLookups, apply_changes, cursor_of
+from ..cache.integrity import CacheDamaged, CacheHealth
 from ..cache.writer import reset
 from ..journal import HeldEvents, Outbox, QueueGauge, prune_synced
 from ..journal import held as held_meta
@@ -95,6 +98,8 @@ class SyncWorker:
         clock: Callable[[], datetime] = agent_clock.SYSTEM,
         keep_synced_enrolments: timedelta = KEEP_SYNCED_ENROLMENTS,
         keep_acknowledged: timedelta = KEEP_ACKNOWLEDGED,
+        health: CacheHealth | None = None,
+        cache_path: Path | None = None,
     ) -> None:
         self.client = client
         self.open_journal = open_journal
@@ -113,6 +118,9 @@ class SyncWorker:
         self.keep_synced_enrolments = keep_synced_enrolments
         self.keep_acknowledged = keep_acknowledged
         self.journal_for_notes: sqlite3.Connection | None = None  # the round's journal
+        self.health = health
+        self.cache_path = cache_path
+        self._verified = health is None  # every cache row checked once after start-up
         self._recorded = 0
         self._checkpoint = threading.Event()
         self._wake = threading.Event()
@@ -200,6 +208,7 @@ class SyncWorker:
         self.journal_for_notes = journal
         self.client.epoch = held_meta.get_meta(journal, held_meta.EPOCH)
         self.client.cursor = cursor_of(cache) or None
+        self.check_cache(cache)
         try:
             self.push_all(outbox)
             self.pull_all(cache)
@@ -213,6 +222,60 @@ class SyncWorker:
             self.client.epoch = self.client.server_epoch
         self.prune_enrolments(journal, cache)
         self.prune_acknowledged(journal)
+
+    def check_cache(self, cache: sqlite3.Connection) -> None:
+        """Once after start-up, check every cache row; whenever the cache is damaged, keep a
+        copy for support and rebuild it from the server (a snapshot). The till sells without
+        loyalty until then; a rebuild that fails is tried again next round."""
+        if self.health is None:
+            return
+        if not self._verified:
+            try:
+                rows = CacheLookups(cache, self.health).verify_all(pause=0.001)
+                log.info("cache checked: %d rows", rows)
+            except CacheDamaged:
+                pass  # marked damaged: rebuilt below
+            self._verified = True
+        if self.health.damaged is None:
+            return
+        if self.health.set_aside is None:
+            self.health.set_aside = self._set_aside(cache)
+        try:
+            reset(cache)
+        except sqlite3.DatabaseError as exc:
+            self.health.damaged = (
+                f"cache file cannot be emptied ({type(exc).__name__}): restart the agent to "
+                "set it aside and rebuild it"
+            )
+            raise SyncFailed(self.health.damaged) from None
+        if self.on_ledger is not None:
+            self.on_ledger(None)
+        if self.snapshot_timeout is not None:
+            self.snapshot(cache, self.snapshot_timeout)
+        else:
+            self.pull_all(cache)
+        if self.on_campaigns is not None:
+            self.on_campaigns(cache)
+        self.health.rebuilt()
+        self.health.set_aside = None
+
+    def _set_aside(self, cache: sqlite3.Connection) -> str:
+        """A copy of the damaged cache beside it, for support; where it went."""
+        if self.cache_path is None:
+            return "not kept (no path)"
+        target = Path(f"{self.cache_path}.damaged-{int(time.time())}")
+        try:
+            with sqlite3.connect(target) as copy:
+                cache.backup(copy)
+            copy.close()
+        except sqlite3.Error:
+            try:
+                shutil.copyfile(self.cache_path, target)
+            except OSError as exc:
+                log.error("could not keep a copy of the damaged cache: %s", exc)
+                return "not kept"
+        log.error("damaged cache kept as %s; rebuilding the cache from the server", target)
+        return str(target)
 
     def change_epoch(
         self,

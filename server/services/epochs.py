@@ -168,9 +168,9 @@ class EpochReport:
     repushes: list[EpochRepush]
 
 
-def epoch_history(session: Session, stores: frozenset[str] | None, limit: int = 20) -> list[
-    EpochReport
-]:
+def epoch_history(
+    session: Session, stores: frozenset[str] | None, limit: int = 20
+) -> list[EpochReport]:
     """The newest epochs, each with what the tills (of ``stores``; ``None``: all) re-pushed."""
     rows = session.scalars(select(ServerEpoch).order_by(ServerEpoch.seq.desc()).limit(limit))
     out = []

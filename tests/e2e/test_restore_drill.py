@@ -17,7 +17,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -222,7 +221,5 @@ def test_a_restored_server_gets_every_acknowledged_sale_back(tmp_path: Path) -> 
                     change = report["epoch"]["last_change"]
                     assert change["repushed"] >= 35  # what each till held of the 70 it sold
                     assert any("restored or failed over" in w for w in report["warnings"])
-                recovered_by = sum(
-                    t.status()["epoch"]["last_change"]["recovered"] for t in (a, b)
-                )
+                recovered_by = sum(t.status()["epoch"]["last_change"]["recovered"] for t in (a, b))
                 assert recovered_by == 40
