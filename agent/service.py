@@ -304,7 +304,9 @@ class Agent:
         with self._status_lock:
             oldest = Outbox(self._status_conn).oldest_created_at()
         age = 0 if oldest is None else round(max(0.0, time.time() - oldest), 1)
-        error = (self.sync_state.last_error or "")[:200]
+        # One line of printable ASCII: a reason with a newline in it (SQLite's check reports
+        # have them) is an invalid header, and every sync request would fail on it.
+        error = " ".join((self.sync_state.last_error or "").split())[:200]
         return {
             "X-Tillclub-Agent-Version": AGENT_VERSION,
             "X-Tillclub-Queue-Depth": str(self.queue.pending),
