@@ -12,6 +12,8 @@ from __future__ import annotations
 import errno
 import sqlite3
 
+from loyalty.errors import LoyaltyError
+
 SQLITE_FULL = 13
 
 
@@ -33,3 +35,18 @@ def is_disk_full(exc: BaseException) -> bool:
             return True
         return "database or disk is full" in str(exc)
     return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+class DiskFull(LoyaltyError):
+    """The till's disk (or the journal's size limit) is full: nothing was recorded; the POS
+    may retry once space is freed (same answer, same ids)."""
+
+    code = "disk_full"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the till's disk is full: the loyalty sale was not recorded; free disk space "
+            "(call support) and send it again",
+            "disco do caixa cheio: a venda do clube não foi registrada; libere espaço em "
+            "disco (chame o suporte) e envie de novo",
+        )

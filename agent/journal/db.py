@@ -11,6 +11,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from ..storage_errors import rollback
+
 # Version 1 of the journal (PRAGMA user_version). Every b-tree a sale touches is one more WAL
 # page to write and fsync before the POS hears "recorded", so a sale touches as few as it can:
 # a sale row and its pos_id index, the member's ledger rows (clustered by member, no other
@@ -202,7 +204,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
             conn.execute(f"PRAGMA user_version = {VERSION}")
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
 
 
