@@ -57,10 +57,37 @@ def _value(row: ServerEpoch) -> Epoch:
 
 
 def current_epoch(session: Session) -> Epoch:
-    row = session.scalars(select(ServerEpoch).order_by(ServerEpoch.seq.desc()).limit(1)).first()
-    if row is None:  # a database made before epochs and not migrated: never, but say so
-        raise RuntimeError("server_epochs is empty: run tillclub server init-db")
-    return _value(row)
+    """The current epoch. A database without one (its tables emptied by hand) gets its first
+    one in ``session``: kept when the caller commits (every sync request does, through
+    :func:`check_epoch`); a read-only caller uses :func:`ensure_epoch`."""
+    row = _latest(session)
+    return _value(row if row is not None else _first(session))
+
+
+@use_case
+def ensure_epoch(uow: SqlUnitOfWork) -> Epoch:
+    """:func:`current_epoch`, committed (the CLI's ``epoch``, tests)."""
+    return current_epoch(uow.session)
+
+
+def _latest(session: Session) -> ServerEpoch | None:
+    return session.scalars(select(ServerEpoch).order_by(ServerEpoch.seq.desc()).limit(1)).first()
+
+
+def _first(session: Session) -> ServerEpoch:
+    row = ServerEpoch(
+        seq=1,
+        epoch=new_epoch_id(),
+        database_id=new_epoch_id(),
+        started_at=clock.now(),
+        source="created",
+        reason="database created",
+        detected_by=None,
+        counter_at_start=current_seq(session),
+    )
+    session.add(row)
+    session.flush()
+    return row
 
 
 def _start(session: Session, source: str, reason: str, detected_by: str | None) -> Epoch:

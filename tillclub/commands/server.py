@@ -149,10 +149,9 @@ def new_epoch(ctx: click.Context, reason: str) -> None:
 @click.pass_context
 def show_epoch(ctx: click.Context) -> None:
     """Print the database identity and current epoch (JSON)."""
-    from server.services.epochs import current_epoch
+    from server.services.epochs import ensure_epoch
 
-    with _uow(ctx).reading() as session:
-        epoch = current_epoch(session)
+    epoch = ensure_epoch(_uow(ctx))
     click.echo(
         json.dumps(
             {

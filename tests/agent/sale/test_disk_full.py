@@ -41,12 +41,15 @@ def test_a_full_journal_answers_disk_full_and_the_retry_records_the_sale(agent: 
     with pytest.raises(DiskFull) as caught:
         agent.sales.finalise("p1")
     assert caught.value.code == "disk_full"
-    assert "disco" in caught.value.message_pt and "disk is full" in caught.value.message_en
+    assert "disco" in caught.value.message_pt
+    assert "disk is full" in caught.value.message_en
     cause = caught.value.__cause__
     assert isinstance(cause, sqlite3.OperationalError)
-    assert "full" in str(cause) and "rollback" not in str(cause)
+    assert "full" in str(cause)
+    assert "rollback" not in str(cause)
     assert not agent.journal_conn.in_transaction
-    assert count(agent, "sales") == 1 and count(agent, "outbox") == 1  # nothing half written
+    assert count(agent, "sales") == 1  # nothing half written
+    assert count(agent, "outbox") == 1
     agent.journal_conn.execute("PRAGMA max_page_count = 1073741823")  # room again
     again = agent.sales.finalise("p1")
     seq = int(first["sale_id"].rsplit(":", 1)[1])

@@ -417,3 +417,16 @@ def test_in_a_real_browser(tmp_path: Path, lang: str) -> None:
     finally:
         served.stop()
         get_engine(app).dispose()
+
+
+def test_restores_and_epochs_are_listed_with_what_the_tills_re_pushed(
+    app: Flask, office: Office
+) -> None:
+    from server.services.epochs import start_new_epoch
+
+    start_new_epoch(SqlUnitOfWork.for_app(app), "restored backup of 03:00")
+    html = office.get(PAGE).get_data(as_text=True)
+    rows = _Cells("table-epochs")
+    rows.feed(html)
+    assert any("restored backup of 03:00" in " ".join(r) for r in rows.rows)
+    assert any("no till has re-pushed yet" in " ".join(r) for r in rows.rows)
