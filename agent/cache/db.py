@@ -2,8 +2,10 @@
 
 The cache can always be refilled from the server, so a file that fails ``PRAGMA quick_check``
 (or is not a database at all) is moved aside as ``<name>.corrupt-<unix time>`` and a fresh,
-empty one is made with cursor 0: the next pull fills it again. The journal is another file
-and is never touched here.
+empty one is made with cursor 0: the next pull fills it again. So is one whose campaign,
+store or raffle rows fail their checksum (``cache.integrity``): those are read whole at
+start-up, and a flipped bit in them passes ``quick_check``. The other tables are checked at
+every read and once by the sync worker. The journal is another file and is never touched here.
 """
 
 from __future__ import annotations
