@@ -39,7 +39,11 @@ def push_events() -> Response:
     repush = is_repush()
     had = 0
     if repush:  # what the server still has of a re-push, to tell what the restore had lost
-        ids = [e.get("event_id") for e in body.events if isinstance(e, dict)]
+        ids = [
+            e["event_id"]
+            for e in body.events
+            if isinstance(e, dict) and isinstance(e.get("event_id"), str)
+        ]
         with SqlUnitOfWork.for_app(app).reading() as session:
             had = already_applied(session, ids)
     result = apply_batch(

@@ -64,7 +64,7 @@ def _first_epoch(target: Any, connection: Any, **_kw: Any) -> None:
     from ..clock import now
 
     connection.execute(
-        insert(ServerEpoch.__table__).values(
+        insert(ServerEpoch).values(
             seq=1,
             epoch=new_epoch_id(),
             database_id=new_epoch_id(),

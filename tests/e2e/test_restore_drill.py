@@ -21,6 +21,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +114,7 @@ def till(tmp: Path, name: str, url: str, app: Any) -> Iterator[Till]:
 
         def ready() -> bool:
             try:
-                return t.status()["cache"].get("members") == 3
+                return bool(t.status()["cache"].get("members") == 3)
             except OSError:
                 return False
 
@@ -136,7 +137,11 @@ def server_points(app: Any, member_id: str) -> int:
                 LedgerEntryRow.member_id == member_id, LedgerEntryRow.currency == "points"
             )
         )
-    return int(total)
+    return int(total or 0)
+
+
+def shows(t: Till, member: int, points: int) -> bool:
+    return t.points(member, f"q{t.name}{member}") == points
 
 
 def drained(*tills: Till) -> bool:
@@ -214,7 +219,7 @@ def test_a_restored_server_gets_every_acknowledged_sale_back(tmp_path: Path) -> 
                 for m in (1, 2, 3):
                     expected = server_points(app, f"M{m}")
                     for t in (a, b):
-                        wait_for(lambda t=t, m=m, e=expected: t.points(m, f"q{t.name}{m}") == e)
+                        wait_for(partial(shows, t, m, expected))
                 assert server_points(app, "M1") >= 777
                 for t in (a, b):
                     report = t.status()

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.journal import HeldEvents, Journal, Outbox, Write, connect_journal
+from agent.journal import HeldEvents, Journal, Outbox, OutboxRow, Write, connect_journal
 from agent.journal.held import REPUSH_DONE, REPUSH_THROUGH, set_meta
 
 
 def sell(journal: Journal, n: int) -> None:
     for i in range(n):
-        journal.record(Write(events=[(f"V:{i}", "sale", f'{{"event_id": "V:{i}"}}')]))
+        row = OutboxRow(f"V:{i}", "sale", f'{{"event_id": "V:{i}"}}')
+        journal.record(Write(events=[row]))
 
 
 def test_applied_events_are_kept_in_push_order_and_pruned_past_retention(
