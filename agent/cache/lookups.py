@@ -69,6 +69,11 @@ def _member(
 
 
 _MEMBER = "id, cpf_hash, name, active, segments, tier, crc"  # as written (the crc covers them)
+_BY_CARD = (
+    "SELECT c.number, c.member_id, c.status, c.replaced_by, c.crc, "
+    + ", ".join("m." + c.strip() for c in _MEMBER.split(","))
+    + " FROM cards c LEFT JOIN members m ON m.id = c.member_id WHERE c.number = ?"
+)
 
 
 class CacheLookups:
@@ -123,16 +128,17 @@ class CacheLookups:
             raise self._damaged("members", exc) from None
 
     def member_by_card(self, number: str) -> CachedMember | None:
-        card = self._one(
-            "cards",
-            "SELECT number, member_id, status, replaced_by, crc FROM cards WHERE number = ?",
-            (number,),
-        )
-        if card is None:
-            return self._member(None)
-        member = self._one("members", f"SELECT {_MEMBER} FROM members WHERE id = ?", (card[1],))
-        if member is None:
-            return self._member(None)
+        # One query, both rows checked: the card's columns and crc, then the member's.
+        try:
+            row = self.conn.execute(_BY_CARD, (number,)).fetchone()
+            if row is None:
+                return self._member(None)
+            card = verify(row[:5], "cards")
+            if row[5] is None:  # a card whose member is not cached
+                return self._member(None)
+            member = verify(row[5:], "members")
+        except (CacheDamaged, sqlite3.DatabaseError) as exc:
+            raise self._damaged("cards", exc) from None
         return self._member(member, card[2])
 
     def member_by_cpf_hash(self, cpf_hash: str) -> CachedMember | None:
