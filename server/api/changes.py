@@ -38,13 +38,8 @@ def changes() -> Response:
             page = changes_since(session, g.terminal, params.cursor, params.limit)
         except CursorAhead as exc:
             raise ApiError(409, ErrorCode.CURSOR_AHEAD, f"{exc}; take a new snapshot") from None
-    return jsonify(
-        changes=page.changes,
-        next_cursor=page.next_cursor,
-        has_more=page.has_more,
-        epoch=epoch.epoch,
-        database_id=epoch.database_id,
-    )
+    del epoch  # on the answer's headers (add_epoch_headers)
+    return jsonify(changes=page.changes, next_cursor=page.next_cursor, has_more=page.has_more)
 
 
 @bp.get("/snapshot")
@@ -52,14 +47,14 @@ def changes() -> Response:
 @terminal_required
 def snapshot() -> Response:
     who = g.terminal
-    epoch = require_current_epoch(who)
+    require_current_epoch(who)  # the epoch goes on the answer's headers
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     log.info("snapshot started", extra={"terminal_id": who.terminal_id})
 
     def generate() -> Iterator[bytes]:
         # The session lives as long as the stream: one consistent read from first to last line.
         with readonly_session(app) as session, session.begin():
-            yield from gzip_stream(snapshot_lines(session, who, epoch=epoch.epoch))
+            yield from gzip_stream(snapshot_lines(session, who))
 
     return Response(
         stream_with_context(generate()),

@@ -87,10 +87,11 @@ def push_events() -> Response:
             "recovered": recovered,
         },
     )
-    return jsonify(
-        applied=result.applied,
-        rejected=[r.to_dict() for r in result.rejected],
-        flags=result.flags,
-        epoch=epoch.epoch,
-        recovered=recovered,
-    )
+    answer: dict[str, object] = {
+        "applied": result.applied,
+        "rejected": [r.to_dict() for r in result.rejected],
+        "flags": result.flags,
+    }
+    if repush:  # how many of the re-pushed events the server did not have
+        answer["recovered"] = recovered
+    return jsonify(answer)

@@ -58,16 +58,10 @@ def changes_since(session: Session, who: TerminalIdentity, cursor: int, limit: i
     return ChangesPage(changes, next_cursor, len(merged) > limit)
 
 
-def snapshot_lines(
-    session: Session, who: TerminalIdentity, batch: int = 2000, *, epoch: str | None = None
-) -> Iterator[bytes]:
-    """Every visible record as JSON lines: a header with the cursor (and the epoch it was
-    taken in), the records, a trailer."""
+def snapshot_lines(session: Session, who: TerminalIdentity, batch: int = 2000) -> Iterator[bytes]:
+    """Every visible record as JSON lines: a header with the cursor, the records, a trailer."""
     cursor = current_seq(session)
-    header: dict[str, Any] = {"type": "snapshot", "format": SNAPSHOT_FORMAT, "cursor": cursor}
-    if epoch is not None:
-        header["epoch"] = epoch
-    yield _line(header)
+    yield _line({"type": "snapshot", "format": SNAPSHOT_FORMAT, "cursor": cursor})
     count = 0
     encode = _ENCODER.encode
     for feed in FEEDS:

@@ -33,9 +33,13 @@ def test_every_sync_answer_carries_the_epoch(app: Flask, till: Till) -> None:
     r = till.client.get("/api/v1/changes?cursor=0&limit=10", headers=till.headers)
     assert r.status_code == 200
     assert r.headers["X-Tillclub-Epoch"] == epoch
-    assert r.get_json()["epoch"] == epoch
-    answer = till.push([till.sale(None, ["10.00"])])
-    assert answer["epoch"] == epoch
+    push = till.client.post(
+        "/api/v1/events", json={"events": [till.sale(None, ["10.00"])]}, headers=till.headers
+    )
+    assert push.status_code == 200
+    assert push.headers["X-Tillclub-Epoch"] == epoch
+    snap = till.client.get("/api/v1/snapshot", headers=till.headers)
+    assert snap.headers["X-Tillclub-Epoch"] == epoch
 
 
 def test_a_till_of_an_older_epoch_is_told_and_nothing_is_applied(app: Flask, till: Till) -> None:
@@ -87,6 +91,7 @@ def test_a_re_push_applies_what_was_lost_once_and_counts_it(app: Flask, till: Ti
         r = till.client.post("/api/v1/events", json={"events": [kept, lost]}, headers=headers)
         assert r.status_code == 200
         assert set(r.get_json()["applied"]) == {kept["event_id"], lost["event_id"]}
+        assert r.get_json()["recovered"] == (1 if _ == 0 else 0)
     with SqlUnitOfWork.for_app(app).reading() as s:
         points = s.scalar(
             select(func.sum(LedgerEntryRow.amount)).where(
