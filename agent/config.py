@@ -79,6 +79,9 @@ class TerminalSettings(_Section):
 class StorageSettings(_Section):
     cache_path: Path
     journal_path: Path
+    # Events the server acknowledged stay in the journal this many days, so a server restored
+    # from an older backup gets them pushed again (docs/sync-protocol.md, "Epochs"); 0: none.
+    keep_acknowledged_days: int = Field(default=30, ge=0, le=3650)
 
 
 class IdentificationSettings(_Section):

@@ -32,6 +32,7 @@ from loyalty.rewards import CashbackConfig, PointsConfig
 
 from . import clock as agent_clock
 from .cache import CacheLookups, Rules, connect_cache, connect_reader
+from .cache.integrity import CacheDamaged, CacheHealth
 from .config import AgentConfig, ConfigError
 from .journal import Journal, Outbox, QueueGauge, connect_journal
 from .sale import SaleService, SaleSettings
@@ -174,12 +175,20 @@ class Agent:
         self.journal_conn = connect_journal(config.storage.journal_path)
         self.queue = QueueGauge(self.journal_conn)
         self.journal = Journal(self.journal_conn, self.queue)
-        self.lookups = CacheLookups(self.cache_conn)
+        # One health for every reader of the cache: a damaged row found anywhere makes the
+        # till sell without loyalty until the sync worker has rebuilt the cache.
+        self.cache_health = CacheHealth()
+        self.lookups = CacheLookups(self.cache_conn, self.cache_health)
         self.rules = Rules(config.terminal.timezone, config.terminal.store, self.clock)
-        self.rules.rebuild(self.lookups.campaigns(), self.lookups.store_timezone(cred.store_id))
         self.sync_state = SyncState()
         if self.cache_rebuilt:
             self.sync_state.last_error = self.cache_rebuilt
+            self.cache_health.set_aside = "set aside at start-up (cache.sqlite3.corrupt-*)"
+            self.cache_health.mark(self.cache_rebuilt)
+        try:
+            self.rules.rebuild(self.lookups.campaigns(), self.lookups.store_timezone(cred.store_id))
+        except CacheDamaged:  # marked damaged: no campaigns until the rebuild
+            self.rules.rebuild(())
         self.sales = SaleService(
             sale_settings(config, cred.terminal_id),
             self.lookups,
@@ -204,9 +213,12 @@ class Agent:
             pull_page=config.server.pull_page,
             on_campaigns=self._rebuild_rules,
             on_ledger=self.sales.ledger.invalidate,
+            health=self.cache_health,
+            cache_path=Path(config.storage.cache_path),
             state=self.sync_state,
             queue=self.queue,
             clock=self.clock,
+            keep_acknowledged=timedelta(days=config.storage.keep_acknowledged_days),
             snapshot_timeout=(
                 config.server.snapshot_timeout_seconds
                 if config.server.first_sync_snapshot
@@ -273,8 +285,13 @@ class Agent:
 
     def _rebuild_rules(self, conn: sqlite3.Connection) -> None:
         # After a pull that touched campaigns or this store's record (its time zone).
-        found = CacheLookups(conn)
-        self.rules.rebuild(found.campaigns(), found.store_timezone(self.config.terminal.store))
+        found = CacheLookups(conn, self.cache_health)
+        try:
+            campaigns = found.campaigns()
+            zone = found.store_timezone(self.config.terminal.store)
+        except CacheDamaged:  # the worker rebuilds the cache, then calls this again
+            return
+        self.rules.rebuild(campaigns, zone)
 
     def _recorded(self, answer: dict[str, Any]) -> None:
         self.worker.sale_recorded()
@@ -287,7 +304,9 @@ class Agent:
         with self._status_lock:
             oldest = Outbox(self._status_conn).oldest_created_at()
         age = 0 if oldest is None else round(max(0.0, time.time() - oldest), 1)
-        error = (self.sync_state.last_error or "")[:200]
+        # One line of printable ASCII: a reason with a newline in it (SQLite's check reports
+        # have them) is an invalid header, and every sync request would fail on it.
+        error = " ".join((self.sync_state.last_error or "").split())[:200]
         return {
             "X-Tillclub-Agent-Version": AGENT_VERSION,
             "X-Tillclub-Queue-Depth": str(self.queue.pending),
@@ -305,6 +324,7 @@ class Agent:
                 self.devices(),
                 running=self.running,
                 depth=self.queue.pending,
+                health=self.cache_health,
             )
         report["terminal_id"] = self.terminal_id
         report["campaigns"] = self.rules.summary()

@@ -12,9 +12,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .cache.integrity import CacheHealth
 from .cache.writer import read_meta
 from .config import AgentConfig
 from .journal import Outbox
+from .journal.held import REPUSH_THROUGH, get_meta, last_change
 from .sync.client import AGENT_VERSION
 from .sync.clock_check import describe, read_skew
 from .sync.worker import SyncState
@@ -33,6 +35,7 @@ def build_status(
     now: float | None = None,
     running: bool = False,
     depth: int | None = None,
+    health: CacheHealth | None = None,
 ) -> dict[str, Any]:
     """The agent's status report; ``depth``: the running agent's own count of unsent events
     (``None``: count them in the file, as ``tillclub agent status`` on a stopped agent does)."""
@@ -61,8 +64,14 @@ def build_status(
         cursor = read_meta(cache, "cursor")
         cache_info["cursor"] = int(cursor) if cursor else 0
         cache_info["age_seconds"] = _age(float(last_pull), now) if last_pull else None
-        cache_info["members"] = int(cache.execute("SELECT count(*) FROM members").fetchone()[0])
-        measured = read_skew(cache)
+        try:
+            cache_info["members"] = int(cache.execute("SELECT count(*) FROM members").fetchone()[0])
+        except sqlite3.DatabaseError:
+            cache_info["members"] = None
+        try:
+            measured = read_skew(cache)
+        except sqlite3.DatabaseError:  # a damaged cache: the health report below says so
+            measured = None
         if measured is not None:
             if clock["skew_seconds"] is None:
                 clock["skew_seconds"] = measured[0]
@@ -76,6 +85,16 @@ def build_status(
             "check the till's date, time and time zone; sales, vouchers and phone QR codes "
             "are judged by it"
         )
+    if health is not None:
+        cache_info["health"] = health.report()
+        if health.damaged:
+            warnings.append(
+                f"LOYALTY UNAVAILABLE: the cache is damaged ({health.damaged}); the till sells "
+                "without loyalty (anonymous sales, no points) until it is rebuilt from the server"
+            )
+    epoch = _epoch_report(journal)
+    if epoch is not None and epoch.get("warning"):
+        warnings.append(epoch["warning"])
     report: dict[str, Any] = {
         "version": AGENT_VERSION,
         "store_id": config.terminal.store,
@@ -90,6 +109,7 @@ def build_status(
         "cache": cache_info,
         "clock": clock,
         "devices": devices or {},
+        "epoch": epoch,
         "warnings": warnings,
     }
     if sync is not None:
@@ -100,6 +120,32 @@ def build_status(
             "pushed": sync.pushed,
             "failures": sync.failures,
         }
+    return report
+
+
+def _epoch_report(journal: sqlite3.Connection) -> dict[str, Any] | None:
+    """The server epoch this till holds and what its last change did (``None``: never synced
+    with an epoch). ``warning``: for a week after a change, what happened, in a sentence."""
+    try:
+        held = get_meta(journal, "server_epoch")
+        change = last_change(journal)
+        under_way = int(get_meta(journal, REPUSH_THROUGH) or 0) > 0
+    except sqlite3.OperationalError:  # a journal older than epochs, opened read-only
+        return None
+    if held is None and change is None:
+        return None
+    report: dict[str, Any] = {"epoch": held, "last_change": change, "repush_under_way": under_way}
+    if change is not None and time.time() - float(change.get("seen_at") or 0) < 7 * 86400:
+        state = "under way" if under_way else "done"
+        snap = (
+            "cache re-snapshotted" if change.get("resnapshot_at") else "cache re-snapshot pending"
+        )
+        report["warning"] = (
+            f"the server was restored or failed over (new epoch {str(change.get('epoch'))[:12]}): "
+            f"re-push {state}, {change.get('repushed', 0)} of {change.get('held', 0)} held "
+            f"event(s) sent again, {change.get('recovered', 0)} were missing at the server, "
+            f"{change.get('rejected', 0)} refused; {snap}"
+        )
     return report
 
 

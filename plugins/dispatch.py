@@ -41,6 +41,8 @@ _STATUS = {
     "no_such_sale": 404,
     "member_not_found": 404,
     "sale_state": 409,
+    "loyalty_unavailable": 503,  # the till's cache is being rebuilt: sell without the club
+    "disk_full": 507,  # the till's disk is full: nothing was recorded
     "internal": 500,
 }
 

@@ -83,6 +83,11 @@ def create_pos_app(dispatcher: Dispatcher, secret: str) -> Flask:
 
     @app.get("/v1/health")
     def health() -> Response:
+        # ``loyalty``: whether the till can identify members and give points right now
+        # (docs/pos-integration.md, "Loyalty unavailable"); absent for ports that do not say.
+        status = getattr(dispatcher.port, "loyalty_status", None)
+        if callable(status):
+            return jsonify({"ok": True, "loyalty": status()})
         return jsonify({"ok": True})
 
     def make_view(operation: str) -> Any:

@@ -32,6 +32,7 @@ class ErrorCode(enum.Enum):
     # Deprecated: the same refusal on the old path (POST /api/v1/terminals/enrol) only.
     INVALID_ENROLMENT_CODE = "invalid_enrolment_code"
     CURSOR_AHEAD = "cursor_ahead"
+    EPOCH_CHANGED = "epoch_changed"
     INTERNAL_ERROR = "internal_error"
 
 

@@ -2,12 +2,15 @@
 
 The cache can always be refilled from the server, so a file that fails ``PRAGMA quick_check``
 (or is not a database at all) is moved aside as ``<name>.corrupt-<unix time>`` and a fresh,
-empty one is made with cursor 0: the next pull fills it again. The journal is another file
-and is never touched here.
+empty one is made with cursor 0: the next pull fills it again. So is one whose campaign,
+store or raffle rows fail their checksum (``cache.integrity``): those are read whole at
+start-up, and a flipped bit in them passes ``quick_check``. The other tables are checked at
+every read and once by the sync worker. The journal is another file and is never touched here.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import time
@@ -23,47 +26,65 @@ CREATE TABLE IF NOT EXISTS members (
     name TEXT NOT NULL,
     active INTEGER NOT NULL,
     segments TEXT NOT NULL DEFAULT '',
-    tier TEXT
+    tier TEXT,
+    crc INTEGER
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS members_cpf ON members (cpf_hash) WHERE cpf_hash IS NOT NULL;
 CREATE TABLE IF NOT EXISTS cards (
     number TEXT PRIMARY KEY,
     member_id TEXT NOT NULL,
     status TEXT NOT NULL,
-    replaced_by TEXT
+    replaced_by TEXT,
+    crc INTEGER
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS campaigns (id TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS stores (id TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS campaigns (id TEXT PRIMARY KEY, data TEXT NOT NULL, crc INTEGER)
+    WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS stores (id TEXT PRIMARY KEY, data TEXT NOT NULL, crc INTEGER)
+    WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS offers (
     id TEXT PRIMARY KEY,
     member_id TEXT NOT NULL,
-    data TEXT NOT NULL
+    data TEXT NOT NULL,
+    crc INTEGER
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS offers_member ON offers (member_id);
 CREATE TABLE IF NOT EXISTS vouchers (
     voucher_id TEXT PRIMARY KEY,
     code TEXT NOT NULL,
-    data TEXT NOT NULL
+    data TEXT NOT NULL,
+    crc INTEGER
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS vouchers_code ON vouchers (code);
-CREATE TABLE IF NOT EXISTS raffles (id TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS raffle_blocks (id TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS raffles (id TEXT PRIMARY KEY, data TEXT NOT NULL, crc INTEGER)
+    WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS raffle_blocks (id TEXT PRIMARY KEY, data TEXT NOT NULL, crc INTEGER)
+    WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS ledger (
     entry_id TEXT PRIMARY KEY,
     member_id TEXT NOT NULL,
-    data TEXT NOT NULL
+    data TEXT NOT NULL,
+    crc INTEGER
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ledger_member ON ledger (member_id);
 CREATE TABLE IF NOT EXISTS products (
     sku TEXT PRIMARY KEY,
     active INTEGER NOT NULL,
-    data TEXT NOT NULL
+    data TEXT NOT NULL,
+    crc INTEGER
 ) WITHOUT ROWID;
 """
 
 
 # Member columns later agents added to older caches, oldest first: (name, type and default).
 MEMBER_COLUMNS = (("segments", "TEXT NOT NULL DEFAULT ''"), ("tier", "TEXT"))
+# Every data table's row checksum (cache.integrity), added to caches made before it.
+CHECKED_TABLES = (
+    "members", "cards", "campaigns", "stores", "offers", "vouchers", "raffles",
+    "raffle_blocks", "ledger", "products",
+)  # fmt: skip
+# Read whole at start-up (rules, store zone, raffles): checked row by row before the agent
+# uses the file, so a damaged one is set aside before anything reads it.
+SMALL_TABLES = ("campaigns", "stores", "raffles", "raffle_blocks")
 
 
 class CacheCorrupt(Exception):
@@ -90,12 +111,33 @@ def _open(path: Path) -> sqlite3.Connection:
             if not _has_column(conn, "members", column):
                 conn.execute(f"ALTER TABLE members ADD COLUMN {column} {ddl}")
                 added = True
+        for table in CHECKED_TABLES:
+            if not _has_column(conn, table, "crc"):
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN crc INTEGER")
+                added = True
+        for table in SMALL_TABLES:
+            _verify_table(conn, table)
         if not had_products or not had_stores or added:
             _pull_catalogue_again(conn)
     except (sqlite3.DatabaseError, CacheCorrupt):
         conn.close()
         raise
     return conn
+
+
+def _verify_table(conn: sqlite3.Connection, table: str) -> None:
+    """Every row of ``table`` against its checksum, its JSON parsed.
+
+    :raises CacheCorrupt: the first row that fails.
+    """
+    from .integrity import CacheDamaged, verify
+
+    try:
+        for row in conn.execute(f"SELECT id, data, crc FROM {table}"):
+            verify(row, table)
+            json.loads(row[1])
+    except (CacheDamaged, ValueError, sqlite3.DatabaseError) as exc:
+        raise CacheCorrupt(f"a {table} row is damaged ({type(exc).__name__})") from None
 
 
 def _has_table(conn: sqlite3.Connection, name: str) -> bool:

@@ -9,6 +9,8 @@ sale flow); the sync worker writes through its own.
 from __future__ import annotations
 
 import sqlite3
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -18,6 +20,8 @@ import orjson
 
 from loyalty.money import Money
 from loyalty.rewards import LedgerEntry, Voucher
+
+from .integrity import CacheDamaged, CacheHealth, verify
 
 
 @dataclass(frozen=True)
@@ -64,106 +68,228 @@ def _member(
     )
 
 
+_MEMBER = "id, cpf_hash, name, active, segments, tier, crc"  # as written (the crc covers them)
+_BY_CARD = (
+    "SELECT c.number, c.member_id, c.status, c.replaced_by, c.crc, "
+    + ", ".join("m." + c.strip() for c in _MEMBER.split(","))
+    + " FROM cards c LEFT JOIN members m ON m.id = c.member_id WHERE c.number = ?"
+)
+
+
 class CacheLookups:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    """The sale flow's reads; each row is checked (:mod:`agent.cache.integrity`).
+
+    A row that fails its check marks ``health`` damaged and raises
+    :class:`~agent.cache.integrity.CacheDamaged` (``loyalty_unavailable``): the sale goes on
+    without loyalty while the sync worker rebuilds the cache. While it is damaged, a member
+    not found is answered the same way (the cache being refilled may not hold them yet).
+    """
+
+    def __init__(self, conn: sqlite3.Connection, health: CacheHealth | None = None) -> None:
         self.conn = conn
+        self.health = health or CacheHealth()
+
+    def _damaged(self, where: str, exc: BaseException | None = None) -> CacheDamaged:
+        why = f"a {where} row failed its check"
+        if exc is not None and not isinstance(exc, CacheDamaged):
+            why += f" ({type(exc).__name__})"
+        self.health.mark(why)
+        return CacheDamaged(where)
+
+    def _one(self, where: str, sql: str, args: tuple[Any, ...]) -> Sequence[Any] | None:
+        try:
+            row = self.conn.execute(sql, args).fetchone()
+            return None if row is None else verify(row, where)
+        except (CacheDamaged, sqlite3.DatabaseError) as exc:
+            raise self._damaged(where, exc) from None
+
+    def _all(self, where: str, sql: str, args: tuple[Any, ...] = ()) -> list[Sequence[Any]]:
+        try:
+            return [verify(row, where) for row in self.conn.execute(sql, args)]
+        except (CacheDamaged, sqlite3.DatabaseError) as exc:
+            raise self._damaged(where, exc) from None
+
+    def _json(self, where: str, raw: Any) -> Any:
+        try:
+            return orjson.loads(raw)
+        except (orjson.JSONDecodeError, TypeError) as exc:
+            raise self._damaged(where, exc) from None
+
+    def _member(
+        self, row: Sequence[Any] | None, card_status: str | None = None
+    ) -> CachedMember | None:
+        if row is None:
+            if self.health.damaged:
+                raise CacheDamaged("members")
+            return None
+        try:
+            return _member(row[0], row[2], row[3], card_status, row[4], row[5])
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise self._damaged("members", exc) from None
 
     def member_by_card(self, number: str) -> CachedMember | None:
-        row = self.conn.execute(
-            "SELECT m.id, m.name, m.active, c.status, m.segments, m.tier FROM cards c "
-            "JOIN members m ON m.id = c.member_id WHERE c.number = ?",
-            (number,),
-        ).fetchone()
-        return None if row is None else _member(*row)
+        # One query, both rows checked: the card's columns and crc, then the member's.
+        try:
+            row = self.conn.execute(_BY_CARD, (number,)).fetchone()
+            if row is None:
+                return self._member(None)
+            card = verify(row[:5], "cards")
+            if row[5] is None:  # a card whose member is not cached
+                return self._member(None)
+            member = verify(row[5:], "members")
+        except (CacheDamaged, sqlite3.DatabaseError) as exc:
+            raise self._damaged("cards", exc) from None
+        return self._member(member, card[2])
 
     def member_by_cpf_hash(self, cpf_hash: str) -> CachedMember | None:
-        row = self.conn.execute(
-            "SELECT id, name, active, NULL, segments, tier FROM members WHERE cpf_hash = ?",
-            (cpf_hash,),
-        ).fetchone()
-        return None if row is None else _member(*row)
+        return self._member(
+            self._one("members", f"SELECT {_MEMBER} FROM members WHERE cpf_hash = ?", (cpf_hash,))
+        )
 
     def member_by_id(self, member_id: str) -> CachedMember | None:
-        row = self.conn.execute(
-            "SELECT id, name, active, NULL, segments, tier FROM members WHERE id = ?",
-            (member_id,),
-        ).fetchone()
-        return None if row is None else _member(*row)
+        return self._member(
+            self._one("members", f"SELECT {_MEMBER} FROM members WHERE id = ?", (member_id,))
+        )
 
     def card_of(self, member_id: str) -> str | None:
-        row = self.conn.execute(
-            "SELECT number FROM cards WHERE member_id = ? AND status = 'active' LIMIT 1",
+        row = self._one(
+            "cards",
+            "SELECT number, member_id, status, replaced_by, crc FROM cards "
+            "WHERE member_id = ? AND status = 'active' LIMIT 1",
             (member_id,),
-        ).fetchone()
+        )
         return None if row is None else str(row[0])
 
     def entries_for_member(self, member_id: str) -> list[LedgerEntry]:
-        rows = self.conn.execute("SELECT data FROM ledger WHERE member_id = ?", (member_id,))
-        return [LedgerEntry.from_dict(orjson.loads(r[0])) for r in rows]
+        rows = self._all(
+            "ledger",
+            "SELECT entry_id, member_id, data, crc FROM ledger WHERE member_id = ?",
+            (member_id,),
+        )
+        try:
+            return [LedgerEntry.from_dict(self._json("ledger", r[2])) for r in rows]
+        except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+            raise self._damaged("ledger", exc) from None
 
     def offers_for_member(self, member_id: str) -> list[CachedOffer]:
         out = []
-        for (raw,) in self.conn.execute(
-            "SELECT data FROM offers WHERE member_id = ?", (member_id,)
-        ):
-            data = orjson.loads(raw)
-            if data.get("active", True):
-                out.append(CachedOffer(data["id"], data.get("activated_at") is not None, data))
+        rows = self._all(
+            "offers",
+            "SELECT id, member_id, data, crc FROM offers WHERE member_id = ?",
+            (member_id,),
+        )
+        try:
+            for row in rows:
+                data = self._json("offers", row[2])
+                if data.get("active", True):
+                    out.append(CachedOffer(data["id"], data.get("activated_at") is not None, data))
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise self._damaged("offers", exc) from None
         return out
 
     def voucher_by_code(self, code: str) -> tuple[Voucher, list[str]] | None:
         """The voucher with ``code`` (canonical form) and the sale ids the server accepted."""
-        row = self.conn.execute("SELECT data FROM vouchers WHERE code = ?", (code,)).fetchone()
+        row = self._one(
+            "vouchers",
+            "SELECT voucher_id, code, data, crc FROM vouchers WHERE code = ?",
+            (code,),
+        )
         if row is None:
             return None
-        d = orjson.loads(row[0])
-        voucher = Voucher(
-            voucher_id=d["voucher_id"],
-            code=d["code"],
-            name=d.get("name") or d["voucher_id"],
-            percent=None if d.get("percent") is None else Decimal(d["percent"]),
-            amount=None if d.get("amount") is None else Money(d["amount"]),
-            min_subtotal=Money(d.get("min_subtotal") or "0.00"),
-            valid_from=datetime.fromisoformat(d["valid_from"]),
-            valid_until=datetime.fromisoformat(d["valid_until"]),
-            max_uses=d.get("max_uses"),
-            stores=None if d.get("stores") is None else frozenset(d["stores"]),
-            member_id=d.get("member_id"),
-            campaign_id=d.get("campaign_id"),
-            void=bool(d.get("void")),
-        )
+        d = self._json("vouchers", row[2])
+        try:
+            voucher = Voucher(
+                voucher_id=d["voucher_id"],
+                code=d["code"],
+                name=d.get("name") or d["voucher_id"],
+                percent=None if d.get("percent") is None else Decimal(d["percent"]),
+                amount=None if d.get("amount") is None else Money(d["amount"]),
+                min_subtotal=Money(d.get("min_subtotal") or "0.00"),
+                valid_from=datetime.fromisoformat(d["valid_from"]),
+                valid_until=datetime.fromisoformat(d["valid_until"]),
+                max_uses=d.get("max_uses"),
+                stores=None if d.get("stores") is None else frozenset(d["stores"]),
+                member_id=d.get("member_id"),
+                campaign_id=d.get("campaign_id"),
+                void=bool(d.get("void")),
+            )
+        except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+            raise self._damaged("vouchers", exc) from None
         return voucher, list(d.get("accepted_sale_ids") or [])
 
     def product_by_sku(self, sku: str) -> CachedProduct | None:
-        row = self.conn.execute("SELECT data FROM products WHERE sku = ?", (sku,)).fetchone()
+        row = self._one(
+            "products", "SELECT sku, active, data, crc FROM products WHERE sku = ?", (sku,)
+        )
         if row is None:
             return None
-        d = orjson.loads(row[0])
-        return CachedProduct(
-            sku=sku,
-            name=d.get("name") or sku,
-            category=d.get("category") or "",
-            brand=d.get("brand") or "",
-            active=bool(d.get("active", True)),
-        )
+        d = self._json("products", row[2])
+        try:
+            return CachedProduct(
+                sku=sku,
+                name=d.get("name") or sku,
+                category=d.get("category") or "",
+                brand=d.get("brand") or "",
+                active=bool(d.get("active", True)),
+            )
+        except (TypeError, AttributeError) as exc:
+            raise self._damaged("products", exc) from None
 
     def has_catalogue(self) -> bool:
-        """Whether the chain syncs its catalogue (any product cached, active or not)."""
-        return self.conn.execute("SELECT 1 FROM products LIMIT 1").fetchone() is not None
+        """Whether the chain syncs its catalogue (any product cached, active or not); not
+        while the cache is damaged (baskets are priced as the POS sends them)."""
+        if self.health.damaged:
+            return False
+        try:
+            return self.conn.execute("SELECT 1 FROM products LIMIT 1").fetchone() is not None
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged("products", exc) from None
 
     def campaigns(self) -> list[dict[str, Any]]:
-        return [orjson.loads(r[0]) for r in self.conn.execute("SELECT data FROM campaigns")]
+        rows = self._all("campaigns", "SELECT id, data, crc FROM campaigns")
+        return [self._json("campaigns", r[1]) for r in rows]
 
     def store_timezone(self, store_id: str | None) -> str | None:
         """The store's own time zone (master data, the ``store`` record the server sent);
         ``None``: not pulled yet, or not set at head office."""
         if store_id is None:
             return None
-        row = self.conn.execute("SELECT data FROM stores WHERE id = ?", (store_id,)).fetchone()
+        row = self._one("stores", "SELECT id, data, crc FROM stores WHERE id = ?", (store_id,))
         if row is None:
             return None
-        zone = orjson.loads(row[0]).get("timezone")
+        data = self._json("stores", row[1])
+        zone = data.get("timezone") if isinstance(data, dict) else None
         return str(zone) if zone else None
+
+    def verify_all(self, chunk: int = 2000, pause: float = 0.0) -> int:
+        """Check every row of every table (the sync worker, once after start-up, so a damaged
+        row nobody has read yet is found too); how many rows. Reads ``chunk`` rows at a time
+        and sleeps ``pause`` between chunks, so a till's sales are not held up.
+
+        :raises CacheDamaged: at the first row that fails (``health`` marked).
+        """
+        from .db import CHECKED_TABLES
+        from .writer import COLUMNS, PLAIN
+
+        seen = 0
+        for table in CHECKED_TABLES:
+            columns = COLUMNS.get(table, PLAIN)
+            key = columns[0]
+            last: Any = None
+            while True:
+                where = "" if last is None else f" WHERE {key} > ?"
+                sql = f"SELECT {', '.join(columns)}, crc FROM {table}{where} ORDER BY {key} LIMIT ?"
+                args: tuple[Any, ...] = (chunk,) if last is None else (last, chunk)
+                rows = self._all(table, sql, args)
+                for row in rows:
+                    if "data" in columns:
+                        self._json(table, row[columns.index("data")])
+                seen += len(rows)
+                if len(rows) < chunk:
+                    break
+                last = rows[-1][0]
+                time.sleep(pause)
+        return seen
 
     def counts(self) -> dict[str, int]:
         tables = ("members", "cards", "campaigns", "offers", "vouchers", "ledger", "products")

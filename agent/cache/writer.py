@@ -13,6 +13,9 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..storage_errors import rollback
+from .integrity import row_crc
+
 _TABLES = {
     "member": ("members", "id"),
     "card": ("cards", "number"),
@@ -25,6 +28,17 @@ _TABLES = {
     "ledger_entry": ("ledger", "entry_id"),
     "product": ("products", "sku"),
 }
+# The columns each row is written with, in the order of ``_row``; ``crc`` follows them
+# (cache.integrity). Named, so a column an upgrade added at the end cannot shift values.
+COLUMNS = {
+    "members": ("id", "cpf_hash", "name", "active", "segments", "tier"),
+    "cards": ("number", "member_id", "status", "replaced_by"),
+    "offers": ("id", "member_id", "data"),
+    "vouchers": ("voucher_id", "code", "data"),
+    "ledger": ("entry_id", "member_id", "data"),
+    "products": ("sku", "active", "data"),
+}
+PLAIN = ("id", "data")  # campaigns, stores, raffles, raffle_blocks
 
 
 def _row(kind: str, key: str, data: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -79,8 +93,12 @@ def apply_changes(
             conn.executemany(f"DELETE FROM {table} WHERE {key_col} = ?", rows)
         for kind, rows in upserts.items():
             table, _ = _TABLES[kind]
-            marks = ", ".join("?" * len(rows[0]))
-            conn.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", rows)
+            columns = ", ".join((*COLUMNS.get(table, PLAIN), "crc"))
+            marks = ", ".join("?" * (len(rows[0]) + 1))
+            conn.executemany(
+                f"INSERT OR REPLACE INTO {table} ({columns}) VALUES ({marks})",
+                [(*row, row_crc(row)) for row in rows],
+            )
         meta = [("cursor", str(cursor)), ("last_pull_at", str(time.time()))]
         if snapshot_done is not None:
             meta.append(("snapshot_done", "1" if snapshot_done else "0"))
@@ -89,7 +107,7 @@ def apply_changes(
         conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
     return touched
 
@@ -113,5 +131,5 @@ def reset(conn: sqlite3.Connection) -> None:
         conn.execute("DELETE FROM meta")
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .counters import Counters as Counters
 from .db import connect_journal as connect_journal
+from .held import HeldEvents as HeldEvents
 from .local_members import LocalMember as LocalMember
 from .local_members import LocalMemberRow as LocalMemberRow
 from .local_members import LocalMembers as LocalMembers

@@ -11,6 +11,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from ..storage_errors import rollback
+
 # Version 1 of the journal (PRAGMA user_version). Every b-tree a sale touches is one more WAL
 # page to write and fsync before the POS hears "recorded", so a sale touches as few as it can:
 # a sale row and its pos_id index, the member's ledger rows (clustered by member, no other
@@ -117,6 +119,19 @@ CREATE TABLE IF NOT EXISTS local_members (
     outbox_seq INTEGER
 );
 CREATE INDEX IF NOT EXISTS local_members_pos ON local_members (pos_id);
+-- Events the server acknowledged, moved here from the outbox by the sync worker (never by a
+-- sale) and kept storage.keep_acknowledged_days: a restored server gets them pushed again.
+-- rowid is the order they were acknowledged in, which is the order they were pushed.
+CREATE TABLE IF NOT EXISTS acked_events (
+    id INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL,
+    payload BLOB NOT NULL,            -- as in outbox
+    created_at REAL NOT NULL,
+    acked_at REAL NOT NULL
+);
+-- The sync worker's own state that must outlive the cache: the server epoch last seen and
+-- a re-push under way (journal.held).
+CREATE TABLE IF NOT EXISTS sync_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS local_members_cpf ON local_members (cpf_hash);
 """
 
@@ -189,7 +204,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
             conn.execute(f"PRAGMA user_version = {VERSION}")
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..storage_errors import rollback
 from . import answers
 
 
@@ -126,7 +127,7 @@ def prune_synced(
         conn.executemany("DELETE FROM local_members WHERE member_id = ?", gone)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
     return len(gone)
 

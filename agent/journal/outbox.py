@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from ..storage_errors import rollback
 from .answers import pack, unpack
 from .rows import OutboxRow
 
@@ -48,9 +50,12 @@ class Outbox:
     :param queue: told how many pending events each :meth:`settle` took off.
     """
 
-    def __init__(self, conn: sqlite3.Connection, queue: QueueGauge | None = None) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, queue: QueueGauge | None = None, *, keep_acked: bool = True
+    ) -> None:
         self.conn = conn
         self.queue = queue
+        self.keep_acked = keep_acked  # move applied events to acked_events (journal.held)
 
     def batch(self, limit: int) -> list[PendingEvent]:
         rows = self.conn.execute(
@@ -65,17 +70,27 @@ class Outbox:
         applied: Iterable[str],
         rejected: Sequence[tuple[str, str]],
         retry: Iterable[str],
+        acked_at: float | None = None,
     ) -> None:
-        """Drop what the server applied, park what it rejected for good, count retries.
+        """Drop what the server applied (kept in ``acked_events`` for a re-push to a restored
+        server), park what it rejected for good, count retries.
 
         Event ids are those of ``batch`` (rows are found by their ``seq``); others are ignored.
         """
         seq = {e.event_id: e.seq for e in batch}
+        applied = [i for i in applied if i in seq]
+        acked_at = time.time() if acked_at is None else acked_at
         c = self.conn
         c.execute("BEGIN IMMEDIATE")
         try:
+            if self.keep_acked and applied:
+                c.executemany(
+                    "INSERT INTO acked_events (event_id, payload, created_at, acked_at) "
+                    "SELECT event_id, payload, created_at, ? FROM outbox WHERE seq = ?",
+                    [(acked_at, seq[i]) for i in applied],
+                )
             gone = c.executemany(
-                "DELETE FROM outbox WHERE seq = ?", [(seq[i],) for i in applied if i in seq]
+                "DELETE FROM outbox WHERE seq = ?", [(seq[i],) for i in applied]
             ).rowcount
             gone += c.executemany(
                 "UPDATE outbox SET state = 2, error = ?, attempts = attempts + 1 "
@@ -88,7 +103,7 @@ class Outbox:
             )
             c.execute("COMMIT")
         except BaseException:
-            c.execute("ROLLBACK")
+            rollback(c)
             raise
         if self.queue is not None:
             self.queue.remove(max(gone, 0))

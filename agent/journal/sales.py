@@ -22,6 +22,7 @@ import orjson
 from loyalty.rewards import LedgerEntry
 from loyalty.rewards.ids import sequence_of
 
+from ..storage_errors import DiskFull, is_disk_full, rollback
 from . import answers, local_members, outbox
 from .counters import Counters
 from .local_members import LocalMemberRow, LocalMembers
@@ -144,8 +145,12 @@ class Journal:
             if table:
                 c.executemany("INSERT OR REPLACE INTO counters VALUES (?, ?)", table)
             c.execute("COMMIT")
-        except BaseException:
-            c.execute("ROLLBACK")
+        except BaseException as exc:
+            # SQLite has already rolled back after a full disk: rollback() only undoes what is
+            # open, so the POS hears the first error (disk_full), not "no transaction".
+            rollback(c)
+            if is_disk_full(exc):
+                raise DiskFull() from exc
             raise
         counters.committed(table)
         if self.queue is not None:

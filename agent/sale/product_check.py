@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from loyalty.pricing import BasketLine
 
 from ..cache import CacheLookups
+from ..cache.integrity import CacheDamaged
 from .errors import UnknownSku
 
 
@@ -34,7 +35,10 @@ def check_basket(lookups: CacheLookups, lines: Sequence[BasketLine]) -> CheckedB
     out: list[BasketLine] = []
     names: list[str | None] = []
     for number, line in enumerate(lines, start=1):
-        product = lookups.product_by_sku(line.sku)
+        try:
+            product = lookups.product_by_sku(line.sku)
+        except CacheDamaged:  # the cache is being rebuilt: price the lines as the POS sent them
+            return CheckedBasket(tuple(lines), (None,) * len(lines))
         if product is None or not product.active:
             raise UnknownSku(number, line.sku, inactive=product is not None)
         category = line.category or product.category

@@ -23,6 +23,7 @@ from loyalty.errors import LoyaltyError
 from loyalty.money import Money
 from loyalty.rewards import BlockState, NumberBlock, RaffleCampaign, RaffleTicket, issue_tickets
 
+from ..cache.integrity import verify
 from ..journal import Counters
 
 log = logging.getLogger(__name__)
@@ -64,19 +65,28 @@ class RaffleSource:
         self.terminal_id = terminal_id
 
     def campaign(self, campaign_id: str) -> RaffleCampaign | None:
-        row = self.conn.execute("SELECT data FROM raffles WHERE id = ?", (campaign_id,)).fetchone()
-        if row is None:
-            return None
         try:
-            return _campaign(json.loads(row[0]))
-        except (KeyError, ValueError, LoyaltyError) as exc:
+            row = self.conn.execute(
+                "SELECT id, data, crc FROM raffles WHERE id = ?", (campaign_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            return _campaign(json.loads(verify(row, "raffles")[1]))
+        except (KeyError, ValueError, LoyaltyError, sqlite3.DatabaseError) as exc:
             log.warning("raffle %s unusable at the till: %s", campaign_id, exc)
             return None
 
     def blocks(self, campaign_id: str) -> list[CachedBlock]:
         found = []
-        for (data,) in self.conn.execute("SELECT data FROM raffle_blocks"):
-            b = json.loads(data)
+        try:
+            rows = [
+                json.loads(verify(row, "raffle_blocks")[1])
+                for row in self.conn.execute("SELECT id, data, crc FROM raffle_blocks")
+            ]
+        except (ValueError, sqlite3.DatabaseError) as exc:  # CacheDamaged is a ValueError
+            log.warning("raffle blocks unusable at the till: %s", type(exc).__name__)
+            return []
+        for b in rows:
             # Only blocks made for this very terminal: a store-wide block shared by two tills
             # would give the same positions twice.
             if (

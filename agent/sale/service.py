@@ -87,6 +87,22 @@ class SaleService:
         self.lock = threading.RLock()
         self.ledger = LedgerMemo(lookups.entries_for_member, journal.entries_for_member)
 
+    def loyalty_status(self) -> dict[str, Any]:
+        """Whether this till can identify members and give points now (the POS API's
+        ``/v1/health``): ``unavailable`` while a damaged cache is rebuilt from the server;
+        sales go on anonymously meanwhile."""
+        damaged = self.lookups.health.damaged
+        if damaged is None:
+            return {"available": True, "code": None, "message": None, "message_en": None}
+        return {
+            "available": False,
+            "code": "loyalty_unavailable",
+            "message": "Fidelidade indisponível: dados locais sendo refeitos a partir do "
+            "servidor. Venda sem identificação do cliente (sem pontos).",
+            "message_en": "Loyalty unavailable: the till's local data is being rebuilt from "
+            "the server. Sell without identifying the shopper (no points).",
+        }
+
     # -- identify ------------------------------------------------------------------------
 
     def identify(self, pos_id: str, raw: str | Identification | None) -> dict[str, Any]:

@@ -52,6 +52,16 @@ class CursorAhead(SyncFailed):
     """The server's data is older than our cache (restored database): take a new snapshot."""
 
 
+class EpochChanged(SyncFailed):
+    """The server started a new epoch (restored or failed over): ``epoch`` is the new one.
+    Nothing of the request was applied; push the held events again, then re-snapshot."""
+
+    def __init__(self, message: str, epoch: str, detail: Mapping[str, Any]) -> None:
+        super().__init__(message, status=409)
+        self.epoch = epoch
+        self.detail = dict(detail)
+
+
 def _tracked_adapter(live: weakref.WeakSet[Any]) -> requests.adapters.HTTPAdapter:
     """An adapter whose connections are remembered in ``live``, so a watchdog can cut them."""
 
@@ -90,6 +100,11 @@ class SyncClient:
         self.timeout = timeout
         self.status_headers = status_headers
         self._retry_after: float | None = None
+        # The epoch this till last saw and the change number its cache holds: sent on every
+        # request (the worker keeps them); the server's epoch, read off every answer.
+        self.epoch: str | None = None
+        self.cursor: int | None = None
+        self.server_epoch: str | None = None
         self.http = requests.Session()
         self._live: weakref.WeakSet[Any] = weakref.WeakSet()
         adapter = _tracked_adapter(self._live)
@@ -122,7 +137,7 @@ class SyncClient:
 
     def _call_within(self, method: str, path: str, **kw: Any) -> Any:
         deadline = time.monotonic() + self.timeout
-        headers = dict(self.status_headers()) | dict(kw.pop("headers", None) or {})
+        headers = self._headers() | dict(kw.pop("headers", None) or {})
         sent_at = self.clock()
         headers[CLOCK_HEADER] = sent_at.isoformat()
         try:
@@ -143,6 +158,7 @@ class SyncClient:
                 status = r.status_code
                 self._retry_after = _seconds(r.headers.get("Retry-After"))
                 self._measure(r.headers.get("Date"), sent_at)
+                self.server_epoch = r.headers.get("X-Tillclub-Epoch") or self.server_epoch
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             if time.monotonic() > deadline:
                 raise SyncFailed(
@@ -167,9 +183,24 @@ class SyncClient:
         mine = sent_at + (self.clock() - sent_at) / 2
         self.clock_skew = round((mine - server.astimezone(UTC)).total_seconds(), 1)
 
+    def _headers(self) -> dict[str, str]:
+        headers = dict(self.status_headers())
+        if self.epoch:
+            headers["X-Tillclub-Epoch"] = self.epoch
+        if self.cursor:
+            headers["X-Tillclub-Cursor"] = str(self.cursor)
+        return headers
+
     def _json(self, method: str, path: str, **kw: Any) -> Any:
         status, body = self._call(method, path, **kw)
         if status == 409:
+            changed = _epoch_changed(body)
+            if changed is not None:
+                raise EpochChanged(
+                    f"{method} {path}: the server started a new epoch (restored or failed over)",
+                    str(changed["epoch"]),
+                    changed,
+                )
             raise CursorAhead(f"{method} {path}: server says our cursor is ahead", status=409)
         if status in (401, 403):
             raise SyncFailed(
@@ -189,15 +220,16 @@ class SyncClient:
         except ValueError:
             raise SyncFailed(f"{method} {path}: answer is not JSON", status=status) from None
 
-    def push(self, payloads: list[str]) -> dict[str, Any]:
-        """POST a batch of events (their stored JSON, not parsed again)."""
+    def push(self, payloads: list[str], *, repush: bool = False) -> dict[str, Any]:
+        """POST a batch of events (their stored JSON, not parsed again).
+
+        :param repush: events the server acknowledged before a new epoch, sent again.
+        """
         body = '{"events":[' + ",".join(payloads) + "]}"
-        answer = self._json(
-            "POST",
-            "/api/v1/events",
-            data=body.encode("utf-8"),
-            headers={"Content-Type": "application/json"},
-        )
+        headers = {"Content-Type": "application/json"}
+        if repush:
+            headers["X-Tillclub-Repush"] = "1"
+        answer = self._json("POST", "/api/v1/events", data=body.encode("utf-8"), headers=headers)
         if not isinstance(answer, dict) or not isinstance(answer.get("applied"), list):
             raise SyncFailed("POST /api/v1/events: answer lacks 'applied'")
         return answer
@@ -213,10 +245,19 @@ class SyncClient:
         try:
             with self.http.get(
                 self.base + "/api/v1/snapshot",
-                headers=dict(self.status_headers()),
+                headers=self._headers(),
                 timeout=self.timeout,
                 stream=True,
             ) as r:
+                self.server_epoch = r.headers.get("X-Tillclub-Epoch") or self.server_epoch
+                if r.status_code == 409:
+                    changed = _epoch_changed(r.content)
+                    if changed is not None:
+                        raise EpochChanged(
+                            "GET /api/v1/snapshot: the server started a new epoch",
+                            str(changed["epoch"]),
+                            changed,
+                        )
                 if r.status_code != 200:
                     raise SyncFailed(
                         f"GET /api/v1/snapshot: HTTP {r.status_code}", status=r.status_code
@@ -224,6 +265,8 @@ class SyncClient:
                 for line in r.iter_lines(chunk_size=65536):
                     if line:
                         yield json.loads(line)
+        except EpochChanged:
+            raise
         except (
             requests.RequestException,
             urllib3.exceptions.HTTPError,
@@ -239,6 +282,20 @@ class SyncClient:
         if not isinstance(answer, dict) or not isinstance(answer.get("changes"), list):
             raise SyncFailed("GET /api/v1/changes: answer lacks 'changes'")
         return answer
+
+
+def _epoch_changed(body: bytes) -> dict[str, Any] | None:
+    """The details of a ``409 epoch_changed`` answer, or ``None`` for any other 409."""
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(doc, dict) or doc.get("code") != "epoch_changed":
+        return None
+    details = doc.get("details")
+    if not isinstance(details, dict) or not isinstance(details.get("epoch"), str):
+        return None
+    return details
 
 
 REGISTER_PATH = "/api/v1/terminals/register"

@@ -13,21 +13,26 @@ of it.
 
 from __future__ import annotations
 
+import json
 import logging
+import shutil
 import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from .. import clock as agent_clock
 from ..cache import CacheLookups, apply_changes, cursor_of
+from ..cache.integrity import CacheDamaged, CacheHealth
 from ..cache.writer import reset
-from ..journal import Outbox, QueueGauge, prune_synced
+from ..journal import HeldEvents, Outbox, QueueGauge, prune_synced
+from ..journal import held as held_meta
 from .backoff import Backoff
-from .client import CursorAhead, SyncClient, SyncFailed
+from .client import CursorAhead, EpochChanged, SyncClient, SyncFailed
 from .clock_check import store_skew
 
 log = logging.getLogger("tillclub.agent.sync")
@@ -35,6 +40,7 @@ RETRY_CODES = frozenset({"conflict"})
 # A shopper enrolled here stays in the journal this long after the server has them: a POS
 # that retries the enrolment (same sale) within it still gets the first answer back.
 KEEP_SYNCED_ENROLMENTS = timedelta(days=1)
+KEEP_ACKNOWLEDGED = timedelta(days=30)  # storage.keep_acknowledged_days
 
 
 @dataclass
@@ -51,6 +57,7 @@ class SyncState:
     failures: int = 0
     # the till's clock minus the server's (seconds), from the last answer's Date header
     clock_skew_seconds: float | None = None
+    repushed: int = 0  # events pushed again after a new server epoch, this run
 
 
 def checkpoint(journal: sqlite3.Connection) -> None:
@@ -93,6 +100,9 @@ class SyncWorker:
         checkpoint_every: int = 64,
         clock: Callable[[], datetime] = agent_clock.SYSTEM,
         keep_synced_enrolments: timedelta = KEEP_SYNCED_ENROLMENTS,
+        keep_acknowledged: timedelta = KEEP_ACKNOWLEDGED,
+        health: CacheHealth | None = None,
+        cache_path: Path | None = None,
     ) -> None:
         self.client = client
         self.open_journal = open_journal
@@ -109,6 +119,11 @@ class SyncWorker:
         self.checkpoint_every = checkpoint_every
         self.clock = clock
         self.keep_synced_enrolments = keep_synced_enrolments
+        self.keep_acknowledged = keep_acknowledged
+        self.journal_for_notes: sqlite3.Connection | None = None  # the round's journal
+        self.health = health
+        self.cache_path = cache_path
+        self._verified = health is None  # every cache row checked once after start-up
         self._recorded = 0
         self._checkpoint = threading.Event()
         self._wake = threading.Event()
@@ -140,7 +155,7 @@ class SyncWorker:
     def _run(self) -> None:
         journal = self.open_journal()
         cache = self.open_cache()
-        outbox = Outbox(journal, self.queue)
+        outbox = self.outbox(journal)
         try:
             while not self._stop.is_set():
                 delay = self.interval
@@ -187,13 +202,199 @@ class SyncWorker:
         self.state.failures += 1
         log.warning("sync failed: %s", message)
 
+    def outbox(self, journal: sqlite3.Connection) -> Outbox:
+        """The worker's outbox on ``journal``: applied events kept when retention is on."""
+        return Outbox(journal, self.queue, keep_acked=self.keep_acknowledged > timedelta(0))
+
     def run_round(self, outbox: Outbox, cache: sqlite3.Connection) -> None:
+        journal = outbox.conn
+        self.journal_for_notes = journal
+        self.client.epoch = held_meta.get_meta(journal, held_meta.EPOCH)
+        self.client.cursor = cursor_of(cache) or None
+        self.check_cache(cache)
         try:
-            self.push_all(outbox)
-            self.pull_all(cache)
+            try:
+                self.push_all(outbox)
+                self.pull_all(cache)
+            except EpochChanged as exc:
+                self.change_epoch(journal, cache, exc.epoch, exc.detail)
+                self.push_all(outbox)
+                self.pull_all(cache)
         finally:
             self.note_clock(cache)  # a failed round may still have heard the server's Date
-        self.prune_enrolments(outbox.conn, cache)
+        if self.client.epoch is None and self.client.server_epoch:
+            # First contact (or an agent older than epochs): this is the epoch we hold.
+            held_meta.set_meta(journal, {held_meta.EPOCH: self.client.server_epoch})
+            self.client.epoch = self.client.server_epoch
+        self.prune_enrolments(journal, cache)
+        self.prune_acknowledged(journal)
+
+    def check_cache(self, cache: sqlite3.Connection) -> None:
+        """Once after start-up, check every cache row; whenever the cache is damaged, keep a
+        copy for support and rebuild it from the server (a snapshot). The till sells without
+        loyalty until then; a rebuild that fails is tried again next round."""
+        if self.health is None:
+            return
+        if not self._verified:
+            try:
+                rows = CacheLookups(cache, self.health).verify_all(pause=0.001)
+                log.info("cache checked: %d rows", rows)
+            except CacheDamaged:
+                pass  # marked damaged: rebuilt below
+            self._verified = True
+        if self.health.damaged is None:
+            return
+        if self.health.set_aside is None:
+            self.health.set_aside = self._set_aside(cache)
+        try:
+            reset(cache)
+        except sqlite3.DatabaseError as exc:
+            self.health.damaged = (
+                f"cache file cannot be emptied ({type(exc).__name__}): restart the agent to "
+                "set it aside and rebuild it"
+            )
+            raise SyncFailed(self.health.damaged) from None
+        if self.on_ledger is not None:
+            self.on_ledger(None)
+        if self.snapshot_timeout is not None:
+            self.snapshot(cache, self.snapshot_timeout)
+        else:
+            self.pull_all(cache)
+        if self.on_campaigns is not None:
+            self.on_campaigns(cache)
+        self.health.rebuilt()
+        self.health.set_aside = None
+
+    def _set_aside(self, cache: sqlite3.Connection) -> str:
+        """A copy of the damaged cache beside it, for support; where it went."""
+        if self.cache_path is None:
+            return "not kept (no path)"
+        target = Path(f"{self.cache_path}.damaged-{int(time.time())}")
+        try:
+            with sqlite3.connect(target) as copy:
+                cache.backup(copy)
+            copy.close()
+        except sqlite3.Error:
+            try:
+                shutil.copyfile(self.cache_path, target)
+            except OSError as exc:
+                log.error("could not keep a copy of the damaged cache: %s", exc)
+                return "not kept"
+        log.error("damaged cache kept as %s; rebuilding the cache from the server", target)
+        return str(target)
+
+    def change_epoch(
+        self,
+        journal: sqlite3.Connection,
+        cache: sqlite3.Connection,
+        epoch: str,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """The server was restored or failed over (a new epoch): push again every held event,
+        oldest first, and take a new snapshot (cursor 0: rows stay for offline selling until
+        the snapshot replaces them). Recorded in the journal, so the status says so and a
+        restart resumes the re-push."""
+        previous = held_meta.get_meta(journal, held_meta.EPOCH)
+        through = HeldEvents(journal).last_id()
+        change = {
+            "epoch": epoch,
+            "previous": previous,
+            "seen_at": time.time(),
+            "detected_by_server": bool((detail or {}).get("detected_here")),
+            "held": HeldEvents(journal).count(),
+            "repushed": 0,
+            "recovered": 0,
+            "rejected": 0,
+            "resnapshot_at": None,
+        }
+        held_meta.set_meta(
+            journal,
+            {
+                held_meta.EPOCH: epoch,
+                held_meta.REPUSH_THROUGH: str(through),
+                held_meta.REPUSH_DONE: "0",
+                held_meta.LAST_CHANGE: json.dumps(change),
+            },
+        )
+        log.error(
+            "server started a new epoch (restored or failed over): pushing %d held event(s) "
+            "again and taking a new snapshot",
+            change["held"],
+        )
+        if self.snapshot_timeout is None:
+            reset(cache)
+        else:
+            cache.execute("INSERT OR REPLACE INTO meta VALUES ('cursor', '0')")
+        self.client.epoch = epoch
+        self.client.cursor = None
+
+    def _note_change(self, journal: sqlite3.Connection, **add: Any) -> None:
+        change = held_meta.last_change(journal)
+        if change is None:
+            return
+        for key, value in add.items():
+            if isinstance(value, int) and not isinstance(value, bool):
+                change[key] = int(change.get(key) or 0) + value
+            else:
+                change[key] = value
+        held_meta.set_meta(journal, {held_meta.LAST_CHANGE: json.dumps(change)})
+
+    def repush(self, journal: sqlite3.Connection) -> int:
+        """Push again the held events of an epoch change under way; how many were sent."""
+        through = int(held_meta.get_meta(journal, held_meta.REPUSH_THROUGH) or 0)
+        done = int(held_meta.get_meta(journal, held_meta.REPUSH_DONE) or 0)
+        held = HeldEvents(journal)
+        sent = 0
+        while done < through and not self._stop.is_set():
+            batch = held.batch(done, through, self.push_batch)
+            if not batch:
+                break
+            answer = self.client.push([h.event.payload for h in batch], repush=True)
+            self.state.last_contact_at = self.state.last_push_at = time.time()
+            ours = {h.event.event_id for h in batch}
+            applied = {i for i in answer["applied"] if i in ours}
+            retry = [
+                r.get("event_id")
+                for r in answer.get("rejected") or []
+                if r.get("event_id") in ours and r.get("code") in RETRY_CODES
+            ]
+            if retry:
+                raise SyncFailed("the server asked to retry part of a re-push; will retry")
+            refused = [
+                r
+                for r in answer.get("rejected") or []
+                if r.get("event_id") in ours and r.get("event_id") not in applied
+            ]
+            for r in refused:
+                log.error(
+                    "held event %s refused on re-push: %s: %s",
+                    r.get("event_id"),
+                    r.get("code"),
+                    str(r.get("message"))[:300],
+                )
+            done = batch[-1].id
+            sent += len(batch)
+            self.state.repushed += len(batch)
+            held_meta.set_meta(journal, {held_meta.REPUSH_DONE: str(done)})
+            self._note_change(
+                journal,
+                repushed=len(batch),
+                recovered=int(answer.get("recovered") or 0),
+                rejected=len(refused),
+            )
+        if done >= through and through:
+            held_meta.set_meta(journal, {held_meta.REPUSH_THROUGH: "0", held_meta.REPUSH_DONE: "0"})
+            log.info("re-push after the new server epoch done: %d event(s) sent", sent)
+        return sent
+
+    def prune_acknowledged(self, journal: sqlite3.Connection) -> int:
+        """Drop acknowledged events older than ``keep_acknowledged`` (never those a re-push
+        under way still needs)."""
+        cutoff = time.time() - self.keep_acknowledged.total_seconds()
+        gone = HeldEvents(journal).prune(cutoff)
+        if gone:
+            log.info("pruned %d acknowledged event(s) past retention", gone)
+        return gone
 
     def note_clock(self, cache: sqlite3.Connection) -> None:
         """Keep the client's latest measure of the till's clock against the server's."""
@@ -220,6 +421,7 @@ class SyncWorker:
         return gone
 
     def push_all(self, outbox: Outbox) -> int:
+        self.repush(outbox.conn)  # a new epoch's re-push goes before anything newer
         sent = 0
         while not self._stop.is_set():
             batch = outbox.batch(self.push_batch)
@@ -280,6 +482,11 @@ class SyncWorker:
             raise SyncFailed("snapshot ended early or incomplete; it will be taken again")
         cursor = int(end["cursor"])
         apply_changes(cache, batch, cursor, snapshot_done=True)
+        self.client.cursor = cursor or None
+        if self.journal_for_notes is not None:
+            change = held_meta.last_change(self.journal_for_notes)
+            if change is not None and change.get("resnapshot_at") is None:
+                self._note_change(self.journal_for_notes, resnapshot_at=time.time())
         self.state.last_contact_at = self.state.last_pull_at = time.time()
         if self.on_campaigns is not None:
             self.on_campaigns(cache)
@@ -309,6 +516,7 @@ class SyncWorker:
             self.state.last_contact_at = self.state.last_pull_at = time.time()
             cursor = int(page["next_cursor"])
             touched = apply_changes(cache, page["changes"], cursor)
+            self.client.cursor = cursor or None
             pulled += len(page["changes"])
             if touched & {"campaign", "store"} and self.on_campaigns is not None:
                 self.on_campaigns(cache)

@@ -374,6 +374,17 @@ PT_BR: dict[str, str] = {
     "only when run by hand": "só quando executada à mão", "Run now": "Executar agora",
     "done": "concluída", "failed": "falhou", "running": "em execução", "queued": "na fila",
     "{job}: run queued; the worker starts it in a moment.": "{job}: execução na fila; o worker a inicia em instantes.",
+    # sync issues: restores and epochs
+    "Restores and epochs": "Restaurações e épocas",
+    "Each restore or fail-over of the server's database starts a new epoch; the tills then push again the sales they still hold. Recovered: sales the server had lost and a till brought back.":
+        "Cada restauração ou troca do banco de dados do servidor inicia uma nova época; os caixas então reenviam as vendas que ainda guardam. Recuperadas: vendas que o servidor tinha perdido e um caixa trouxe de volta.",
+    "Started (UTC)": "Início (UTC)", "Epoch": "Época", "How": "Como",
+    "Re-pushed by the tills": "Reenviado pelos caixas",
+    "database created": "banco de dados criado", "new-epoch command": "comando new-epoch",
+    "restore detected": "restauração detectada",
+    "{terminal}: {received} re-sent, {recovered} recovered, {rejected} refused":
+        "{terminal}: {received} reenviadas, {recovered} recuperadas, {rejected} recusadas",
+    "no till has re-pushed yet": "nenhum caixa reenviou ainda",
 }  # fmt: skip
 
 MESSAGES = Messages("admin", PT_BR)

@@ -12,11 +12,13 @@ from ..errors import ApiError, ErrorCode
 from ..limits import limiter
 from ..services.changes import CursorAhead, changes_since, gzip_stream, snapshot_lines
 from .auth import by_terminal, terminal_limit, terminal_required
+from .epoch import add_epoch_headers, require_current_epoch
 from .request import query
 from .schemas import ChangesQuery
 
 bp = Blueprint("changes", __name__, url_prefix="/api/v1")
 log = logging.getLogger("tillclub.server.changes")
+bp.after_request(add_epoch_headers)
 
 
 @bp.get("/changes")
@@ -24,6 +26,7 @@ log = logging.getLogger("tillclub.server.changes")
 @terminal_required
 def changes() -> Response:
     params = query(ChangesQuery)
+    epoch = require_current_epoch(g.terminal)
     if params.limit > current_app.config["CHANGES_MAX_LIMIT"]:
         raise ApiError(
             400,
@@ -35,6 +38,7 @@ def changes() -> Response:
             page = changes_since(session, g.terminal, params.cursor, params.limit)
         except CursorAhead as exc:
             raise ApiError(409, ErrorCode.CURSOR_AHEAD, f"{exc}; take a new snapshot") from None
+    del epoch  # on the answer's headers (add_epoch_headers)
     return jsonify(changes=page.changes, next_cursor=page.next_cursor, has_more=page.has_more)
 
 
@@ -43,6 +47,7 @@ def changes() -> Response:
 @terminal_required
 def snapshot() -> Response:
     who = g.terminal
+    require_current_epoch(who)  # the epoch goes on the answer's headers
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     log.info("snapshot started", extra={"terminal_id": who.terminal_id})
 

@@ -12,15 +12,18 @@ from ..clock import now as utcnow
 from ..errors import ApiError, ErrorCode
 from ..limits import limiter
 from ..services import ingest_clock
+from ..services.epochs import already_applied, note_repush
 from ..services.ingest import apply_batch, record_rejections
 from ..services.uow import SqlUnitOfWork
 from ..services.vouchers import load_vouchers
 from .auth import by_terminal, terminal_limit, terminal_required
+from .epoch import add_epoch_headers, is_repush, require_current_epoch
 from .request import json_body
 from .schemas import EventsRequest
 
 bp = Blueprint("events", __name__, url_prefix="/api/v1")
 log = logging.getLogger("tillclub.server.events")
+bp.after_request(add_epoch_headers)
 
 
 @bp.post("/events")
@@ -36,6 +39,17 @@ def push_events() -> Response:
             ErrorCode.VALIDATION_FAILED,
             f"at most {app.config['EVENTS_MAX_BATCH']} events per push",
         )
+    epoch = require_current_epoch(g.terminal)
+    repush = is_repush()
+    had = 0
+    if repush:  # what the server still has of a re-push, to tell what the restore had lost
+        ids = [
+            e["event_id"]
+            for e in body.events
+            if isinstance(e, dict) and isinstance(e.get("event_id"), str)
+        ]
+        with SqlUnitOfWork.for_app(app).reading() as session:
+            had = already_applied(session, ids)
     result = apply_batch(
         SqlUnitOfWork.for_app(app),
         g.terminal,
@@ -66,6 +80,19 @@ def push_events() -> Response:
         flags += [f.flag() for f in found]
     except SQLAlchemyError:  # a concurrent push wrote the same finding; the answer matters more
         log.exception("could not record the push's till issues")
+    recovered = max(0, len(result.applied) - had) if repush else 0
+    if repush:
+        try:
+            note_repush(
+                SqlUnitOfWork.for_app(app),
+                g.terminal,
+                epoch.epoch,
+                received=len(body.events),
+                recovered=recovered,
+                rejected=len(result.rejected),
+            )
+        except SQLAlchemyError:  # the answer matters more than the bookkeeping
+            log.exception("could not record a re-push")
     log.info(
         "events pushed",
         extra={
@@ -74,8 +101,15 @@ def push_events() -> Response:
             "applied": len(result.applied),
             "rejected": len(result.rejected),
             "flags": len(flags),
+            "repush": repush,
+            "recovered": recovered,
         },
     )
-    return jsonify(
-        applied=result.applied, rejected=[r.to_dict() for r in result.rejected], flags=flags
-    )
+    answer: dict[str, object] = {
+        "applied": result.applied,
+        "rejected": [r.to_dict() for r in result.rejected],
+        "flags": flags,
+    }
+    if repush:  # how many of the re-pushed events the server did not have
+        answer["recovered"] = recovered
+    return jsonify(answer)

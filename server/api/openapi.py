@@ -33,7 +33,9 @@ def _errors(*statuses: int) -> dict[str, Any]:
         401: "Missing, invalid or revoked credential (code: unauthorized or terminal_revoked).",
         403: "Unknown, used or expired registration code (code: invalid_registration_code; "
         "invalid_enrolment_code on the deprecated /terminals/enrol).",
-        409: "The cursor is ahead of the server (code: cursor_ahead): take a new snapshot.",
+        409: "The cursor is ahead of the server (code: cursor_ahead): take a new snapshot; or "
+        "the server started a new epoch (code: epoch_changed, details.epoch): push again every "
+        "held event, then take a new snapshot. Nothing was applied.",
         413: "Body larger than the server's limit (code: payload_too_large).",
         415: "Body is not application/json (code: unsupported_media_type).",
         429: "Rate limit for this terminal exceeded (code: rate_limited).",
@@ -159,7 +161,7 @@ def document() -> dict[str, Any]:
                             "object per line; last: {type: end, count}",
                             "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
                         },
-                        **_errors(401, 429),
+                        **_errors(401, 409, 429),
                     },
                 }
             },
@@ -174,7 +176,7 @@ def document() -> dict[str, Any]:
                             "description": "Applied ids, rejections, flags",
                             "content": _json("EventsResponse"),
                         },
-                        **_errors(400, 401, 413, 415, 429),
+                        **_errors(400, 401, 409, 413, 415, 429),
                     },
                 }
             },

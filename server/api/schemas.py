@@ -118,6 +118,11 @@ class EventsResponse(Strict):
     flags: list[dict[str, Any]] = Field(
         description="Applied, but for head office: reprice_mismatch, voucher_conflict."
     )
+    recovered: int | None = Field(
+        default=None,
+        description="Only on a re-push (X-Tillclub-Repush: 1): how many of its events the "
+        "server did not have (lost by a restore) and applied now.",
+    )
 
 
 class Health(Strict):

@@ -25,6 +25,8 @@ from .chain import Store as Store
 from .chain import Terminal as Terminal
 from .chain import TerminalReport as TerminalReport
 from .chain import TerminalStatus as TerminalStatus
+from .epochs import EpochRepush as EpochRepush
+from .epochs import ServerEpoch as ServerEpoch
 from .ledger import AdminIdCounter as AdminIdCounter
 from .ledger import LedgerEntryRow as LedgerEntryRow
 from .ledger_jobs import ExpiryNotice as ExpiryNotice

@@ -28,7 +28,7 @@ import requests
 from agent.config import load_config
 from agent.logs import configure
 from agent.service import Agent, Credential, write_credential
-from agent.sync import enrol
+from agent.sync import register
 from loyalty.identification import card_number
 from server import create_app
 from server.db import get_engine
@@ -38,8 +38,8 @@ from server.services.uow import SqlUnitOfWork
 from tests.agent.sale.world import (
     CPF_SECRET,
     SERVER_SECRETS,
-    enrolment_code,
     line,
+    registration_code,
     seed_server,
     server_config,
     write_config,
@@ -87,7 +87,7 @@ def test_a_full_run_logs_no_secret_and_no_personal_data(tmp_path: Path) -> None:
     upgrade(db_url)
     seeding = create_app(server_config(db_url))
     seed_server(seeding)
-    code = enrolment_code(seeding)
+    code = registration_code(seeding)
     create_admin(
         SqlUnitOfWork.for_app(seeding),
         ADMIN_EMAIL,
@@ -118,7 +118,7 @@ def test_a_full_run_logs_no_secret_and_no_personal_data(tmp_path: Path) -> None:
     credential = ""
     try:
         wait_for(lambda: _up(url), timeout=30)
-        body = enrol(url, code)
+        body = register(url, code)
         credential = body["credential"]
         write_credential(
             tmp_path / "credential.json",

@@ -16,8 +16,9 @@ from loyalty.rewards.voucher_codes import make_voucher_code
 from server import clock
 from server.db import new_session
 from server.models import TillIssue, Voucher, VoucherConflict
-from server.services.admin import add_member, add_voucher
+from server.services.members import add_member
 from server.services.uow import SqlUnitOfWork
+from server.services.vouchers import add_voucher
 
 from .conftest import Till, register_till
 

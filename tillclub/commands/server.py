@@ -125,6 +125,46 @@ def set_store_timezone(ctx: click.Context, store_id: str, zone: str) -> None:
     click.echo(f"store {store_id}: time zone {zone}" + ("" if changed else " (unchanged)"))
 
 
+@command.command("new-epoch")
+@click.option(
+    "--reason",
+    required=True,
+    help='Why, for Sync issues and the audit log, e.g. "restored backup of 2026-12-07 03:00".',
+)
+@click.pass_context
+def new_epoch(ctx: click.Context, reason: str) -> None:
+    """Start a new database epoch: run it after every restore or fail-over, before the server
+    takes traffic again. Every till then pushes again the events it still holds (the server
+    applies each once) and takes a new snapshot of its cache (docs/operations.md)."""
+    from server.services.epochs import start_new_epoch
+
+    epoch = start_new_epoch(_uow(ctx), reason)
+    click.echo(
+        f"epoch {epoch.epoch} started (database {epoch.database_id}, change counter "
+        f"{epoch.counter_at_start}); tills re-push and re-snapshot at their next sync"
+    )
+
+
+@command.command("epoch")
+@click.pass_context
+def show_epoch(ctx: click.Context) -> None:
+    """Print the database identity and current epoch (JSON)."""
+    from server.services.epochs import ensure_epoch
+
+    epoch = ensure_epoch(_uow(ctx))
+    click.echo(
+        json.dumps(
+            {
+                "epoch": epoch.epoch,
+                "database_id": epoch.database_id,
+                "started_at": epoch.started_at.isoformat(),
+                "source": epoch.source,
+                "reason": epoch.reason,
+            }
+        )
+    )
+
+
 @command.command("register-terminal")
 @click.argument("store_id")
 @click.argument("name")

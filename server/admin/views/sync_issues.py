@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from ...models import Store
 from ...services import sync_issues
+from ...services.epochs import epoch_history
 from ...services.roles import Perm
 from .. import bp, uow
 from ..access import current, require
@@ -49,6 +50,7 @@ def sync_issues_page() -> str:
         if mine is not None:
             store_stmt = store_stmt.where(Store.id.in_(mine))
         stores = list(s.execute(store_stmt))
+        epochs = epoch_history(s, mine)
 
     def pager_args(name: str) -> object:
         # One pager per list: keep the filter and the other lists' pages, jump to the list.
@@ -65,6 +67,7 @@ def sync_issues_page() -> str:
         stores=stores,
         lists=lists,
         pager_args=pager_args,
+        epochs=epochs,
     )
 
 

@@ -11,6 +11,7 @@ import sqlite3
 
 import pytest
 
+from agent.cache import apply_changes, cursor_of
 from agent.journal.store import unpack
 from agent.service import Agent
 from loyalty.rewards import VoucherRefused
@@ -109,9 +110,9 @@ def test_a_restored_use_no_longer_counts_though_the_cache_still_lists_it(agent: 
     row = agent.cache_conn.execute("SELECT data FROM vouchers WHERE code = ?", (VOUCHER,))
     data = json.loads(row.fetchone()[0])
     data["accepted_sale_ids"] = [sale_id]
-    agent.cache_conn.execute(
-        "UPDATE vouchers SET data = ? WHERE code = ?", (json.dumps(data), VOUCHER)
-    )
+    # As the server's feed sends it (through the writer: each cache row carries a checksum).
+    change = {"type": "voucher", "id": data["voucher_id"], "deleted": False, "data": data}
+    apply_changes(agent.cache_conn, [change], cursor_of(agent.cache_conn))
     agent.sales.price("p2", [line("A", price="25.00")])
     with pytest.raises(VoucherRefused):
         agent.sales.apply_voucher("p2", VOUCHER)

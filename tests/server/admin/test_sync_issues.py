@@ -426,7 +426,7 @@ def test_till_clock_and_overdraft_issues_are_listed(app: Flask, client: FlaskCli
     WHEN head office opens Sync issues
     THEN the overdraft (both terminals named), the future-dated sale and the skewed till are
     listed, and the CSV carries them."""
-    from server.services.admin import add_member
+    from server.services.members import add_member
 
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     add_member(SqlUnitOfWork.for_app(app), app.extensions["tillclub.cpf"], "m1", "Maria")
@@ -458,3 +458,16 @@ def test_till_clock_and_overdraft_issues_are_listed(app: Flask, client: FlaskCli
     assert b.terminal_id in overdraft[7]
     lines = csv_rows(office, "till")
     assert sorted(line["kind"] for line in lines) == ["future", "overdraft", "till_clock"]
+
+
+def test_restores_and_epochs_are_listed_with_what_the_tills_re_pushed(
+    app: Flask, office: Office
+) -> None:
+    from server.services.epochs import start_new_epoch
+
+    start_new_epoch(SqlUnitOfWork.for_app(app), "restored backup of 03:00")
+    html = office.get(PAGE).get_data(as_text=True)
+    rows = _Cells("table-epochs")
+    rows.feed(html)
+    assert any("restored backup of 03:00" in " ".join(r) for r in rows.rows)
+    assert any("no till has re-pushed yet" in " ".join(r) for r in rows.rows)

@@ -5,7 +5,7 @@ header) through the app over the Flask test client and measures, per push, the C
 the whole request and of ``ingest_clock.record_push`` inside it. The baseline is the request
 without the bookkeeping, measured in the same run (interleaved: even pushes with, odd without).
 
-Run: ``.venv/bin/python bench/sessions18.py [--pushes N]``. Prints JSON lines.
+Run: ``.venv/bin/python bench/ingest_clock.py [--pushes N]``. Prints JSON lines.
 """
 
 from __future__ import annotations
@@ -25,10 +25,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from server.services.admin import add_member  # noqa: E402
+
 from server import create_app  # noqa: E402
 from server.db import get_engine  # noqa: E402
 from server.services import ingest_clock  # noqa: E402
-from server.services.admin import add_member  # noqa: E402
 from server.services.uow import SqlUnitOfWork  # noqa: E402
 from tests.server.conftest import enrol_till  # noqa: E402
 from tests.support.databases import migrated_database  # noqa: E402
@@ -94,7 +95,7 @@ def main() -> None:
         print(
             json.dumps(
                 {
-                    "bench": "sessions18",
+                    "bench": "ingest_clock",
                     "figure": figure,
                     "value": round(value, 2),
                     "unit": "ms",
