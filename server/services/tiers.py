@@ -47,7 +47,7 @@ from loyalty.rewards.tiers import Spend, Tier, TierConfig, TierStatus, after_sal
 from ..jobs.contract import JobContext, JobReport
 from ..models import ChainSetting, Member, Refund, Sale
 from ..models.sync import reserve_seqs
-from .tiers_sql import review_batch
+from .tiers_sql import review_step
 from .uow import SqlUnitOfWork
 
 SETTING = "tiers"
@@ -223,19 +223,20 @@ def review_tiers(
         with uow:
             s = uow.session
             if s.get_bind().dialect.name == "postgresql" and set_based:
-                # One statement per batch (server.services.tiers_sql); same decisions.
-                done = review_batch(
+                # One statement per step (server.services.tiers_sql); same decisions. A step
+                # writes up to batch_size members, however many it reads to find them.
+                done = review_step(
                     s, config, after, batch_size,
                     window_start(config, at) if config is not None else at, at,
                 )  # fmt: skip
-                if done.last_id is None:
-                    break
-                after = done.last_id
                 counts["members"] += done.members
                 counts["reviewed"] += done.reviewed
                 for key, value in done.counts.items():
                     counts[key] += value
                 uow.commit()
+                if done.last_id is None:
+                    break
+                after = done.last_id
                 continue
             rows = s.execute(
                 select(Member.id, Member.active, Member.tier, Member.tier_reviewed_at)
@@ -293,6 +294,10 @@ def _batch(
         else:
             counts["demoted"] += 1
         changed.append({"id": r.id, "tier": status.tier, "tier_reviewed_at": reviewed_at})
+    # Change numbers in member id order as the database sorts ids (the rows' order, and the
+    # set-based path's), whatever the batches.
+    order = {r.id: i for i, r in enumerate(rows)}
+    changed.sort(key=lambda row: order[row["id"]])
     return changed, reviewed
 
 
