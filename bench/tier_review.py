@@ -93,7 +93,7 @@ def bare(dsn: str, statements: tuple[str, ...], params: dict[str, object]) -> fl
         conn.execute("SET jit = off")  # as the job: the aggregate gains nothing from it
         started = time.perf_counter()
         for sql in statements:
-            cur = conn.execute(sql, params)  # type: ignore[arg-type]
+            cur = conn.execute(sql, params)
             if cur.description is not None:
                 cur.fetchall()
         elapsed = time.perf_counter() - started
@@ -198,7 +198,7 @@ def check(dsn: str, update: str, params: dict[str, object]) -> None:
     """The job's first tiers are the bare statement's (run in a transaction, rolled back)."""
     with psycopg.connect(dsn) as conn:
         conn.execute("CREATE TEMP TABLE job_tiers AS SELECT id, tier FROM members")
-        conn.execute(update, params)  # type: ignore[arg-type]
+        conn.execute(update, params)
         differ = conn.execute(
             "SELECT count(*) FROM members m JOIN job_tiers j USING (id)"
             " WHERE m.tier IS DISTINCT FROM j.tier"

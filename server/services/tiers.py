@@ -47,7 +47,7 @@ from loyalty.rewards.tiers import Spend, Tier, TierConfig, TierStatus, after_sal
 from ..jobs.contract import JobContext, JobReport
 from ..models import ChainSetting, Member, Refund, Sale
 from ..models.sync import reserve_seqs
-from .tiers_sql import review_step
+from .tiers_sql import next_window, review_step
 from .uow import SqlUnitOfWork
 
 SETTING = "tiers"
@@ -219,6 +219,7 @@ def review_tiers(
         config = load_ladder(uow.session)
     counts = {k: 0 for k in ("members", "reviewed", "promoted", "demoted", "assigned", "cleared")}
     after = ""
+    window = batch_size  # members read by the next set-based step (tiers_sql.next_window)
     while True:
         with uow:
             s = uow.session
@@ -226,9 +227,10 @@ def review_tiers(
                 # One statement per step (server.services.tiers_sql); same decisions. A step
                 # writes up to batch_size members, however many it reads to find them.
                 done = review_step(
-                    s, config, after, batch_size,
+                    s, config, after, window, batch_size,
                     window_start(config, at) if config is not None else at, at,
                 )  # fmt: skip
+                window = next_window(window, batch_size, done.writes)
                 counts["members"] += done.members
                 counts["reviewed"] += done.reviewed
                 for key, value in done.counts.items():

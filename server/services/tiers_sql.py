@@ -53,6 +53,7 @@ class StepResult:
 
     last_id: str | None
     members: int
+    writes: int  # rows written: tier changes and new review dates
     reviewed: int
     counts: dict[str, int]
 
@@ -87,16 +88,19 @@ def _statement(config: TierConfig | None) -> tuple[str, dict[str, Any]]:
     # The decision is one flat join, its steps as LATERAL column lists (inlined by the
     # planner): CTEs chained over a million rows were materialised and sorted on disk.
     sql = f"""
-WITH d AS (
+WITH ch AS (
+    -- The step's writes: the first :size rows of the window that move, in id order.
     SELECT m.id, m.tier AS old_tier, m.tier_reviewed_at AS old_at, f.is_full, n.new_tier,
            n.new_at, k.kind
     FROM members m
     LEFT JOIN (SELECT member_id, sum(total) AS cents FROM sales
-               WHERE member_id > :after AND occurred_at > :start AND occurred_at <= :at
+               WHERE member_id > :after AND member_id <= :hi
+                 AND occurred_at > :start AND occurred_at <= :at
                GROUP BY member_id) si ON si.member_id = m.id
     LEFT JOIN (SELECT s.member_id, sum(rf.amount) AS cents FROM refunds rf
                JOIN sales s ON s.sale_id = rf.sale_id
-               WHERE s.member_id > :after AND rf.occurred_at > :start AND rf.occurred_at <= :at
+               WHERE s.member_id > :after AND s.member_id <= :hi
+                 AND rf.occurred_at > :start AND rf.occurred_at <= :at
                GROUP BY s.member_id) ri ON ri.member_id = m.id
     CROSS JOIN LATERAL (SELECT {live} AS live, {current} AS cur_rank,
                                coalesce(si.cents, 0) - coalesce(ri.cents, 0) AS cents) x
@@ -116,25 +120,15 @@ WITH d AS (
         WHEN x.cur_rank IS NULL THEN 'assigned'
         WHEN r.new_rank > x.cur_rank THEN 'promoted'
         ELSE 'demoted' END AS kind) k
-    WHERE m.id > :after
-),
-seen AS (
-    -- Members read so far, counted in the stream (no second scan of members for the count).
-    SELECT d.*, row_number() OVER (ORDER BY d.id) AS seen FROM d
-),
-ch AS (
-    -- The step: the first :size rows that move, in id order (the scan stops there), or the
-    -- last member, as a sentinel when it does not move, which marks the end of the run.
-    SELECT seen.* FROM seen
-    WHERE seen.kind IS NOT NULL OR seen.id = (SELECT max(id) FROM members)
-    ORDER BY seen.id LIMIT :size
+    WHERE m.id > :after AND m.id <= :hi AND k.kind IS NOT NULL
+    ORDER BY m.id LIMIT :size
 ),
 numbered AS (
     SELECT ch.*,
            CASE WHEN ch.kind <> 'reviewed' THEN
                 count(*) FILTER (WHERE ch.kind <> 'reviewed') OVER (ORDER BY ch.id) END AS rn,
            count(*) FILTER (WHERE ch.kind <> 'reviewed') OVER () AS n
-    FROM ch WHERE ch.kind IS NOT NULL
+    FROM ch
 ),
 counter AS (
     -- Only when a tier changes: a step with none leaves the counter unlocked.
@@ -155,13 +149,14 @@ written AS (
     RETURNING nb.kind, nb.is_full
 ),
 edge AS (
-    -- Where the next step starts: after the step's last row, unless that is the last member.
-    SELECT CASE WHEN max(id) IS DISTINCT FROM (SELECT max(id) FROM members) THEN max(id) END
-               AS last,
-           coalesce(max(seen), 0) AS members
-    FROM ch
+    -- A full step stops at its last write (the rest of the window is the next step's).
+    SELECT CASE WHEN count(*) = :size THEN max(id) END AS cut FROM ch
 )
-SELECT edge.last AS last_id, edge.members,
+SELECT edge.cut,
+       CASE WHEN edge.cut IS NULL THEN :n
+            ELSE (SELECT count(*) FROM members WHERE id > :after AND id <= edge.cut)
+       END AS members,
+       (SELECT count(*) FROM written) AS writes,
        (SELECT count(*) FROM written WHERE is_full) AS reviewed,
        {", ".join(f"(SELECT count(*) FROM written WHERE kind = '{k}') AS {k}" for k in _KINDS)}
 FROM edge
@@ -169,38 +164,70 @@ FROM edge
     return sql, params
 
 
+def next_window(window: int, size: int, writes: int) -> int:
+    """The members the next step reads: as many as should hold about ``size`` writes at the
+    density of the last step (at least ``size``; a step with no writes reads ``size`` times
+    more), so a night with few changes is a few statements and a first run steps by ``size``.
+    """
+    return max(size, window * size // max(writes, 1))
+
+
 def review_step(
     session: Session,
     config: TierConfig | None,
     after: str,
+    window: int,
     size: int,
     start: dt.datetime,
     at: dt.datetime,
 ) -> StepResult:
-    """Decide the members after ``after`` (by id) at ``at`` and write the first ``size`` that move.
+    """Decide the ``window`` members after ``after`` (by id) at ``at`` and write the first
+    ``size`` of them that move.
 
     ``start`` is the window's exclusive start. The caller commits.
     """
+    # The window's bounds first, as values, from the primary key alone: the planner then
+    # plans the aggregates for the range they cover (with bounds inside the statement, or a
+    # LIMIT standing for them, it planned for every remaining sale: a sort of all of them per
+    # step).
+    n, hi = session.execute(
+        text(
+            "SELECT count(*), max(id) FROM (SELECT id FROM members WHERE id > :after"
+            " ORDER BY id LIMIT :window) AS w"
+        ),
+        {"after": after, "window": window},
+    ).one()
+    if hi is None:
+        return StepResult(None, 0, 0, 0, dict.fromkeys(_KINDS, 0))
     sql, params = _statement(config)
     # The row estimates of the decision are guesses (millions), which makes PostgreSQL
     # JIT-compile the statement: about a second per statement for a plan that may run in
     # milliseconds. Off for this transaction only.
     session.execute(text("SET LOCAL jit = off"))
+    # psycopg prepares a statement run five times, and PostgreSQL may then keep a generic
+    # plan, made without the bounds: custom plans only (a few ms of planning per step).
+    session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
     def naive(moment: dt.datetime) -> dt.datetime:
         return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
     params |= {
         "after": after,
+        "hi": hi,
+        "n": int(n),
         "size": size,
         "start": naive(start),
         "at": naive(at),
         "every": config.review_every_months if config is not None else 1,
     }
     row = session.execute(text(sql), params).one()
+    # The next step starts after the last write of a full step, else after the window; a
+    # window shorter than asked for was the end of the members.
+    last = row.cut if row.cut is not None else (hi if n == window else None)
     return StepResult(
-        last_id=row.last_id,
+        last_id=last,
         members=int(row.members),
+        writes=int(row.writes),
         reviewed=int(row.reviewed),
         counts={k: int(getattr(row, k)) for k in _KINDS},
     )
