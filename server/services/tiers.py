@@ -16,10 +16,12 @@ Members are read in keyset batches (``batch_size``), with one aggregate query fo
 and one for their refunds per batch, and each batch is written and committed on its own: the
 change counter row is locked only for one batch, and a run that dies half-way is simply run
 again (members already reviewed are not due a second time). A member whose tier changes gets a
-new change number, so the member feed carries the new tier to the tills. Inactive members
-(deleted and anonymised) have no tier: tiers are profiling, which goes with the profile. On
-PostgreSQL a batch is one statement (:mod:`server.services.tiers_sql`: aggregate, decision and
-``UPDATE … FROM`` in SQL); on SQLite it is decided here, in Python, with the same rules.
+new change number (in member id order), so the member feed carries the new tier to the tills.
+Inactive members (deleted and anonymised) have no tier: tiers are profiling, which goes with
+the profile. On PostgreSQL the run is a few set-based steps instead
+(:mod:`server.services.tiers_sql`: aggregate, decision and ``UPDATE … FROM`` in one statement,
+``batch_size`` writes at most per step, reading as many members as the density of changes
+asks); on SQLite each batch is decided here, in Python, with the same rules.
 
 Upgrades do not wait for the night: :func:`lift_after_ingest` (one call at the end of a push's
 transaction) gives the members of the pushed sales and enrolments the tier their spend earns,

@@ -1,21 +1,24 @@
 """The tier review's set-based step on PostgreSQL: one statement decides and writes a step.
 
 :func:`server.services.tiers.review_tiers` calls :func:`review_step` until the members run out.
-A step reads the members after ``after`` (by id) in id order, each with its qualifying spend
-(sales minus refunds over the window, two aggregates), takes the ladder decision as ``CASE``
-expressions built from the ladder, and writes the first ``size`` members whose tier or review
-date moves: their change numbers from ``change_counter`` in a data-modifying CTE, then one
-``UPDATE … FROM``. Nothing per member comes back to Python but the step's counts.
+A step reads a *window* of members after ``after`` (by id; its upper bound taken first from
+the primary key, so the planner plans the aggregates for the range they cover), each with its
+qualifying spend (sales minus refunds over the review window, two aggregates), takes the
+ladder decision as ``CASE`` expressions built from the ladder, and writes the first ``size``
+members of the window whose tier or review date moves: their change numbers from
+``change_counter`` in a data-modifying CTE, then one ``UPDATE … FROM``. Nothing per member
+comes back to Python but the step's counts.
 
-``size`` bounds the *writes* of a step, not the members it reads: the plan streams in id order
-(the members' primary key merge-joined with a ``GROUP BY`` over ``ix_sales_member_id``, as the
-bare aggregate reads it), so a step stops reading once it has ``size`` rows to write. A night
-with little to change is then one statement over every member (one pass, about the bare
-aggregate's cost), and a first run that writes every member is ``members / size`` short
-transactions, each holding the counter row and its members' row locks only for ``size`` writes.
+``size`` (the job's ``batch_size``) bounds the *writes* of a step, which is what holds locks
+(the counter row, the written members); the window adapts to the density of changes
+(:func:`next_window`): a step that wrote nothing makes the next one read ``size`` times more
+members, so a night with little to change is two statements (``size`` members, then the rest,
+about one bare aggregate of the spend), and a first run that writes every member steps
+``size`` members at a time, each step a short transaction.
 
 The decision is exactly :func:`server.services.tiers.decide` (a property test runs both paths
-on random members and compares tiers, review dates, change numbers, counts and the audit row):
+on random members and compares tiers, review dates, change numbers, counts, the audit row
+and the member feed):
 
 - no ladder, or an inactive member: no tier and no review date (a change number only if a
   tier is removed);
@@ -26,10 +29,11 @@ on random members and compares tiers, review dates, change numbers, counts and t
 - otherwise the higher of the tier held and the tier earned (upgrades only).
 
 Changed rows take consecutive change numbers in member id order, as the Python path gives
-them, so both paths write the same rows whatever their batch sizes. A member whose tier or
-review date moved after the step read it (an upgrade at ingest, in another transaction) is
-left alone by the ``UPDATE`` (its guard re-checks the row PostgreSQL re-reads) and is reviewed
-on the next run; its change number is then a gap, which readers of the feed never notice.
+them, so both paths write the same rows whatever their batch sizes and windows. A member
+whose tier or review date moved after the step read it (an upgrade at ingest, in another
+transaction) is left alone by the ``UPDATE`` (its guard re-checks the row PostgreSQL re-reads)
+and is reviewed on the next run; its change number is then a gap, which the feed's cursors
+do not mind (they only ask for numbers above them).
 """
 
 from __future__ import annotations
