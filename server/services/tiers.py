@@ -232,7 +232,7 @@ def review_tiers(
                     s, config, after, window, batch_size,
                     window_start(config, at) if config is not None else at, at,
                 )  # fmt: skip
-                window = next_window(window, batch_size, done.writes)
+                window = next_window(done.members, batch_size, done.writes)
                 counts["members"] += done.members
                 counts["reviewed"] += done.reviewed
                 for key, value in done.counts.items():

@@ -168,12 +168,15 @@ FROM edge
     return sql, params
 
 
-def next_window(window: int, size: int, writes: int) -> int:
-    """The members the next step reads: as many as should hold about ``size`` writes at the
-    density of the last step (at least ``size``; a step with no writes reads ``size`` times
-    more), so a night with few changes is a few statements and a first run steps by ``size``.
+def next_window(members: int, size: int, writes: int) -> int:
+    """The members the next step reads, from the last step's ``members`` read and ``writes``:
+    as many as should hold about ``size`` writes at that density (at least ``size``). After a
+    step with no writes, ``size`` times more (at least 16 times), so a night with few changes
+    is a few statements and a first run steps by ``size``.
     """
-    return max(size, window * size // max(writes, 1))
+    if writes == 0:
+        return max(size, members) * max(size, 16)
+    return max(size, members * size // writes)
 
 
 def review_step(

@@ -15,6 +15,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,9 +25,11 @@ from server.db import new_session
 from server.models import AuditLog, ChainSetting, Member, Refund, Sale
 from server.models.sales import RepriceStatus
 from server.models.sync import ChangeCounter
+from server.services import tiers, tiers_sql
 from server.services.changes import changes_since
 from server.services.terminals import TerminalIdentity
 from server.services.tiers import review_tiers
+from server.services.tiers_sql import next_window
 from server.services.uow import SqlUnitOfWork
 
 AT = dt.datetime(2026, 3, 31, 12, 0, tzinfo=dt.UTC)  # a month end: add_months clamps
@@ -172,3 +175,40 @@ def test_a_second_run_changes_nothing_on_either_path(app: Flask) -> None:
         assert second.changed == 0
         assert second.reviewed == 0
         assert _state(app) == after_first
+
+
+def test_the_window_grows_after_a_quiet_step_and_follows_the_density_of_changes() -> None:
+    assert next_window(2, 2, 0) == 32  # nothing written: at least 16 times more
+    assert next_window(2000, 2000, 0) == 4_000_000  # a quiet night: the rest in one step
+    assert next_window(2000, 2000, 2000) == 2000  # every member moves: step by batch_size
+    assert next_window(66_000, 2000, 2000) == 66_000  # a full step: the members it took
+    assert next_window(100_000, 2000, 10) == 20_000_000
+    assert next_window(5, 2000, 5) == 2000  # never below batch_size
+
+
+def test_a_quiet_night_is_a_few_steps_and_a_first_run_steps_by_batch_size(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counts the set-based steps (the real ones, wrapped); SQLite takes none."""
+    steps: list[tuple[int, int]] = []
+
+    def counted(*args: Any) -> tiers_sql.StepResult:
+        done = tiers_sql.review_step(*args)
+        steps.append((done.members, done.writes))
+        return done
+
+    monkeypatch.setattr(tiers, "review_step", counted)
+    members = [{"active": True, "tier": None, "reviewed": None, "sales": []}] * 40
+    _load(app, members, (1, 1, [10_000]))
+    uow = SqlUnitOfWork.for_app(app)
+    first = review_tiers(uow, AT, batch_size=4)
+    quiet = len(steps)
+    second = review_tiers(uow, AT, batch_size=4)
+    assert (first.changed, second.changed) == (40, 0)
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        assert steps == []
+        return
+    # The first run: ten full steps of four writes, and an empty one that finds the end.
+    assert steps[:quiet] == [(4, 4)] * 10 + [(0, 0)]
+    # The quiet night: four members, then the other 36 in one step (short of its window).
+    assert steps[quiet:] == [(4, 0), (36, 0)]
