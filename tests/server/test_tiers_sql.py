@@ -198,7 +198,8 @@ def test_a_quiet_night_is_a_few_steps_and_a_first_run_steps_by_batch_size(
         return done
 
     monkeypatch.setattr(tiers, "review_step", counted)
-    members = [{"active": True, "tier": None, "reviewed": None, "sales": []}] * 40
+    new: dict[str, Any] = {"active": True, "tier": None, "reviewed": None, "sales": []}
+    members = [new] * 40
     _load(app, members, (1, 1, [10_000]))
     uow = SqlUnitOfWork.for_app(app)
     first = review_tiers(uow, AT, batch_size=4)
