@@ -1,5 +1,5 @@
-"""The ledger's jobs at scale: expiry + maturation over 10 ledger entries per member, and the
-tier review over the same members, on PostgreSQL in a fresh database.
+"""The ledger's jobs at scale: expiry + maturation over 10 ledger entries per member, on
+PostgreSQL in a fresh database (the tier review's figures: ``bench/tier_review.py``).
 
 At ``--scale 1``: 1,000,000 members, 10,000,000 ledger entries, 2,000,000 sales. Per member:
 four points earnings (the first expires before "now"), two redemptions naming lots, three
@@ -9,8 +9,7 @@ cashback redemption. Rows are made by ``INSERT … SELECT FROM generate_series``
 Figures (one JSON line each): the job's time (a child process: reading the new entries into
 ``ledger_due``, then folding every due member), its peak memory (the child's max RSS), and the
 ratio to a bare ``INSERT … SELECT`` writing the same expiries and maturity markers in one
-statement each (in the same run, rolled back); the tier review's ratio to one bare SQL
-aggregate of the same spend.
+statement each (in the same run, rolled back).
 
 Run: ``.venv/bin/python bench/ledger_jobs.py [--scale 0.01]`` (``--scale 1``: the full size).
 """
@@ -18,7 +17,6 @@ Run: ``.venv/bin/python bench/ledger_jobs.py [--scale 0.01]`` (``--scale 1``: th
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import resource
 import subprocess
@@ -58,10 +56,6 @@ WHERE e.currency = 'cashback' AND e.amount > 0 AND e.available_at <= %(now)s
   AND NOT EXISTS (SELECT 1 FROM ledger_entries x WHERE x.kind = 'mature'
                   AND x.reverses = e.entry_id)
 """
-_BARE_SPEND = """
-SELECT member_id, sum(total) FROM sales
-WHERE occurred_at > %(start)s AND occurred_at <= %(now)s GROUP BY member_id
-"""
 
 
 def bare(dsn: str, statements: list[str], params: dict[str, object]) -> float:
@@ -95,11 +89,10 @@ def run_child(job: str, url: str, batch: int) -> None:
     from server.db import get_engine
     from server.jobs.contract import JobContext
     from server.services.expiry import expire_and_mature
-    from server.services.tiers import tier_review_job
     from tests.server.conftest import make_config
 
     app = create_app(make_config(url))
-    fn = {"expiry": expire_and_mature, "tiers": tier_review_job}[job]
+    fn = {"expiry": expire_and_mature}[job]
     started = time.perf_counter()
     report = fn(JobContext(app, NOW, batch, "bench"))
     seconds = time.perf_counter() - started
@@ -121,8 +114,6 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=0.01, help="1 = 1,000,000 members")
     parser.add_argument("--batch", type=int, default=2000)
-    parser.add_argument("--no-tiers", action="store_true", help="the expiry figures only")
-    parser.add_argument("--no-expiry", action="store_true", help="the tier figures only")
     parser.add_argument("--child")
     parser.add_argument("--url")
     args = parser.parse_args()
@@ -139,24 +130,12 @@ def main() -> None:
         print(f"# loaded {members * 10} entries in {time.perf_counter() - started:.0f}s",
               file=sys.stderr)  # fmt: skip
         naive_now = NOW.replace(tzinfo=None)
-        if not args.no_expiry:
-            base_expire = bare(dsn, [_BARE_EXPIRE, _BARE_MATURE], {"now": naive_now})
-            seconds, report, peak = child("expiry", url, args.batch)
-            print(f"# expiry report {report}", file=sys.stderr)
-            n = f"{members * 10:_}".replace("_", ",")
-            line(f"expiry_maturation_{n}_entries_s", seconds, "s", base_expire, 3.0)
-            line("expiry_maturation_peak_rss_mb", peak, "MB", None, 500.0, ratio=False)
-        if args.no_tiers:
-            return
-        start = (NOW - dt.timedelta(days=365)).replace(tzinfo=None)
-        base_tiers = bare(dsn, [_BARE_SPEND], {"now": naive_now, "start": start})
-        # First night: every member gets a first tier (a write each); then a night with no
-        # new sales, the steady state (reads, decisions, no writes).
-        for night in ("first", "steady"):
-            seconds, report, _ = child("tiers", url, args.batch)
-            print(f"# tier report ({night}) {report}", file=sys.stderr)
-            line(f"tier_review_{members:,}_members_{night}_run_s", seconds, "s", base_tiers,
-                 3.0)  # fmt: skip
+        base_expire = bare(dsn, [_BARE_EXPIRE, _BARE_MATURE], {"now": naive_now})
+        seconds, report, peak = child("expiry", url, args.batch)
+        print(f"# expiry report {report}", file=sys.stderr)
+        n = f"{members * 10:_}".replace("_", ",")
+        line(f"expiry_maturation_{n}_entries_s", seconds, "s", base_expire, 3.0)
+        line("expiry_maturation_peak_rss_mb", peak, "MB", None, 500.0, ratio=False)
     finally:
         drop_pg_database(name)
 

@@ -16,10 +16,12 @@ Members are read in keyset batches (``batch_size``), with one aggregate query fo
 and one for their refunds per batch, and each batch is written and committed on its own: the
 change counter row is locked only for one batch, and a run that dies half-way is simply run
 again (members already reviewed are not due a second time). A member whose tier changes gets a
-new change number, so the member feed carries the new tier to the tills. Inactive members
-(deleted and anonymised) have no tier: tiers are profiling, which goes with the profile. On
-PostgreSQL a batch is one statement (:mod:`server.services.tiers_sql`: aggregate, decision and
-``UPDATE … FROM`` in SQL); on SQLite it is decided here, in Python, with the same rules.
+new change number (in member id order), so the member feed carries the new tier to the tills.
+Inactive members (deleted and anonymised) have no tier: tiers are profiling, which goes with
+the profile. On PostgreSQL the run is a few set-based steps instead
+(:mod:`server.services.tiers_sql`: aggregate, decision and ``UPDATE … FROM`` in one statement,
+``batch_size`` writes at most per step, reading as many members as the density of changes
+asks); on SQLite each batch is decided here, in Python, with the same rules.
 
 Upgrades do not wait for the night: :func:`lift_after_ingest` (one call at the end of a push's
 transaction) gives the members of the pushed sales and enrolments the tier their spend earns,
@@ -47,7 +49,7 @@ from loyalty.rewards.tiers import Spend, Tier, TierConfig, TierStatus, after_sal
 from ..jobs.contract import JobContext, JobReport
 from ..models import ChainSetting, Member, Refund, Sale
 from ..models.sync import reserve_seqs
-from .tiers_sql import review_batch
+from .tiers_sql import next_window, review_step
 from .uow import SqlUnitOfWork
 
 SETTING = "tiers"
@@ -219,23 +221,26 @@ def review_tiers(
         config = load_ladder(uow.session)
     counts = {k: 0 for k in ("members", "reviewed", "promoted", "demoted", "assigned", "cleared")}
     after = ""
+    window = batch_size  # members read by the next set-based step (tiers_sql.next_window)
     while True:
         with uow:
             s = uow.session
             if s.get_bind().dialect.name == "postgresql" and set_based:
-                # One statement per batch (server.services.tiers_sql); same decisions.
-                done = review_batch(
-                    s, config, after, batch_size,
+                # One statement per step (server.services.tiers_sql); same decisions. A step
+                # writes up to batch_size members, however many it reads to find them.
+                done = review_step(
+                    s, config, after, window, batch_size,
                     window_start(config, at) if config is not None else at, at,
                 )  # fmt: skip
-                if done.last_id is None:
-                    break
-                after = done.last_id
+                window = next_window(done.members, batch_size, done.writes)
                 counts["members"] += done.members
                 counts["reviewed"] += done.reviewed
                 for key, value in done.counts.items():
                     counts[key] += value
                 uow.commit()
+                if done.last_id is None:
+                    break
+                after = done.last_id
                 continue
             rows = s.execute(
                 select(Member.id, Member.active, Member.tier, Member.tier_reviewed_at)
@@ -293,6 +298,10 @@ def _batch(
         else:
             counts["demoted"] += 1
         changed.append({"id": r.id, "tier": status.tier, "tier_reviewed_at": reviewed_at})
+    # Change numbers in member id order as the database sorts ids (the rows' order, and the
+    # set-based path's), whatever the batches.
+    order = {r.id: i for i, r in enumerate(rows)}
+    changed.sort(key=lambda row: order[row["id"]])
     return changed, reviewed
 
 
