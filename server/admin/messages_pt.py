@@ -359,4 +359,20 @@ PT: dict[str, str] = {
     "only when run by hand": "só quando executada à mão", "Run now": "Executar agora",
     "done": "concluída", "failed": "falhou", "running": "em execução", "queued": "na fila",
     "{job}: run queued; the worker starts it in a moment.": "{job}: execução na fila; o worker a inicia em instantes.",
+    # held entries (Ajustes retidos)
+    "Held entries": "Ajustes retidos",
+    "Points and cashback that tills granted beyond what a till may grant alone. They count in no balance until approved; approving applies each once.":
+        "Pontos e cashback que os caixas concederam além do que um caixa pode conceder sozinho. Não contam em nenhum saldo até serem aprovados; aprovar aplica cada um uma única vez.",
+    "{n} in this list.": "{n} nesta lista.",
+    "Earned more than the re-priced sale gives": "Ganhou mais do que a venda recalculada dá",
+    "A kind of entry a till may not send": "Um tipo de lançamento que o caixa não pode enviar",
+    "Gives back more than the reversed entry took": "Devolve mais do que o lançamento estornado tirou",
+    "Adjustment beyond the till's limits": "Ajuste além dos limites do caixa",
+    "Waiting": "Aguardando", "Approved": "Aprovado", "Rejected": "Rejeitado",
+    "Held (UTC)": "Retido (UTC)", "Entry": "Lançamento", "Decision": "Decisão",
+    "Note": "Observação", "Approve": "Aprovar", "Reject": "Rejeitar",
+    "No held entries.": "Nenhum ajuste retido.", "Unknown decision.": "Decisão desconhecida.",
+    "No held entry {id} among your stores.": "Nenhum ajuste retido {id} nas suas lojas.",
+    "Entry {id} approved and applied.": "Lançamento {id} aprovado e aplicado.",
+    "Entry {id} rejected.": "Lançamento {id} rejeitado.",
 }  # fmt: skip

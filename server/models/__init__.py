@@ -25,6 +25,7 @@ from .chain import Terminal as Terminal
 from .chain import TerminalReport as TerminalReport
 from .chain import TerminalStatus as TerminalStatus
 from .ledger import AdminIdCounter as AdminIdCounter
+from .ledger import HeldEntry as HeldEntry
 from .ledger import LedgerEntryRow as LedgerEntryRow
 from .ledger_jobs import ExpiryNotice as ExpiryNotice
 from .ledger_jobs import JobCursor as JobCursor

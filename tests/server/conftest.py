@@ -18,7 +18,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from loyalty.rewards.ids import make_entry_id, make_sale_id
+from loyalty.rewards.ids import (
+    make_entry_id,
+    make_event_id,
+    make_member_id,
+    make_refund_id,
+    make_sale_id,
+)
 from server import create_app
 from server.db import Base, get_engine
 from server.models import load_all
@@ -128,6 +134,15 @@ class Till:
     def next(self) -> int:
         self.seq += 1
         return self.seq
+
+    def refund_id(self) -> str:
+        return make_refund_id(self.store_id, self.terminal_id, self.next())
+
+    def member_id(self) -> str:
+        return make_member_id(self.store_id, self.terminal_id, self.next())
+
+    def event_id(self) -> str:
+        return make_event_id(self.store_id, self.terminal_id, self.next())
 
     def header(self, type_: str, at: dt.datetime = T0) -> dict[str, Any]:
         return {
