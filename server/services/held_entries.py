@@ -11,11 +11,12 @@ use cases (one transaction each) and are written to the audit log with the entry
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from loyalty.rewards.ledger import LedgerEntry
@@ -61,7 +62,7 @@ class HeldRow:
 def list_held(
     s: Session,
     status: str = HELD,
-    stores: Sequence[str] | None = None,
+    stores: Collection[str] | None = None,
     page: int = 1,
     per_page: int = 25,
 ) -> tuple[list[HeldRow], int]:
@@ -109,13 +110,14 @@ def _row(r: HeldEntry) -> HeldRow:
 def _decide(uow: SqlUnitOfWork, entry_id: str, status: str, actor: str, note: str) -> HeldEntry:
     s = uow.session
     now = utcnow()
-    moved = s.execute(
+    result = s.execute(
         update(HeldEntry)
         .where(HeldEntry.entry_id == entry_id, HeldEntry.status == HELD)
         .values(
             status=status, decided_at=now, decided_by=actor[:64], note=note.strip()[:200] or None
         )
-    ).rowcount
+    )
+    moved = cast(CursorResult[Any], result).rowcount
     row = s.get(HeldEntry, entry_id, populate_existing=True)
     if row is None:
         raise HeldEntryError(

@@ -35,9 +35,8 @@ from server.services import held_entries, sync_issues
 from server.services.admin import put_campaign
 from server.services.members import balances
 from server.services.uow import SqlUnitOfWork
+from tests.server.conftest import T0, Till, enrol_till
 from tests.support.live import serving
-
-from .conftest import T0, Till, enrol_till
 
 POINTS = {
     "rules": [
@@ -82,7 +81,7 @@ def _tills(app: Flask, live: HttpClient, victim_store: str) -> tuple[Till, Till]
     attacker = enrol_till(app, app.test_client(), "LOJA-01", "PDV A")
     victim = enrol_till(app, app.test_client(), victim_store, "PDV B")
     for t in (attacker, victim):
-        t.client = live  # type: ignore[assignment]
+        t.client = live  # type: ignore[assignment,unused-ignore]
     return attacker, victim
 
 
@@ -131,7 +130,8 @@ def test_a_till_cannot_take_or_touch_another_tills_ids(
     n = victim.seq + 1
 
     def forged(kind: str, **fields: Any) -> dict[str, Any]:
-        return attacker.header(kind) | fields
+        event: dict[str, Any] = attacker.header(kind) | fields
+        return event
 
     own_sale = make_sale_id(attacker.store_id, attacker.terminal_id, 999)
     attempts: list[dict[str, Any]] = [

@@ -7,7 +7,8 @@ decision is a use case (``services/held_entries.py``), audited.
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
 from ...services import held_entries
 from ...services.roles import Perm
