@@ -415,3 +415,39 @@ def test_any_mangled_event_is_answered_alone_never_a_500(
     for x in bad_rejected:
         assert isinstance(x["code"], str)
         assert x["code"]
+
+
+def test_the_agents_outbox_moves_past_a_refused_event(
+    app: Flask, live: HttpClient, tmp_path: Any
+) -> None:
+    """GIVEN a real agent journal whose oldest event is poisoned (a 5,000-digit total, in the
+    agent's own wire form) and three good sales behind it WHEN the agent's sync worker pushes
+    to the real server THEN the good sales are applied and trimmed, the poisoned one is
+    parked as rejected with its code, and nothing is left to re-send."""
+    from agent.journal import OutboxRow
+    from agent.journal.db import connect_journal
+    from agent.journal.outbox import Outbox, append
+    from agent.sync.client import SyncClient
+    from agent.sync.worker import SyncWorker
+
+    till, _victim = _tills(app, live, "LOJA-02")
+    poisoned = json.dumps(till.sale(None, ["3.00"]) | {"total": "@@"}).replace('"@@"', "9" * 5000)
+    goods = [till.sale(None, ["3.00"]) for _ in range(3)]
+    conn = connect_journal(tmp_path / "journal.sqlite3")
+    bad_id = json.loads(poisoned.replace("9" * 5000, "0"))["event_id"]
+    rows = [OutboxRow(bad_id, "sale", poisoned)]
+    rows += [OutboxRow(g["event_id"], "sale", json.dumps(g)) for g in goods]
+    with conn:
+        append(conn, rows, 0.0)
+    client = SyncClient(live.base, till.credential, timeout=30)
+    worker = SyncWorker(client, lambda: conn, lambda: conn, interval=1, max_backoff=1)
+    outbox = Outbox(conn)
+    try:
+        assert worker.push_all(outbox) == 3
+        assert worker.push_all(outbox) == 0  # nothing left to send: not stuck on the bad one
+    finally:
+        client.close()
+    assert (outbox.depth(), outbox.rejected()) == (0, 1)
+    (error,) = conn.execute("SELECT error FROM outbox WHERE state = 2").fetchone()
+    assert error.startswith("invalid_event:")
+    conn.close()
