@@ -2,12 +2,16 @@
 
 The order of work for a batch:
 
-1. parse and check every event in Python (no transaction open): malformed, unknown type,
-   another terminal's event -> rejected alone; then each event type's handler prepares its
+1. parse and check every event in Python (no transaction open), each on its own so nothing
+   one event holds can fail another: malformed, unknown type, an id that is not the pushing
+   terminal's (``ingest_checks.check_origin``), a string longer than its column
+   (``ingest_lengths``) -> rejected alone; then each event type's handler prepares its
    events of the batch (``ingest_handlers/``: sales are re-priced with the campaigns and the
-   members' personal offers, CPFs hashed);
-2. one transaction: skip ids already in ``applied_events`` (a re-send), check what needs the
-   database (a sale id or CPF already taken, an unknown voucher), claim the remaining ids with
+   members' personal offers, CPFs hashed), event by event if the batch's preparation fails;
+2. one transaction: skip ids already in ``applied_events`` (a re-send by the same terminal),
+   check what needs the database (a sale id or CPF already taken, an unknown voucher),
+   decide which ledger entries are held for head office (``till_grants``: credits beyond
+   what the server derives), claim the remaining ids with
    ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (a concurrent push of the same id gets nothing
    back and skips it), write every effect in bulk, settle the vouchers used, commit;
 3. answer: every id now durably applied (including earlier applications) and, per rejected
