@@ -221,6 +221,28 @@ class Till:
                 return changes, cursor
 
 
+#: 1 point per R$ 1 under rule ``R1``: the points :meth:`Till.sale` books (``points=``, rule
+#: ``R1``) are then what the server's re-pricing derives, so they are credited, not held.
+POINTS_PER_REAL = {
+    "rules": [
+        {
+            "id": "R1",
+            "kind": "points",
+            "name": "1 ponto por real",
+            "per_amount": "1.00",
+            "points": 1,
+        }
+    ]
+}
+
+
+def points_campaign(app: Flask) -> None:
+    """Publish :data:`POINTS_PER_REAL`, for tests whose tills earn a point per real."""
+    from server.services.admin import put_campaign
+
+    put_campaign(SqlUnitOfWork.for_app(app), "C-POINTS", "Pontos", POINTS_PER_REAL)
+
+
 def enrol_till(
     app: Flask, client: FlaskClient, store_id: str = "LOJA-01", name: str = "PDV 1"
 ) -> Till:
