@@ -243,6 +243,22 @@ def points_campaign(app: Flask) -> None:
     put_campaign(SqlUnitOfWork.for_app(app), "C-POINTS", "Pontos", POINTS_PER_REAL)
 
 
+def push_approved(till: Till, events: list[Any]) -> Any:
+    """Push ``events``, then approve as head office every entry the push held.
+
+    For tests that seed balances with a till's stand-alone or underived entries (expiry,
+    wallet): a till may not grant those alone, so they pass through *Ajustes retidos*.
+    """
+    from server.services.held_entries import approve
+
+    body = till.push(events)
+    for flag in body["flags"]:
+        if flag["code"] == "entry_held":
+            app = till.client.application
+            approve(SqlUnitOfWork.for_app(app), flag["entry_id"], actor="test@hq.example")
+    return body
+
+
 def enrol_till(
     app: Flask, client: FlaskClient, store_id: str = "LOJA-01", name: str = "PDV 1"
 ) -> Till:

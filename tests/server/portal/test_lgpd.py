@@ -25,7 +25,7 @@ from server.models.portal import ConsentRecord, PasswordResetToken, PortalAccoun
 from server.services.admin import activate_offer, add_offer, add_voucher
 from server.services.uow import SqlUnitOfWork
 
-from ..conftest import Till, enrol_till
+from ..conftest import Till, enrol_till, points_campaign
 from .conftest import T0, VALID_CPF, Shopper, csrf_of
 
 CPF_DIGITS = "39053344705"
@@ -35,6 +35,7 @@ def _setup(app: Flask, shopper: Shopper) -> tuple[str, Till]:
     shopper.join(phone="11912345678", consent_sms="y")
     with app.app_context(), new_session() as s:
         member_id = s.scalars(select(Member.id)).one()
+    points_campaign(app)
     till = enrol_till(app, app.test_client(), "LOJA-01")
     sale = till.sale(member_id, ["30.00", "12.50"], points="42", at=T0 - dt.timedelta(days=2))
     assert till.push([sale])["applied"]

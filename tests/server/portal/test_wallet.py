@@ -14,7 +14,7 @@ from server.models import Member
 from server.services.admin import add_raffle, add_voucher, put_campaign
 from server.services.uow import SqlUnitOfWork
 
-from ..conftest import enrol_till
+from ..conftest import enrol_till, push_approved
 from .conftest import T0, Shopper
 
 
@@ -103,7 +103,7 @@ def test_balances_and_statement_worked_example(app: Flask, shopper: Shopper) -> 
             effective_at=T0 - dt.timedelta(hours=1),
         )
     }
-    result = till.push([sale, redeem])
+    result = push_approved(till, [sale, redeem])
     assert len(result["applied"]) == 2, result
 
     page = shopper.client.get("/portal/statement").get_data(as_text=True)
