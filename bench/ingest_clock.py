@@ -25,11 +25,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from server.services.admin import add_member  # noqa: E402
-
 from server import create_app  # noqa: E402
 from server.db import get_engine  # noqa: E402
 from server.services import ingest_clock  # noqa: E402
+from server.services.members import add_member  # noqa: E402
 from server.services.uow import SqlUnitOfWork  # noqa: E402
 from tests.server.conftest import enrol_till  # noqa: E402
 from tests.support.databases import migrated_database  # noqa: E402

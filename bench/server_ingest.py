@@ -90,6 +90,7 @@ def make_events(store: str, terminal: str, count: int) -> list[dict[str, Any]]:
                         "amount": str(10 + i % 50),
                         "effective_at": at,
                         "sale_id": sale_id,
+                        "rule_id": "R1",
                     }
                 ],
             }

@@ -135,3 +135,39 @@ class Bounds:
 
 
 DEFAULT_BOUNDS = Bounds()
+
+
+class TooLong(LoyaltyError):
+    """A text longer than the server stores (``field`` names it; the same in pt-BR if not
+    given)."""
+
+    code = "too_long"
+
+    def __init__(self, field: str, length: int, limit: int, field_pt: str | None = None) -> None:
+        self.field = field
+        self.limit = limit
+        super().__init__(
+            f"{field} has {length} characters; at most {limit} are stored",
+            f"{field_pt or field} tem {length} caracteres; no máximo {limit} são guardados",
+        )
+
+
+#: The longest text the server stores for each field a till sends (its database columns; a
+#: server test pins these to the models). The till refuses longer text where the POS sends
+#: it, so a sale is never accepted at the till and refused at the server for a long SKU.
+TEXT_LENGTHS: dict[str, int] = {
+    "sku": 64,
+    "category_id": 64,
+    "brand": 100,
+    "refund_reason": 200,
+    "member_name": 200,
+    "phone": 32,
+    "email": 254,
+}
+
+
+def check_length(field: str, value: object, key: str, field_pt: str | None = None) -> None:
+    """:raises TooLong: ``value`` (a string) is longer than :data:`TEXT_LENGTHS` ``[key]``."""
+    limit = TEXT_LENGTHS[key]
+    if isinstance(value, str) and len(value) > limit:
+        raise TooLong(field, len(value), limit, field_pt)

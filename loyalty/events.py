@@ -118,6 +118,12 @@ def _items(name: str, value: Any) -> list[Mapping[str, Any]]:
     return value
 
 
+def _free_items(name: str, value: Any) -> list[Mapping[str, Any]]:
+    items = _items(name, value)
+    _plain(name, items)
+    return items
+
+
 def _entries(name: str, value: Any) -> tuple[LedgerEntry, ...]:
     out = []
     for raw in _items(name, value):
@@ -137,7 +143,32 @@ def _strings(name: str, value: Any) -> list[str]:
 def _object(name: str, value: Any) -> Mapping[str, Any]:
     if not isinstance(value, dict):
         raise InvalidEvent(name, value, "must be an object")
+    _plain(name, value)
     return value
+
+
+#: How deep a free-form object of an event (member context, refund lines) may nest.
+MAX_FREE_DEPTH = 8
+
+
+def _plain(name: str, value: Any) -> None:
+    """A free-form value the server stores as JSON holds only JSON values: text, whole
+    numbers, finite floats, booleans, null, lists and objects, nested at most
+    :data:`MAX_FREE_DEPTH` levels (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_FREE_DEPTH:
+            raise InvalidEvent(name, "…", f"nests deeper than {MAX_FREE_DEPTH} levels")
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+        elif isinstance(item, float):
+            if item != item or item in (float("inf"), float("-inf")):
+                raise InvalidEvent(name, item, "holds a number that is not finite")
+        elif item is not None and not isinstance(item, str | int):
+            raise InvalidEvent(name, item, "holds a value that is not JSON")
 
 
 def _check_keys(d: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:
@@ -504,7 +535,7 @@ class RefundRecorded:
             refund_id=_get(d, "refund_id", _text),
             sale_id=_get(d, "sale_id", _text),
             amount=amount,
-            lines=tuple(_opt(d, "lines", _items) or []),
+            lines=tuple(_opt(d, "lines", _free_items) or []),
             reason=_opt(d, "reason", _text),
             ledger_entries=_opt(d, "ledger_entries", _entries) or (),
             voided_tickets=_opt(d, "voided_tickets", _tickets) or (),

@@ -23,6 +23,7 @@ from .config import (
     load_config,
     sale_bounds,
     tender_limits,
+    till_adjustment_limits,
 )
 
 
@@ -56,6 +57,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["tillclub.campaigns"] = CampaignCache()
     app.extensions["tillclub.tenders"] = tender_limits(config)
     app.extensions["tillclub.bounds"] = sale_bounds(config)
+    app.extensions["tillclub.till_adjustments"] = till_adjustment_limits(config)
     limits.init_app(app)
     api.init_app(app)
     from . import admin, portal

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from loyalty.bounds import Bounds
     from loyalty.rewards import TenderLimits
 
+    from .services.till_grants import AdjustmentLimits
+
 ENV_PREFIX = "TILLCLUB_SERVER_"
 CONFIG_ENV = "TILLCLUB_SERVER_CONFIG"
 
@@ -48,6 +50,11 @@ DEFAULTS: dict[str, Any] = {
     # Upper bounds on a pushed sale ([limits] table, the keys of the agents' [limits]:
     # loyalty.bounds.CONFIG_KEYS); a sale beyond them is rejected alone as out_of_bounds.
     "LIMITS": {},
+    # What one terminal may adjust a balance by on its own ([till_adjustments] table:
+    # max_points_per_entry, max_points_per_day, max_cashback_per_entry_brl,
+    # max_cashback_per_day_brl; absent: 0). Beyond it a till's adjustment is held for head
+    # office's approval (docs/sync-protocol.md, held entries); 0 holds every one.
+    "TILL_ADJUSTMENTS": {},
     # The tills' tender rules, for re-checking pushed sales (as the agents' points.per_unit,
     # points.unit_value_brl and offline.max_redeem_per_sale_brl; "" : no cap checked).
     "POINTS_PER_UNIT": 100,
@@ -266,6 +273,22 @@ def sale_bounds(config: Mapping[str, Any]) -> Bounds:
         return Bounds.from_config(dict(raw))
     except ValueError as exc:
         raise ConfigError(f"limits: {exc}") from None
+
+
+def till_adjustment_limits(config: Mapping[str, Any]) -> AdjustmentLimits:
+    """What one terminal may adjust a balance by on its own, from ``[till_adjustments]``.
+
+    :raises ConfigError: not a table, an unknown key, or a value that is no amount ≥ 0.
+    """
+    from .services.till_grants import AdjustmentLimits
+
+    raw = config.get("TILL_ADJUSTMENTS") or {}
+    if not isinstance(raw, Mapping):
+        raise ConfigError("till_adjustments: expected a table such as [till_adjustments]")
+    try:
+        return AdjustmentLimits.from_config(dict(raw))
+    except ValueError as exc:
+        raise ConfigError(f"till_adjustments: {exc}") from None
 
 
 def tender_limits(config: Mapping[str, Any]) -> TenderLimits:

@@ -18,6 +18,7 @@ log = logging.getLogger("tillclub.server.errors")
 
 class ErrorCode(enum.Enum):
     BAD_REQUEST = "bad_request"
+    JSON_TOO_DEEP = "json_too_deep"
     VALIDATION_FAILED = "validation_failed"
     UNAUTHORIZED = "unauthorized"
     TERMINAL_REVOKED = "terminal_revoked"

@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 
+from loyalty.bounds import TEXT_LENGTHS
 from loyalty.events import EventHeader, MemberEnrolled
 from loyalty.identification import (
     CardRead,
@@ -55,7 +56,8 @@ FIELDS = frozenset(
     }
 )
 # The server's column sizes (members.name, phone, email; cards.number): never send more.
-MAX_NAME, MAX_PHONE, MAX_EMAIL = 200, 32, 254
+# the server's column lengths (loyalty.bounds.TEXT_LENGTHS, pinned to its models by a test)
+MAX_NAME, MAX_PHONE, MAX_EMAIL = (TEXT_LENGTHS[k] for k in ("member_name", "phone", "email"))
 _PHONE = re.compile(r"^\+?[0-9 ().-]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

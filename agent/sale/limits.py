@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from loyalty.bounds import Bounds
+from loyalty.bounds import Bounds, check_length
 from loyalty.pricing import BasketError, BasketLine
 
 
@@ -23,6 +23,7 @@ def check_raw_lines(lines: Sequence[Any], bounds: Bounds) -> None:
 
     :raises BasketError: a ``unit_price`` sent as a JSON number.
     :raises OutOfBounds: too many lines, or a unit price or quantity beyond its bound.
+    :raises TooLong: a SKU, category or brand longer than the server stores (``too_long``).
     """
     if len(lines) > bounds.lines:
         bounds.check_sale(len(lines), Decimal(0))
@@ -41,6 +42,8 @@ def check_raw_lines(lines: Sequence[Any], bounds: Bounds) -> None:
                 f'deve ser um texto decimal como "9.99", não um número JSON (pode ter perdido '
                 f"os centavos, ou ser centavos), recebido {shown}",
             )
+        for name, pt in (("sku", "código"), ("category_id", "categoria"), ("brand", "marca")):
+            check_length(f"line {number}: {name}", raw.get(name), name, f"linha {number}: {pt}")
         for name, pt, bound in (
             ("unit_price", "preço unitário", bounds.unit_price),
             ("qty", "quantidade", bounds.quantity),

@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from loyalty.bounds import check_length
 from loyalty.errors import LoyaltyError
 from loyalty.identification import Identification
 from loyalty.money import Money
@@ -514,6 +515,7 @@ class SaleService:
         Re-sending the same ``pos_refund_id`` returns the first answer.
         :raises SaleStateError: unknown sale; :raises RefundError: beyond what is left.
         """
+        check_length("reason", reason, "refund_reason", "motivo")
         with self.lock, self.journal.lock:
             done = self.journal.refund_answer(pos_refund_id)
             if done is not None:

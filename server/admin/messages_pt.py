@@ -385,6 +385,22 @@ PT_BR: dict[str, str] = {
     "{terminal}: {received} re-sent, {recovered} recovered, {rejected} refused":
         "{terminal}: {received} reenviadas, {recovered} recuperadas, {rejected} recusadas",
     "no till has re-pushed yet": "nenhum caixa reenviou ainda",
+    # held entries (Ajustes retidos)
+    "Held entries": "Ajustes retidos",
+    "Points and cashback that tills granted beyond what a till may grant alone. They count in no balance until approved; approving applies each once.":
+        "Pontos e cashback que os caixas concederam além do que um caixa pode conceder sozinho. Não contam em nenhum saldo até serem aprovados; aprovar aplica cada um uma única vez.",
+    "{n} in this list.": "{n} nesta lista.",
+    "Earned more than the re-priced sale gives": "Ganhou mais do que a venda recalculada dá",
+    "A kind of entry a till may not send": "Um tipo de lançamento que o caixa não pode enviar",
+    "Gives back more than the reversed entry took": "Devolve mais do que o lançamento estornado tirou",
+    "Adjustment beyond the till's limits": "Ajuste além dos limites do caixa",
+    "Waiting": "Aguardando", "Approved": "Aprovado", "Rejected": "Rejeitado",
+    "Held (UTC)": "Retido (UTC)", "Entry": "Lançamento", "Decision": "Decisão",
+    "Note": "Observação", "Approve": "Aprovar", "Reject": "Rejeitar",
+    "No held entries.": "Nenhum ajuste retido.", "Unknown decision.": "Decisão desconhecida.",
+    "No held entry {id} among your stores.": "Nenhum ajuste retido {id} nas suas lojas.",
+    "Entry {id} approved and applied.": "Lançamento {id} aprovado e aplicado.",
+    "Entry {id} rejected.": "Lançamento {id} rejeitado.",
 }  # fmt: skip
 
 MESSAGES = Messages("admin", PT_BR)

@@ -59,6 +59,7 @@ def push_events() -> Response:
         cipher=app.extensions["tillclub.cpf"],
         tenders=app.extensions["tillclub.tenders"],
         bounds=app.extensions["tillclub.bounds"],
+        adjustments=app.extensions["tillclub.till_adjustments"],
         pause_before_commit=float(app.config["FAILPOINT_PAUSE_BEFORE_COMMIT"]),
     )
     if result.rejected:

@@ -28,6 +28,7 @@ from .chain import TerminalStatus as TerminalStatus
 from .epochs import EpochRepush as EpochRepush
 from .epochs import ServerEpoch as ServerEpoch
 from .ledger import AdminIdCounter as AdminIdCounter
+from .ledger import HeldEntry as HeldEntry
 from .ledger import LedgerEntryRow as LedgerEntryRow
 from .ledger_jobs import ExpiryNotice as ExpiryNotice
 from .ledger_jobs import JobCursor as JobCursor

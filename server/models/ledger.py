@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import BigInteger, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -47,3 +48,33 @@ class AdminIdCounter(Base):
 
     worker: Mapped[str] = mapped_column(String(32), primary_key=True)
     next_seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class HeldEntry(Base):
+    """A ledger entry a till sent that grants more than the server lets a till grant alone.
+
+    It is not in ``ledger_entries`` (no balance counts it) until head office approves it on
+    the *Ajustes retidos* page; approval inserts it there under its own entry id, so it is
+    applied exactly once; a rejection keeps the row for the audit trail. ``entry`` is the
+    till's entry as sent (``LedgerEntry.to_dict()``).
+    """
+
+    __tablename__ = "held_entries"
+
+    entry_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(128))
+    store_id: Mapped[str] = mapped_column(String(32))
+    terminal_id: Mapped[str] = mapped_column(String(40), index=True)
+    member_id: Mapped[str] = mapped_column(String(64))
+    currency: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[Decimal]
+    sale_id: Mapped[str | None] = mapped_column(String(128))
+    code: Mapped[str] = mapped_column(String(40))  # why it is held (docs/sync-protocol.md)
+    detail: Mapped[str] = mapped_column(String(300))
+    entry: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), index=True)  # held | approved | rejected
+    held_at: Mapped[dt.datetime]
+    decided_at: Mapped[dt.datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(String(200))

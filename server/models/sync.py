@@ -88,12 +88,14 @@ class AppliedEvent(Base):
 
 
 class RejectedEvent(Base):
-    """The last rejection of an event id, so head office can see what agents keep failing on."""
+    """The last rejection of an event id by the terminal that pushed it, so head office can see
+    what agents keep failing on; keyed by terminal too, so a till pushing another's event id
+    is listed as itself and never touches the other's row."""
 
     __tablename__ = "rejected_events"
 
+    terminal_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    terminal_id: Mapped[str] = mapped_column(String(40), index=True)
     code: Mapped[str] = mapped_column(String(40))
     message: Mapped[str] = mapped_column(String(500))
     first_seen_at: Mapped[dt.datetime]

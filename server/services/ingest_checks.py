@@ -7,42 +7,47 @@ id already stored (or earlier in the batch) carries the same content.
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loyalty.errors import LoyaltyError
-from loyalty.events import Event
-from loyalty.rewards.ids import parse_entry_id, parse_made_id
-from loyalty.rewards.ledger import LedgerEntry
+from loyalty.events import Event, LedgerEntryRecorded
+from loyalty.rewards.ids import parse_made_id
+from loyalty.rewards.ledger import EntryKind, LedgerEntry
 
-from ..models import LedgerEntryRow
-from .ingest_handlers import EventHandler, entries_of, handler_for
+from ..models import HeldEntry, LedgerEntryRow
+from .ingest_handlers import EventHandler, GrantFacts, entries_of, handler_for
 from .ingest_types import BatchResult, Pending, Reject, Rejection
 from .terminals import TerminalIdentity
+from .till_grants import AdjustmentLimits, day_start
 
 
 def check_origin(event: Event, who: TerminalIdentity) -> None:
-    """The event, and every ledger entry it carries, come from ``who``.
+    """Every id the event names as the till's own is in the tills' format and names ``who``.
 
-    :raises Reject: ``wrong_terminal``; ``unknown_event_type`` for a type without handler.
+    That is the event id, the ids its handler lists (sale, refund, member; the sale a refund
+    or voucher use is of), and for each ledger entry its id, its store and terminal, its sale
+    and the entry it reverses. Checked before the applied-events lookup: since an event id
+    names its terminal, one terminal can never be answered "applied" for another's event.
+
+    :raises Reject: ``wrong_terminal`` (another terminal's id), ``invalid_id`` (not an id a
+        till makes, or of the wrong kind); ``unknown_event_type`` for a type without handler.
     """
     h = event.header
     if h.store_id != who.store_id or h.terminal_id != who.terminal_id:
         raise Reject(
             "wrong_terminal",
-            f"event made at {h.store_id}/{h.terminal_id} "
+            f"event made at {_short(h.store_id)}/{_short(h.terminal_id)} "
             f"pushed by {who.store_id}/{who.terminal_id}",
         )
     for kind, made in _made_ids(event):
-        _check_made_id(kind, made, who)
+        check_made_id(kind, made, who)
     for entry in entries_of(event):
-        origin = parse_entry_id(entry.entry_id)
-        if (origin.store_id, origin.terminal_id) != (who.store_id, who.terminal_id):
-            raise Reject(
-                "wrong_terminal", f"ledger entry {entry.entry_id!r} was not made by this terminal"
-            )
+        check_made_id("E", entry.entry_id, who)
         if entry.store_id not in (None, who.store_id) or entry.terminal_id not in (
             None,
             who.terminal_id,
@@ -50,6 +55,10 @@ def check_origin(event: Event, who: TerminalIdentity) -> None:
             raise Reject(
                 "wrong_terminal", f"ledger entry {entry.entry_id!r} names another store or terminal"
             )
+        if entry.sale_id is not None:
+            check_made_id("S", entry.sale_id, who)
+        if entry.reverses is not None:
+            check_made_id("E", entry.reverses, who)
 
 
 def _made_ids(event: Event) -> list[tuple[str, str]]:
@@ -57,18 +66,29 @@ def _made_ids(event: Event) -> list[tuple[str, str]]:
     return [("V", event.header.event_id), *handler_for(event).made_ids(event)]
 
 
-def _check_made_id(kind: str, value: str, who: TerminalIdentity) -> None:
-    """An id in the format tills make (``loyalty.rewards.ids``) must be of its kind and name
-    the pushing terminal: a till must not take the ids another till will make. Ids in another
-    format (a member's card number, events of older agents) are left to the other checks."""
+def check_made_id(kind: str, value: str, who: TerminalIdentity) -> None:
+    """``value`` is an id of ``kind`` made by ``who`` (``loyalty.rewards.ids``).
+
+    Every agent has made its ids in this format from the start, so any other id is refused:
+    an id that names no terminal could be anyone's.
+
+    :raises Reject: ``invalid_id`` or ``wrong_terminal``.
+    """
     try:
         made_kind, origin = parse_made_id(value)
     except LoyaltyError:
-        return
+        raise Reject(
+            "invalid_id", f"{_short(value)!r} is not an id made at a till ({kind}:…)"
+        ) from None
     if made_kind != kind:
         raise Reject("invalid_id", f"{value!r} is not an id of this kind ({kind}:…)")
     if (origin.store_id, origin.terminal_id) != (who.store_id, who.terminal_id):
         raise Reject("wrong_terminal", f"id {value!r} was not made by this terminal")
+
+
+def _short(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= 80 else f"{text[:40]}…"
 
 
 def check_against_db(s: Session, todo: list[Pending], result: BatchResult) -> list[Pending]:
@@ -88,6 +108,11 @@ def check_against_db(s: Session, todo: list[Pending], result: BatchResult) -> li
         if entries
         else {}
     )
+    held = (
+        set(s.scalars(select(HeldEntry.entry_id).where(HeldEntry.entry_id.in_(list(entries)))))
+        if entries
+        else set()
+    )
     keep: list[Pending] = []
     batch_entries: dict[str, LedgerEntry] = {}
     for p in todo:
@@ -96,6 +121,11 @@ def check_against_db(s: Session, todo: list[Pending], result: BatchResult) -> li
             handler.check(p, known[handler])
             carried = entries_of(p.event)
             for entry in carried:
+                if entry.entry_id in held:
+                    raise Reject(
+                        "ledger_conflict",
+                        f"ledger entry {entry.entry_id!r} is held for head office's approval",
+                    )
                 prior = batch_entries.get(entry.entry_id)
                 stored = existing_entries.get(entry.entry_id)
                 if (prior is not None and prior != entry) or (
@@ -112,6 +142,51 @@ def check_against_db(s: Session, todo: list[Pending], result: BatchResult) -> li
             continue
         keep.append(p)
     return keep
+
+
+def decide_holds(
+    s: Session,
+    todo: list[Pending],
+    who: TerminalIdentity,
+    limits: AdjustmentLimits,
+    now: dt.datetime,
+) -> None:
+    """Set each event's held entries (``services/till_grants.py``), in push order.
+
+    Reads, once per push, the entries its refunds reverse (stored, or earlier in the push)
+    and what the terminal's own adjustments moved today.
+    """
+    reversed_ids = {
+        e.reverses for p in todo for e in entries_of(p.event) if e.reverses and e.amount > 0
+    }
+    amounts: dict[str, Decimal] = {}
+    if reversed_ids:
+        amounts = {
+            entry_id: amount
+            for entry_id, amount in s.execute(
+                select(LedgerEntryRow.entry_id, LedgerEntryRow.amount).where(
+                    LedgerEntryRow.entry_id.in_(reversed_ids)
+                )
+            )
+        }
+    used: dict[str, Decimal] = {}
+    if any(handler_for(p.event).event is LedgerEntryRecorded for p in todo):
+        rows = s.execute(
+            select(LedgerEntryRow.currency, LedgerEntryRow.amount).where(
+                LedgerEntryRow.terminal_id == who.terminal_id,
+                LedgerEntryRow.kind == EntryKind.ADJUST.value,
+                LedgerEntryRow.event_id.is_not(None),
+                LedgerEntryRow.recorded_at >= day_start(now),
+            )
+        )
+        for currency, amount in rows:
+            used[currency] = used.get(currency, Decimal(0)) + abs(amount)
+    facts = GrantFacts(amounts, limits, used)
+    for p in todo:
+        p.held = handler_for(p.event).holds(p, facts)
+        for e in entries_of(p.event):
+            if e.entry_id not in p.held:
+                amounts.setdefault(e.entry_id, e.amount)  # a refund later in the push
 
 
 def _same(row: LedgerEntryRow, entry: LedgerEntry) -> bool:

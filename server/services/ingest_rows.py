@@ -15,9 +15,12 @@ from typing import Any
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
+from loyalty.rewards.ledger import LedgerEntry
+
 from ..models import (
     AppliedEvent,
     Card,
+    HeldEntry,
     LedgerEntryRow,
     Member,
     RaffleTicketRow,
@@ -37,6 +40,7 @@ from .ingest_types import Pending
 from .ledger_reads import entry_row
 from .raffle import assign_owed_tickets
 from .terminals import TerminalIdentity
+from .till_grants import Hold
 
 
 def write(
@@ -109,11 +113,43 @@ def raffle_bookkeeping(
 
 
 def ledger_rows(p: Pending, now: dt.datetime, out: RowContext) -> None:
-    """The ledger rows of the entries ``p`` carries (any type that carries entries)."""
-    out.add(
-        "ledger_entries",
-        *(entry_row(entry, now, p.event_id) for entry in entries_of(p.event)),
-    )
+    """The ledger rows of the entries ``p`` carries (any type that carries entries); those
+    held for head office go to ``held_entries`` instead, and count in no balance."""
+    entries = entries_of(p.event)
+    if not p.held:
+        out.add("ledger_entries", *(entry_row(entry, now, p.event_id) for entry in entries))
+        return
+    for entry in entries:
+        hold = p.held.get(entry.entry_id)
+        if hold is None:
+            out.add("ledger_entries", entry_row(entry, now, p.event_id))
+        else:
+            out.add("held_entries", held_row(entry, hold, p.event_id, out.who, now))
+
+
+def held_row(
+    entry: LedgerEntry, hold: Hold, event_id: str, who: TerminalIdentity, now: dt.datetime
+) -> dict[str, Any]:
+    """The ``held_entries`` row of an entry held for head office."""
+    return {
+        "entry_id": entry.entry_id,
+        "event_id": event_id,
+        "store_id": who.store_id,
+        "terminal_id": who.terminal_id,
+        "member_id": entry.member_id,
+        "currency": entry.currency.value,
+        "kind": entry.kind.value,
+        "amount": entry.amount,
+        "sale_id": entry.sale_id,
+        "code": hold.code,
+        "detail": hold.detail[:300],
+        "entry": entry.to_dict(),
+        "status": "held",
+        "held_at": now,
+        "decided_at": None,
+        "decided_by": None,
+        "note": None,
+    }
 
 
 _TABLE_ORDER = (
@@ -125,6 +161,7 @@ _TABLE_ORDER = (
     "raffle_tickets",
     "refunds",
     "ledger_entries",
+    "held_entries",
     "voucher_uses",
 )
 _TABLES: dict[str, Table] = {
@@ -136,5 +173,6 @@ _TABLES: dict[str, Table] = {
     "raffle_tickets": RaffleTicketRow.__table__,  # type: ignore[dict-item]
     "refunds": Refund.__table__,  # type: ignore[dict-item]
     "ledger_entries": LedgerEntryRow.__table__,  # type: ignore[dict-item]
+    "held_entries": HeldEntry.__table__,  # type: ignore[dict-item]
     "voucher_uses": VoucherUseRow.__table__,  # type: ignore[dict-item]
 }

@@ -8,6 +8,7 @@ from typing import Any
 from loyalty.events import Event
 
 from .reprice import Reprice
+from .till_grants import Hold
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class Pending:
     reprice: Reprice | None = None
     cpf_hash: str | None = None
     voucher_id: str | None = None
+    # entries the till may not grant alone, held for head office (services/till_grants.py)
+    held: dict[str, Hold] = field(default_factory=dict)
 
     @property
     def event_id(self) -> str:

@@ -96,7 +96,11 @@ def apply_retention(ctx: JobContext) -> JobReport:
                 keys = list(uow.session.scalars(stmt.limit(ctx.batch_size)))
                 if not keys:
                     break
-                uow.session.execute(delete(table).where(rule.key.in_(keys)))
+                # the condition again: a key need not be unique (rejected events are keyed
+                # by terminal and event id), and a newer row sharing it must stay
+                uow.session.execute(
+                    delete(table).where(rule.key.in_(keys), rule.condition(cutoff, ctx.now))
+                )
                 uow.commit()
             deleted += len(keys)
         report.detail[rule.name] = deleted

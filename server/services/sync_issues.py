@@ -175,7 +175,11 @@ def conflicts(s: Session, scope: Scope, page: int = 1, per_page: int = 25) -> Pa
 
 
 def _rejected_stmt(scope: Scope) -> Select[*tuple[Any, ...]]:
-    applied = exists().where(AppliedEvent.event_id == RejectedEvent.event_id)
+    # applied later by the same terminal: a till's attempt at another's event id stays open
+    applied = exists().where(
+        AppliedEvent.event_id == RejectedEvent.event_id,
+        AppliedEvent.terminal_id == RejectedEvent.terminal_id,
+    )
     stmt = (
         select(RejectedEvent, Terminal.store_id, applied)
         .outerjoin(Terminal, Terminal.id == RejectedEvent.terminal_id)

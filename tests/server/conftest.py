@@ -18,7 +18,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from loyalty.rewards.ids import make_entry_id, make_sale_id
+from loyalty.rewards.ids import (
+    make_entry_id,
+    make_event_id,
+    make_member_id,
+    make_refund_id,
+    make_sale_id,
+)
 from server import create_app
 from server.db import Base, get_engine
 from server.models import load_all
@@ -129,6 +135,15 @@ class Till:
         self.seq += 1
         return self.seq
 
+    def refund_id(self) -> str:
+        return make_refund_id(self.store_id, self.terminal_id, self.next())
+
+    def member_id(self) -> str:
+        return make_member_id(self.store_id, self.terminal_id, self.next())
+
+    def event_id(self) -> str:
+        return make_event_id(self.store_id, self.terminal_id, self.next())
+
     def header(self, type_: str, at: dt.datetime = T0) -> dict[str, Any]:
         return {
             "type": type_,
@@ -204,6 +219,44 @@ class Till:
             cursor = body["next_cursor"]
             if not body["has_more"]:
                 return changes, cursor
+
+
+#: 1 point per R$ 1 under rule ``R1``: the points :meth:`Till.sale` books (``points=``, rule
+#: ``R1``) are then what the server's re-pricing derives, so they are credited, not held.
+POINTS_PER_REAL = {
+    "rules": [
+        {
+            "id": "R1",
+            "kind": "points",
+            "name": "1 ponto por real",
+            "per_amount": "1.00",
+            "points": 1,
+        }
+    ]
+}
+
+
+def points_campaign(app: Flask) -> None:
+    """Publish :data:`POINTS_PER_REAL`, for tests whose tills earn a point per real."""
+    from server.services.campaign_publish import put_campaign
+
+    put_campaign(SqlUnitOfWork.for_app(app), "C-POINTS", "Pontos", POINTS_PER_REAL)
+
+
+def push_approved(till: Till, events: list[Any]) -> Any:
+    """Push ``events``, then approve as head office every entry the push held.
+
+    For tests that seed balances with a till's stand-alone or underived entries (expiry,
+    wallet): a till may not grant those alone, so they pass through *Ajustes retidos*.
+    """
+    from server.services.held_entries import approve
+
+    body = till.push(events)
+    for flag in body["flags"]:
+        if flag["code"] == "entry_held":
+            app = till.client.application
+            approve(SqlUnitOfWork.for_app(app), flag["entry_id"], actor="test@hq.example")
+    return body
 
 
 def register_till(

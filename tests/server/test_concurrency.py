@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from server.db import new_session
 from server.models import AppliedEvent, LedgerEntryRow, Member, Sale
 
-from .conftest import Till, register_till
+from .conftest import Till, points_campaign, register_till
 
 
 def _race(*calls: Callable[[], Any]) -> list[Any]:
@@ -38,6 +38,7 @@ def test_the_same_batch_pushed_four_times_at_once_applies_once(
     """GIVEN four pushes of one batch whose transactions overlap (each pauses before commit)
     WHEN they race THEN the later ones wait on the first one's ids and apply nothing twice."""
     app = make_app(FAILPOINT_PAUSE_BEFORE_COMMIT=0.4)
+    points_campaign(app)
     till = register_till(app, app.test_client())
     events = [till.sale(f"M{i % 3}", ["4.00"], points="4") for i in range(60)]
     clients = [

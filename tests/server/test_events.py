@@ -86,9 +86,12 @@ def test_any_resend_order_gives_the_same_balance(
 ) -> None:
     """GIVEN five sales with points WHEN pushed as random overlapping, shuffled batches
     THEN every event is applied exactly once and the balance is the sum of the points."""
+    if not till.seq:
+        put_campaign(SqlUnitOfWork.for_app(app), "C1", "Pontos", POINTS_CAMPAIGN)
     member = f"M-{till.seq}"
     points = data.draw(st.lists(st.integers(1, 500), min_size=5, max_size=5))
-    events = [till.sale(member, ["9.90"], points=str(p)) for p in points]
+    # 1 point per R$ 1, so each sale's points are what the server derives too
+    events = [till.sale(member, [f"{p}.00"], points=str(p)) for p in points]
     seed = data.draw(st.integers(0, 2**32))
     rng = random.Random(seed)
     for _ in range(data.draw(st.integers(1, 4))):
@@ -110,7 +113,8 @@ def test_any_resend_order_gives_the_same_balance(
 
 def test_a_price_difference_is_flagged_never_rejected(app: Flask, till: Till) -> None:
     """GIVEN 1 point per R$ 1 WHEN the till gave 20 points for R$ 15,50 THEN the sale is
-    applied, marked mismatch, and the answer flags the difference (15 vs 20)."""
+    applied, marked mismatch, and the answer flags the difference (15 vs 20); the till's
+    20 points are held for head office, not credited (a till may not grant more)."""
     put_campaign(SqlUnitOfWork.for_app(app), "C1", "Pontos", POINTS_CAMPAIGN)
     sale = till.sale("M1", ["10.00", "5.50"], points="20")
     answer = till.push([sale])
@@ -121,8 +125,16 @@ def test_a_price_difference_is_flagged_never_rejected(app: Flask, till: Till) ->
             "code": "reprice_mismatch",
             "sale_id": sale["sale_id"],
             "differences": {"points": {"till": "20", "server": "15"}},
-        }
+        },
+        {
+            "code": "entry_held",
+            "event_id": sale["event_id"],
+            "entry_id": sale["ledger_entries"][0]["entry_id"],
+            "reason": "earn_not_derived",
+            "detail": "till earned 20 points, the re-priced sale gives 15",
+        },
     ]
+    assert _points(till, "M1") == Decimal(0)
     with new_session(app) as s:
         row = s.get_one(Sale, sale["sale_id"])
         assert row.reprice_status.value == "mismatch"
@@ -131,6 +143,7 @@ def test_a_price_difference_is_flagged_never_rejected(app: Flask, till: Till) ->
 
 
 def test_bad_events_are_rejected_alone(app: Flask, till: Till) -> None:
+    put_campaign(SqlUnitOfWork.for_app(app), "C1", "Pontos", POINTS_CAMPAIGN)
     good = till.sale("M1", ["3.00"], points="3")
     float_amount = till.sale("M1", ["3.00"])
     float_amount["total"] = 3.0
@@ -178,7 +191,7 @@ def test_bad_events_are_rejected_alone(app: Flask, till: Till) -> None:
 def test_a_sale_id_reused_by_another_event_is_rejected(till: Till) -> None:
     sale = till.sale(None, ["1.00"])
     till.push([sale])
-    copy = dict(sale, event_id="V:other-event")
+    copy = dict(sale, event_id=till.event_id())
     answer = till.push([copy])
     assert answer["applied"] == []
     assert answer["rejected"][0]["code"] == "duplicate_sale"
@@ -194,7 +207,7 @@ def test_a_ledger_entry_id_with_other_content_is_a_conflict(till: Till) -> None:
 
 def test_enrolment_stores_the_cpf_encrypted_and_syncs_only_its_hash(app: Flask, till: Till) -> None:
     event = till.header("enrolment") | {
-        "member_id": "M-NEW",
+        "member_id": (new := till.member_id()),
         "name": "Maria Silva",
         "cpf": "390.533.447-05",
         "consent_terms": True,
@@ -207,12 +220,12 @@ def test_enrolment_stores_the_cpf_encrypted_and_syncs_only_its_hash(app: Flask, 
 
     expected_hash = cpf_hash(CPF, base64.b64decode(secret))
     with new_session(app) as s:
-        member = s.get_one(Member, "M-NEW")
+        member = s.get_one(Member, new)
         assert member.cpf_hash == expected_hash
         assert member.cpf_encrypted is not None
         assert CPF.encode() not in member.cpf_encrypted
         cipher = CpfCipher(base64.b64decode(SECRETS["CPF_KEY"]), base64.b64decode(secret))
-        assert cipher.decrypt(member.cpf_encrypted, "M-NEW") == CPF
+        assert cipher.decrypt(member.cpf_encrypted, new) == CPF
         assert member.consent_marketing_at == T0
     response = till.client.get("/api/v1/changes", headers=till.headers)
     assert CPF not in response.get_data(as_text=True)
@@ -221,22 +234,24 @@ def test_enrolment_stores_the_cpf_encrypted_and_syncs_only_its_hash(app: Flask, 
     assert kinds["member"]["data"]["cpf_hash"] == expected_hash
     assert kinds["card"]["data"] == {
         "number": "2900000000018",
-        "member_id": "M-NEW",
+        "member_id": new,
         "status": "active",
         "replaced_by": None,
     }
-    again = dict(event, event_id="V:again", member_id="M-OTHER", card_number=None)
+    other = till.member_id()
+    again = dict(event, event_id=till.event_id(), member_id=other, card_number=None)
     (refused,) = till.push([again])["rejected"]
     assert refused["code"] == "cpf_already_enrolled"
-    assert "member id 'M-OTHER'" in refused["message"]  # head office knows whose sales to move
+    assert f"member id {other!r}" in refused["message"]  # head office knows whose sales to move
     assert CPF not in refused["message"]
 
 
-def test_refund_reverses_points(till: Till) -> None:
+def test_refund_reverses_points(app: Flask, till: Till) -> None:
+    put_campaign(SqlUnitOfWork.for_app(app), "C1", "Pontos", POINTS_CAMPAIGN)
     sale = till.sale("M1", ["50.00"], points="50")
     earn_id = sale["ledger_entries"][0]["entry_id"]
     refund = till.header("refund") | {
-        "refund_id": "RF-1",
+        "refund_id": till.refund_id(),
         "sale_id": sale["sale_id"],
         "amount": "50.00",
         "ledger_entries": [

@@ -22,7 +22,7 @@ from server.services.ledger_reads import entries_by_member
 from server.services.members import add_member
 from server.services.uow import SqlUnitOfWork
 
-from .conftest import T0, Till, register_till
+from .conftest import T0, Till, push_approved, register_till
 
 DAY = dt.timedelta(days=1)
 P, CB = Currency.POINTS, Currency.CASHBACK
@@ -44,7 +44,7 @@ def _rows(app: Flask) -> int:
 
 def _push(till: Till, *entries: dict[str, Any]) -> None:
     events = [till.header("ledger_entry") | {"entry": e} for e in entries]
-    body = till.push(events)
+    body = push_approved(till, events)
     assert not body["rejected"], body
 
 

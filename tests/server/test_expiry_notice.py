@@ -20,7 +20,7 @@ from server.services.expiry_notice import list_expiry_notices, notice_days
 from server.services.members import add_member
 from server.services.uow import SqlUnitOfWork
 
-from .conftest import T0, Till, register_till
+from .conftest import T0, Till, push_approved, register_till
 
 DAY = dt.timedelta(days=1)
 
@@ -53,7 +53,7 @@ def till(app: Flask, client: FlaskClient) -> Till:
         _earn(t, "m2", "7.50", 45, currency="cashback"),
         _earn(t, "m3", "100", 200),  # beyond the window
     ]
-    body = t.push([t.header("ledger_entry") | {"entry": e} for e in entries])
+    body = push_approved(t, [t.header("ledger_entry") | {"entry": e} for e in entries])
     assert not body["rejected"], body
     return t
 

@@ -13,6 +13,7 @@ def load() -> None:
         audit_log,
         auth,
         campaigns,
+        held_entries,
         jobs,
         members,
         raffles,

@@ -22,9 +22,11 @@ from loyalty.rewards.ledger import LedgerEntry
 
 from ..ingest_types import Reject
 from .base import EventHandler as EventHandler
+from .base import GrantFacts as GrantFacts
 from .base import PushContext as PushContext
 from .base import RowContext as RowContext
 from .base import Rows as Rows
+from .base import Text as Text
 from .enrolment import MemberEnrolledHandler
 from .ledger_entry import LedgerEntryHandler
 from .refund import RefundHandler

@@ -19,8 +19,9 @@ checks, ledger rows are common to all types).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy.orm import Session
@@ -31,6 +32,7 @@ from loyalty.rewards.ledger import LedgerEntry
 from ...security import CpfCipher
 from ..ingest_types import Pending
 from ..terminals import TerminalIdentity
+from ..till_grants import AdjustmentLimits, Hold
 
 if TYPE_CHECKING:
     from ..reprice import CampaignCache, VoucherLoader
@@ -38,6 +40,8 @@ if TYPE_CHECKING:
 
 E = TypeVar("E")
 Rows = dict[str, list[dict[str, Any]]]
+#: A field's name in the event, its value, and the model column it is stored in.
+Text = tuple[str, str | None, Any]
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,18 @@ class RowContext:
         self.rows.setdefault(table, []).extend(rows)
 
 
+@dataclass
+class GrantFacts:
+    """What deciding which entries are held needs (``services/till_grants.py``), loaded once
+    per push inside its transaction: the amounts of the entries refunds reverse, the
+    adjustment limits, and what the pushing terminal's adjustments moved today (updated as
+    the push's own adjustments are applied)."""
+
+    reversed_amounts: dict[str, Decimal]
+    limits: AdjustmentLimits
+    used_today: dict[str, Decimal]
+
+
 class EventHandler(Generic[E]):
     """The default of every step: nothing to do. Subclasses name their event type."""
 
@@ -79,6 +95,11 @@ class EventHandler(Generic[E]):
         it must be (``loyalty.rewards.ids``): a till may not take another till's ids."""
         return ()
 
+    def texts(self, event: E) -> Iterable[Text]:
+        """The strings the event stores, each with the column it goes to: a string longer
+        than its column is refused (``ingest_lengths.py``), never cut by the database."""
+        return ()
+
     def prepare(self, items: Sequence[Pending], ctx: PushContext) -> None:
         return None
 
@@ -87,6 +108,11 @@ class EventHandler(Generic[E]):
 
     def check(self, item: Pending, known: Any) -> None:
         return None
+
+    def holds(self, item: Pending, facts: GrantFacts) -> dict[str, Hold]:
+        """The entries of the event the till may not grant alone, by entry id (held for
+        head office, not applied); called after :meth:`check` for events that passed it."""
+        return {}
 
     def rows(self, item: Pending, out: RowContext) -> None:
         return None

@@ -8,7 +8,7 @@ under it, and head office moves their points to the real member by hand.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, cast
 
@@ -16,12 +16,33 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loyalty.events import MemberEnrolled
+from loyalty.identification.code128 import card_code128
+from loyalty.identification.ean import card_number
 
 from ...models import Card, Member
 from ...models.members import CardStatus
 from ..ingest_types import Pending, Reject
 from ..tiers import lift_after_ingest
-from .base import EventHandler, PushContext, RowContext
+from .base import EventHandler, PushContext, RowContext, Text
+
+
+def is_card_member_id(member_id: str, card: str) -> bool:
+    """Whether ``member_id`` is the member number printed on ``card`` (EAN-13 with a 2- or
+    3-digit chain prefix, or Code 128): the id a till gives a shopper it hands that card."""
+    if not member_id.isdigit() or len(member_id) > 12 or int(member_id) <= 0:
+        return False
+    number = int(member_id)
+    for make in (
+        card_code128,
+        lambda n: card_number(n, card[:2]),
+        lambda n: card_number(n, card[:3]),
+    ):
+        try:
+            if make(number) == card:
+                return True
+        except (TypeError, ValueError):  # not this kind of card, or a number it cannot hold
+            continue
+    return False
 
 
 @dataclass
@@ -35,7 +56,17 @@ class MemberEnrolledHandler(EventHandler[MemberEnrolled]):
     event: ClassVar[type] = MemberEnrolled
 
     def made_ids(self, event: MemberEnrolled) -> tuple[tuple[str, str], ...]:
+        """``M:<store>:<terminal>:<seq>``, or the member number of the card handed over."""
+        if event.card_number is not None and is_card_member_id(event.member_id, event.card_number):
+            return ()
         return (("M", event.member_id),)
+
+    def texts(self, event: MemberEnrolled) -> Iterable[Text]:
+        yield "member_id", event.member_id, Member.id
+        yield "name", event.name, Member.name
+        yield "phone", event.phone, Member.phone
+        yield "email", event.email, Member.email
+        yield "card_number", event.card_number, Card.number
 
     def applied(self, s: Session, items: Sequence[Pending], now: dt.datetime) -> set[str]:
         """A member enrolled at a till starts on the tier ladder's first step at once."""

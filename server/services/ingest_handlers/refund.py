@@ -4,18 +4,20 @@ ledger step, the voucher uses a full refund gives back restored."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import ClassVar, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from loyalty.events import RefundRecorded
+from loyalty.rewards.ids import is_ticket_of
 from loyalty.rewards.ledger import LedgerEntry
 
-from ...models import Refund, VoucherUseRow
+from ...models import RaffleVoid, Refund, VoucherUseRow
 from ..ingest_types import Pending, Reject
-from .base import EventHandler, RowContext
+from ..till_grants import Hold, refund_holds
+from .base import EventHandler, GrantFacts, RowContext, Text
 
 
 class RefundHandler(EventHandler[RefundRecorded]):
@@ -25,7 +27,14 @@ class RefundHandler(EventHandler[RefundRecorded]):
         return event.ledger_entries
 
     def made_ids(self, event: RefundRecorded) -> tuple[tuple[str, str], ...]:
-        return (("R", event.refund_id),)
+        return (("R", event.refund_id), ("S", event.sale_id))  # a till refunds its own sales
+
+    def texts(self, event: RefundRecorded) -> Iterable[Text]:
+        yield "refund_id", event.refund_id, Refund.refund_id
+        yield "sale_id", event.sale_id, Refund.sale_id
+        yield "reason", event.reason, Refund.reason
+        for t in event.voided_tickets:
+            yield "voided_tickets[].ticket_id", t.ticket_id, RaffleVoid.ticket_id
 
     def preload(self, s: Session, items: Sequence[Pending]) -> set[str]:
         ids = {cast(RefundRecorded, p.event).refund_id for p in items}
@@ -35,11 +44,20 @@ class RefundHandler(EventHandler[RefundRecorded]):
 
     def check(self, item: Pending, known: set[str]) -> None:
         e = cast(RefundRecorded, item.event)
+        for t in e.voided_tickets:
+            if not is_ticket_of(t.ticket_id, e.sale_id):
+                raise Reject(
+                    "raffle_ticket", f"ticket {t.ticket_id!r} is not of sale {e.sale_id!r}"
+                )
         if e.refund_id in known:
             raise Reject(
                 "duplicate_refund", f"refund {e.refund_id!r} was already pushed by another event"
             )
         known.add(e.refund_id)
+
+    def holds(self, item: Pending, facts: GrantFacts) -> dict[str, Hold]:
+        """Credits beyond the debits they reverse."""
+        return refund_holds(cast(RefundRecorded, item.event).ledger_entries, facts.reversed_amounts)
 
     def rows(self, item: Pending, out: RowContext) -> None:
         e = cast(RefundRecorded, item.event)

@@ -8,7 +8,7 @@ refunds of the same push too.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import ClassVar, cast
@@ -20,14 +20,15 @@ from loyalty.events import SaleRecorded
 from loyalty.rewards.ids import is_ticket_of
 from loyalty.rewards.ledger import LedgerEntry
 
-from ...models import Sale
+from ...models import RaffleTicketRow, Sale, SaleAppliedRule, SaleLine
 from ...models.raffle import TicketStatus
 from ...models.sales import RepriceStatus
 from ..ingest_types import Pending, Reject
 from ..raffle import terminal_numbers
 from ..reprice import offers_by_member
 from ..tiers import lift_after_ingest
-from .base import EventHandler, PushContext, RowContext
+from ..till_grants import Hold, sale_holds
+from .base import EventHandler, GrantFacts, PushContext, RowContext, Text
 
 _CENT = Decimal("0.01")
 
@@ -47,6 +48,22 @@ class SaleHandler(EventHandler[SaleRecorded]):
 
     def made_ids(self, event: SaleRecorded) -> tuple[tuple[str, str], ...]:
         return (("S", event.sale_id),)
+
+    def texts(self, event: SaleRecorded) -> Iterable[Text]:
+        yield "sale_id", event.sale_id, Sale.sale_id
+        yield "member_id", event.member_id, Sale.member_id
+        for line in event.lines:
+            n = line.line_no
+            yield f"lines[{n}].sku", line.sku, SaleLine.sku
+            yield f"lines[{n}].category_id", line.category_id, SaleLine.category_id
+            yield f"lines[{n}].brand", line.brand, SaleLine.brand
+        for i, rule in enumerate(event.applied_rules):
+            yield f"applied_rules[{i}].rule_id", rule.rule_id, SaleAppliedRule.rule_id
+            yield f"applied_rules[{i}].kind", rule.kind, SaleAppliedRule.kind
+            yield f"applied_rules[{i}].description", rule.description, SaleAppliedRule.description
+        for t in event.raffle_tickets:
+            yield "raffle_tickets[].ticket_id", t.ticket_id, RaffleTicketRow.id
+            yield "raffle_tickets[].campaign_id", t.campaign_id, RaffleTicketRow.raffle_id
 
     def prepare(self, items: Sequence[Pending], ctx: PushContext) -> None:
         """Re-price every sale with the campaigns in force and its member's personal offers
@@ -78,6 +95,14 @@ class SaleHandler(EventHandler[SaleRecorded]):
             )
         _check_tickets(known, e)
         known.taken.add(e.sale_id)
+
+    def holds(self, item: Pending, facts: GrantFacts) -> dict[str, Hold]:
+        """Earnings beyond the re-priced sale's, and entries a sale may not carry."""
+        e = cast(SaleRecorded, item.event)
+        rp = item.reprice
+        repriced = rp is not None and rp.status in (RepriceStatus.MATCH, RepriceStatus.MISMATCH)
+        differences = (rp.detail or {}).get("differences") if rp is not None else None
+        return sale_holds(e.ledger_entries, differences, repriced)
 
     def rows(self, item: Pending, out: RowContext) -> None:
         e = cast(SaleRecorded, item.event)

@@ -5,7 +5,7 @@ first (a use re-sent after a rejection, pushes reordered)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import ClassVar, cast
 
 from sqlalchemy import select, update
@@ -17,7 +17,7 @@ from loyalty.rewards.voucher_codes import normalize_code
 
 from ...models import Refund, Voucher, VoucherUseRow
 from ..ingest_types import Pending, Reject
-from .base import EventHandler, RowContext
+from .base import EventHandler, RowContext, Text
 
 
 def _code(e: VoucherUsed) -> str:
@@ -29,6 +29,14 @@ def _code(e: VoucherUsed) -> str:
 
 class VoucherUsedHandler(EventHandler[VoucherUsed]):
     event: ClassVar[type] = VoucherUsed
+
+    def made_ids(self, event: VoucherUsed) -> tuple[tuple[str, str], ...]:
+        return (("S", event.sale_id),)  # the use is of a sale of this till
+
+    def texts(self, event: VoucherUsed) -> Iterable[Text]:
+        yield "voucher_code", event.voucher_code, Voucher.code
+        yield "sale_id", event.sale_id, VoucherUseRow.sale_id
+        yield "member_id", event.member_id, VoucherUseRow.member_id
 
     def preload(self, s: Session, items: Sequence[Pending]) -> dict[str, str]:
         codes = {_code(cast(VoucherUsed, p.event)) for p in items}

@@ -132,3 +132,29 @@ def test_a_bad_limit_in_the_config_names_the_key(tmp_path: Path) -> None:
     path = write_config(tmp_path, limits='max_unit_price_brl = "-1"\n')
     with pytest.raises(ConfigError, match=r"limits\.max_unit_price_brl \(line \d+\)"):
         load_config(path)
+
+
+@pytest.mark.parametrize(
+    ("field", "size", "limit"), [("sku", 70, 64), ("category_id", 65, 64), ("brand", 101, 100)]
+)
+def test_a_text_longer_than_the_server_stores_is_refused(
+    pos: FlaskClient, agent: Agent, field: str, size: int, limit: int
+) -> None:
+    """GIVEN the server stores a SKU in 64 characters WHEN the POS sends 70 THEN the till
+    refuses the basket with 422 too_long, naming the line and the length, and prices nothing
+    (the server would otherwise refuse the sale after the shopper has left)."""
+    line = {"sku": "A", "qty": "1", "unit_price": "1.00", field: "7" * size}
+    status, answer = put_basket(pos, {"lines": [line]})
+    assert (status, answer["error"]["code"]) == (422, "too_long")
+    assert (
+        f"line 1: {field} has {size} characters; at most {limit}" in answer["error"]["message_en"]
+    )
+    assert "caracteres" in answer["error"]["message"]
+    assert "PDV-1" not in agent.sales.open
+
+
+def test_a_refund_reason_longer_than_the_server_stores_is_refused(agent: Agent) -> None:
+    from loyalty.bounds import TooLong
+
+    with pytest.raises(TooLong, match="250 characters; at most 200"):
+        agent.sales.refund("RF-POS-1", "no-such-sale", "1.00", "r" * 250)

@@ -20,7 +20,7 @@ from server.services.adjustments import adjust, parse_adjustment, record_adjustm
 from server.services.members import MemberError, add_member
 from server.services.uow import SqlUnitOfWork
 
-from ..conftest import create_pg_database, drop_pg_database, register_till
+from ..conftest import create_pg_database, drop_pg_database, points_campaign, register_till
 from .conftest import Office, add_admin, add_store, build_app
 
 CPF = "390.533.447-05"
@@ -87,6 +87,7 @@ def test_member_page_shows_balances_ledger_origin_sales_and_masked_cpf(
     app: Flask, client: FlaskClient, office: Office
 ) -> None:
     _members(app)
+    points_campaign(app)
     till = register_till(app, client)
     till.push([till.sale("m1", ["10.00", "5.50"], points="15")])
     page = office.get("/admin/members/m1").get_data(as_text=True)
@@ -228,6 +229,7 @@ def test_block_and_replace_card(app: Flask, client: FlaskClient, office: Office)
 def test_store_manager_sees_only_members_of_their_stores(app: Flask, client: FlaskClient) -> None:
     _members(app)
     add_store(app, "LOJA-02")
+    points_campaign(app)
     till = register_till(app, client, "LOJA-01")
     till.push([till.sale("m1", ["10.00"], points="10")])
     add_admin(app, "ger2@hq.example", "store_manager", ("LOJA-02",))

@@ -18,7 +18,7 @@ from server.models import AuditLog, MemberSegment, Voucher
 from server.services.members import add_member
 from server.services.uow import SqlUnitOfWork
 
-from ..conftest import register_till
+from ..conftest import points_campaign, register_till
 from .conftest import Office, add_admin
 
 
@@ -26,6 +26,7 @@ def _shop(app: Flask, client: FlaskClient) -> tuple:
     cipher = app.extensions["tillclub.cpf"]
     for mid, name in (("m1", "Maria"), ("m2", "João"), ("m3", "Ana")):
         add_member(SqlUnitOfWork.for_app(app), cipher, mid, name)
+    points_campaign(app)
     till = register_till(app, client, "LOJA-01")
     other = register_till(app, client, "LOJA-02", "PDV 9")
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)

@@ -26,7 +26,7 @@ from server.services.offers import activate_offer, add_offer
 from server.services.uow import SqlUnitOfWork
 from server.services.vouchers import add_voucher
 
-from ..conftest import Till, register_till
+from ..conftest import Till, points_campaign, register_till
 from .conftest import T0, VALID_CPF, Shopper, csrf_of
 
 CPF_DIGITS = "39053344705"
@@ -36,6 +36,7 @@ def _setup(app: Flask, shopper: Shopper) -> tuple[str, Till]:
     shopper.join(phone="11912345678", consent_sms="y")
     with app.app_context(), new_session() as s:
         member_id = s.scalars(select(Member.id)).one()
+    points_campaign(app)
     till = register_till(app, app.test_client(), "LOJA-01")
     sale = till.sale(member_id, ["30.00", "12.50"], points="42", at=T0 - dt.timedelta(days=2))
     assert till.push([sale])["applied"]

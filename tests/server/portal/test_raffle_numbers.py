@@ -51,7 +51,7 @@ def test_rewards_page_and_export_list_the_numbers(app: Flask, shopper: Shopper) 
         for t, n in zip(ids, [*numbers, None], strict=True)
     ]
     refund = till.header("refund") | {
-        "refund_id": "RF-1",
+        "refund_id": till.refund_id(),
         "sale_id": sale["sale_id"],
         "amount": "10.00",
         "voided_tickets": [{"ticket_id": ids[2], "campaign_id": "natal", "number": numbers[2]}],

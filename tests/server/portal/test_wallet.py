@@ -16,7 +16,7 @@ from server.services.raffles import add_raffle
 from server.services.uow import SqlUnitOfWork
 from server.services.vouchers import add_voucher
 
-from ..conftest import register_till
+from ..conftest import push_approved, register_till
 from .conftest import T0, Shopper
 
 
@@ -105,7 +105,7 @@ def test_balances_and_statement_worked_example(app: Flask, shopper: Shopper) -> 
             effective_at=T0 - dt.timedelta(hours=1),
         )
     }
-    result = till.push([sale, redeem])
+    result = push_approved(till, [sale, redeem])
     assert len(result["applied"]) == 2, result
 
     page = shopper.client.get("/portal/statement").get_data(as_text=True)
