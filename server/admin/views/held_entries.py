@@ -10,12 +10,12 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from ...i18n.web import gettext as _
+from ...i18n.web import language
 from ...services import held_entries
 from ...services.roles import Perm
 from .. import bp, uow
 from ..access import current, require
-from ..i18n import gettext as _
-from ..i18n import language
 
 
 @bp.get("/held-entries", endpoint="held_entries")

@@ -26,7 +26,7 @@ from server.services.uow import SqlUnitOfWork
 from server.services.vouchers import add_voucher
 from tests.support.live import start_serving
 
-from ..conftest import Till, register_till
+from ..conftest import Till, push_approved, register_till
 from .conftest import PASSWORD, Office, add_admin, add_store, build_app
 from .test_browser import ARTIFACTS, LAUNCH
 
@@ -439,7 +439,8 @@ def test_till_clock_and_overdraft_issues_are_listed(app: Flask, client: FlaskCli
             "entry": till.entry("m1", amount, kind=kind, effective_at=at)
         }
 
-    a.push([entry(a, "3000", "earn"), entry(a, "-2500", "redeem")])
+    push_approved(a, [entry(a, "3000", "earn")])  # a stand-alone earning: head office approves
+    a.push([entry(a, "-2500", "redeem")])
     b.push([entry(b, "-2500", "redeem")])
     ahead = a.sale(None, ["10.00"], at=now + dt.timedelta(hours=1))
     headers = {**a.headers, "X-Tillclub-Clock": (now + dt.timedelta(hours=1)).isoformat()}
