@@ -8,10 +8,10 @@ cashback redemption. Rows are made by ``INSERT … SELECT FROM generate_series``
 
 Figures (one JSON line each): the job's time (a child process: reading the new entries into
 ``ledger_due``, then the due members in batches, each one set-based statement on PostgreSQL
-with only the members SQL cannot decide folded in Python), its peak memory (the child's max RSS), and the
-ratio to a bare ``INSERT … SELECT`` writing the same expiries and maturity markers in one
-statement each (in the same run, rolled back); the tier review's ratio to one bare SQL
-aggregate of the same spend.
+with only the members SQL cannot decide folded in Python), its peak memory (the child's max
+RSS), and the ratio to a bare ``INSERT … SELECT`` writing the same expiries and maturity
+markers in one statement each (in the same run, rolled back); the tier review's ratio to one
+bare SQL aggregate of the same spend.
 
 Run: ``.venv/bin/python bench/ledger_jobs.py [--scale 0.01]`` (``--scale 1``: the full size).
 """
