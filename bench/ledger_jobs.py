@@ -7,9 +7,11 @@ cashback credits (the first expired, the second matured, the third still pending
 cashback redemption. Rows are made by ``INSERT … SELECT FROM generate_series`` (no Python).
 
 Figures (one JSON line each): the job's time (a child process: reading the new entries into
-``ledger_due``, then folding every due member), its peak memory (the child's max RSS), and the
-ratio to a bare ``INSERT … SELECT`` writing the same expiries and maturity markers in one
-statement each (in the same run, rolled back).
+``ledger_due``, then the due members in batches, each one set-based statement on PostgreSQL
+with only the members SQL cannot decide folded in Python), its peak memory (the child's max
+RSS), and the ratio to a bare ``INSERT … SELECT`` writing the same expiries and maturity
+markers in one statement each (in the same run, rolled back). The tier review has its own
+``bench/tier_review.py``.
 
 Run: ``.venv/bin/python bench/ledger_jobs.py [--scale 0.01]`` (``--scale 1``: the full size).
 """
