@@ -48,7 +48,7 @@ def _sale_with_voucher(till: Till, at: dt.datetime) -> list[dict[str, Any]]:
 
 def _refund(till: Till, sale_id: str, amount: str, restored: list[str] | None) -> dict[str, Any]:
     event = till.header("refund", T0 + dt.timedelta(minutes=1)) | {
-        "refund_id": f"RF-{till.seq}",
+        "refund_id": till.refund_id(),
         "sale_id": sale_id,
         "amount": amount,
     }

@@ -146,8 +146,9 @@ def test_a_cpf_or_email_joins_once(app: Flask, shopper: Shopper) -> None:
 def _till_enrol(app: Flask, **fields: object) -> str:
     client = app.test_client()
     till = register_till(app, client)
+    member_id = till.member_id()
     event = till.header("enrolment", T0) | {
-        "member_id": "m-till-1",
+        "member_id": member_id,
         "name": "ANA S",
         "consent_terms": True,
         "consent_marketing": False,
@@ -156,7 +157,7 @@ def _till_enrol(app: Flask, **fields: object) -> str:
     }
     result = till.push([event])
     assert result["applied"] == [event["event_id"]], result
-    return "m-till-1"
+    return member_id
 
 
 def test_claiming_a_till_enrolment_with_a_card_needs_the_card_number(
