@@ -220,7 +220,8 @@ def test_register_snapshot_push_revoke_and_voucher_race(
     cursor, new = a.changes(cursor)
     assert sum(c["type"] == "ledger_entry" for c in new) == 30
 
-    # the same voucher used at both stores while "offline": the earlier use wins
+    # the same voucher used at both stores while "offline": the use the server received first
+    # wins, whatever the tills' clocks say (b's till time is earlier)
     sale_b = b.sale(None, "20.00", at=T0)
     sale_a = a.sale(None, "20.00", at=T0 + dt.timedelta(minutes=1))
     use_a = a.header("voucher_use", T0 + dt.timedelta(minutes=1)) | {
@@ -230,18 +231,18 @@ def test_register_snapshot_push_revoke_and_voucher_race(
     use_b = b.header("voucher_use", T0) | {"voucher_code": code, "sale_id": sale_b["sale_id"]}
     flags_a = a.push([sale_a, use_a])["flags"]
     flags_b = b.push([sale_b, use_b])["flags"]
-    assert flags_a == []  # alone, a's use stands ...
-    assert flags_b == [  # ... until b's earlier use arrives: a's sale is now the conflict
+    assert flags_a == []  # a's use reached the server first and stands ...
+    assert flags_b == [  # ... b's, dated earlier by its till but received later, is the conflict
         {
             "code": "voucher_conflict",
             "voucher_id": "VX",
-            "sale_id": sale_a["sale_id"],
-            "winners": [sale_b["sale_id"]],
+            "sale_id": sale_b["sale_id"],
+            "winners": [sale_a["sale_id"]],
         }
     ]
     _, vx = a.changes(cursor)
     assert [c["data"]["accepted_sale_ids"] for c in vx if c["type"] == "voucher"][-1] == [
-        sale_b["sale_id"]
+        sale_a["sale_id"]
     ]
 
     # revoke b: every call is refused
