@@ -267,7 +267,11 @@ def record_push(
     opens no transaction at all: the common push of sales that earn costs a scan of its dicts.
     """
     ids = set(applied_ids)
-    applied = [r for r in raw_events if isinstance(r, dict) and r.get("event_id") in ids]
+    applied = [
+        r
+        for r in raw_events
+        if isinstance(r, dict) and isinstance(r.get("event_id"), str) and r["event_id"] in ids
+    ]
     findings = clock_findings(who, applied, received_at, till_clock, threshold)
     members: set[str] = set()
     vouchers_used = False

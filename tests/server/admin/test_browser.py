@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from loyalty.rewards import make_entry_id, make_sale_id
 from server.migrate import upgrade
+from server.services.campaign_publish import put_campaign
 from server.services.members import add_member
 from server.services.terminals import add_store, register_terminal
 from server.services.uow import SqlUnitOfWork
@@ -111,6 +112,24 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     cipher = app.extensions["tillclub.cpf"]
     add_member(SqlUnitOfWork.for_app(app), cipher, "m1", "Maria da Silva", cpf=CPF)
     add_member(SqlUnitOfWork.for_app(app), cipher, "m2", "João Pereira")
+    # The tills' points are what the server's re-pricing derives (else they are held): one
+    # point per real under rule "pontos", as the sales below book.
+    put_campaign(
+        SqlUnitOfWork.for_app(app),
+        "C-PONTOS",
+        "Pontos",
+        {
+            "rules": [
+                {
+                    "id": "pontos",
+                    "kind": "points",
+                    "name": "1 ponto por real",
+                    "per_amount": "1.00",
+                    "points": 1,
+                }
+            ]
+        },
+    )
     served = start_serving(app)
     base = served.url
     reg = register_terminal(SqlUnitOfWork.for_app(app), "LOJA-01", "PDV 1", ttl_hours=1)
@@ -198,7 +217,8 @@ def test_campaign_from_forms_to_an_agent(browser: Browser, site: Site) -> None:
     )
     assert r.status_code == 200
     campaigns = [c for c in r.json()["changes"] if c["type"] == "campaign"]
-    assert [c["data"]["document"]["rules"][0]["id"] for c in campaigns] == ["cafe-10"]
+    rules = [c["data"]["document"]["rules"][0]["id"] for c in campaigns]
+    assert rules == ["pontos", "cafe-10"]  # the site's points campaign, then the new one
     page.context.close()
 
 
