@@ -72,13 +72,16 @@ def earn(rules: list[RuleLines]) -> Rewards:
     points = cashback = 0
     for d in details:
         earns = EARNING_KINDS[d.kind._value_]
-        if earns is Earns.POINTS:
+        if earns is _POINTS:  # module constants: an enum member read from its class is dear
             points += d.amount
-        elif earns is Earns.CASHBACK:
+        elif earns is _CASHBACK:
             cashback += d.amount
     return make_rewards(
         points, cashback, tuple(sorted([(c, n) for c, n in tickets.items() if n])), tuple(details)
     )
+
+
+_POINTS, _CASHBACK = Earns.POINTS, Earns.CASHBACK
 
 
 def _order(rule_lines: RuleLines) -> tuple[int, str]:
