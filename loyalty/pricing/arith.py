@@ -50,11 +50,12 @@ def split(total: int, weights: Sequence[int]) -> list[int]:
     if weight_sum == 0:
         weights = [1] * count
         weight_sum = count
-    shares = [total * w for w in weights]
-    parts = [share // weight_sum for share in shares]
+    # total × w is recomputed for the remainders rather than kept in a list: one list fewer
+    # per split, and a sale splits each basket promotion over all of its lines.
+    parts = [total * w // weight_sum for w in weights]
     left = total - sum(parts)
     if left:
-        remainders = [share % weight_sum for share in shares]
+        remainders = [total * w % weight_sum for w in weights]
         if left == 1:
             parts[remainders.index(max(remainders))] += 1  # index() finds the earliest tie
         else:

@@ -33,37 +33,41 @@ def candidates(
     may touch any line, in file order (the stages sort them; earning sorts too).
     """
     seen: dict[str, list[LineState] | None] = {}
-    indexed: list[Rule] = []
-    scopes = idx.scopes
+    seen_get = seen.get
+    # A live rule goes out at its first line, with the list its later lines are added to.
+    out: list[RuleLines] = []
+    scopes_get = idx.scopes.get
     for ls in order:
         key = ls.key
-        scope = scopes.get(key)
+        scope = scopes_get(key)
         if scope is None:
             scope = _scope(idx, key)
-        for rule in scope[0]:
-            lines = seen.get(rule.id, _UNSEEN)
+        hits, anywhere = scope
+        for rule in hits:
+            lines = seen_get(rule.id, _UNSEEN)
             if lines is _UNSEEN:
-                lines = [] if rule.unconditional or _live(rule, member, codes, at, local) else None
-                seen[rule.id] = lines
+                if rule.unconditional or _live(rule, member, codes, at, local):
+                    lines = seen[rule.id] = [ls]
+                    out.append((rule, lines))
+                else:
+                    seen[rule.id] = None
+            elif lines is not None:
+                lines.append(ls)
+        if anywhere:  # rare: a rule on every line but some
+            for rule in anywhere:
+                lines = seen_get(rule.id, _UNSEEN)
+                if lines is _UNSEEN:
+                    live_now = rule.unconditional or _live(rule, member, codes, at, local)
+                    lines = seen[rule.id] = [] if live_now else None
                 if lines is not None:
-                    indexed.append(rule)
-            if lines is not None:
-                lines.append(ls)
-        for rule in scope[1]:
-            lines = seen.get(rule.id, _UNSEEN)
-            if lines is _UNSEEN:
-                lines = [] if rule.unconditional or _live(rule, member, codes, at, local) else None
-                seen[rule.id] = lines
-            if lines is not None:
-                lines.append(ls)
-    out = [(rule, seen[rule.id] or []) for rule in indexed]
+                    lines.append(ls)
     for rule in idx.everywhere:
         if rule.exclude is None:  # every line: no per-line work
             if rule.unconditional or _live(rule, member, codes, at, local):
                 # One list shared by all such rules (no stage changes a rule's lines): the
                 # stages sum its nets once for all of them.
                 out.append((rule, order))
-        elif lines := seen.get(rule.id):
+        elif lines := seen_get(rule.id):
             out.append((rule, lines))
     return out
 

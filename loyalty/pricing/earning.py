@@ -21,6 +21,7 @@ from .rules import (
     PointsMultiplier,
     Raffle,
     Rule,
+    RuleKind,
 )
 from .state import LineState
 
@@ -66,19 +67,23 @@ def earn(rules: list[RuleLines]) -> Rewards:
     # With at most one non-stackable multiplier, each multiplier holds every line it covers.
     contested = sum([not rule.stackable for rule, _ in multipliers]) > 1
     details.extend(multiplied(multipliers, points_rules, nets, contested=contested))
-    # What each kind earns is the rewards core's table, read here and by every consumer.
-    # One pass; ``_value_`` is the plain attribute behind the enum's ``value`` descriptor,
-    # which costs two Python calls per read.
+    # What each kind earns is the rewards core's table, read here and by every consumer
+    # (``_EARNS``: that table keyed by the kinds themselves, made once).
     points = cashback = 0
     for d in details:
-        earns = EARNING_KINDS[d.kind._value_]
-        if earns is Earns.POINTS:
+        earns = _EARNS[d.kind]
+        if earns is _POINTS:  # module constants: an enum member read from its class is dear
             points += d.amount
-        elif earns is Earns.CASHBACK:
+        elif earns is _CASHBACK:
             cashback += d.amount
     return make_rewards(
         points, cashback, tuple(sorted([(c, n) for c, n in tickets.items() if n])), tuple(details)
     )
+
+
+_POINTS, _CASHBACK = Earns.POINTS, Earns.CASHBACK
+# EARNING_KINDS by RuleKind: a kind hashes by identity, where its ``value`` is a descriptor.
+_EARNS = {kind: EARNING_KINDS[kind.value] for kind in RuleKind if kind.value in EARNING_KINDS}
 
 
 def _order(rule_lines: RuleLines) -> tuple[int, str]:

@@ -66,10 +66,13 @@ def price(
             f"must be a date-time with a time zone, got {at.isoformat()}",
             f"deve ser uma data-hora com fuso horário, recebido {at.isoformat()}",
         )
-    local = at.astimezone(ZoneInfo(ruleset.timezone_for(store_id))).replace(tzinfo=None)
-    codes = normalize_codes(coupons)
+    # The store's wall-clock time, naive: combine() of its date and time is the value of
+    # replace(tzinfo=None) at a seventh of the cost (replace parses keywords).
+    zoned = at.astimezone(ZoneInfo(ruleset.timezone_for(store_id)))
+    local = _combine(zoned.date(), zoned.time())
+    codes = normalize_codes(coupons) if coupons else _NO_CODES
     if member is not None:
-        codes |= member.coupons
+        codes = codes | member.coupons if codes else member.coupons
     indexes = [ruleset.index_for(store_id)]
     if personal is not None:
         indexes.append(personal.index_for(store_id))
@@ -78,7 +81,7 @@ def price(
     exclusive_rules = ruleset.has_exclusive or (personal is not None and personal.has_exclusive)
     if exclusive_rules and any(rule.exclusive for rule, _ in found):
         order, found, applied = _best_option(basket, indexes, member, codes, at, local, found)
-        earning = [(rule, lines) for rule, lines in found if rule.stage is Stage.EARNING]
+        earning = [(rule, lines) for rule, lines in found if rule.stage is _EARNING]
     else:
         earning = _promotions(found, order, applied)
     outcomes = _vouchers(vouchers, order)
@@ -125,14 +128,15 @@ def _promotions(
     items: list[RuleLines] = []
     baskets: list[RuleLines] = []
     earning: list[RuleLines] = []
-    # Identity tests on the stage members: a dict keyed by the enum would hash each one.
+    # Identity tests on the stage members, read from module constants: `Stage.ITEM` is a
+    # lookup through the enum's metaclass, 15 times dearer than a global.
     for found_rule in found:
         stage = found_rule[0].stage
-        if stage is Stage.ITEM:
+        if stage is _ITEM:
             items.append(found_rule)
-        elif stage is Stage.PRICE:
+        elif stage is _PRICE:
             prices.append(found_rule)
-        elif stage is Stage.BASKET:
+        elif stage is _BASKET:
             baskets.append(found_rule)
         else:
             earning.append(found_rule)
@@ -180,6 +184,9 @@ def _best_option(
 
 
 _PROMOTION_STAGES = frozenset({Stage.ITEM, Stage.BASKET})
+_PRICE, _ITEM, _BASKET, _EARNING = Stage.PRICE, Stage.ITEM, Stage.BASKET, Stage.EARNING
+_NO_CODES: frozenset[str] = frozenset()
+_combine = datetime.combine
 
 
 _SORT_KEY = attrgetter("line.sort_key")
@@ -190,15 +197,36 @@ def _member_prices(rules: list[RuleLines], applied: dict[str, int]) -> None:
     if not rules:
         return
     per_line: dict[int, tuple[LineState, list[Rule]]] = {}
+    caps: dict[str, int] = {}
     for rule, lines in rules:
+        if rule.max_units_per_sale is not None:
+            caps[rule.id] = rule.max_units_per_sale
         for ls in lines:
-            per_line.setdefault(ls.pos, (ls, []))[1].append(rule)
-    caps = {r.id: r.max_units_per_sale for r, _ in rules if r.max_units_per_sale is not None}
+            entry = per_line.get(ls.pos)
+            if entry is None:
+                per_line[ls.pos] = (ls, [rule])
+            else:
+                entry[1].append(rule)
     # With caps, the dearest units get the member price first (order-free, shopper's best).
-    for ls, candidates in sorted(
-        per_line.values(), key=lambda e: (-e[0].tranches[0][1], e[0].rank)
+    # Nothing before this stage changes a line: its one tranche is still its shelf price.
+    for ls, candidates in (
+        sorted(per_line.values(), key=_dearest_line) if len(per_line) > 1 else per_line.values()
     ):
         count, shelf, _ = ls.tranches[0]
+        if len(candidates) == 1 and not caps:
+            # One member price, no cap (the common case): all units at the lower price.
+            rule = candidates[0]
+            params = rule.params
+            assert isinstance(params, MemberPrice)
+            unit = ls.scaled(params.price_cents) if ls.weighed else params.price_cents
+            if unit < shelf:
+                cents = (shelf - unit) * count
+                ls.tranches = [[count, unit, 0]]
+                ls.paid = count * unit
+                ls.version += 1
+                ls.discounts[rule.id] = cents  # the line's first discount
+                applied[rule.id] = applied.get(rule.id, 0) + cents
+            continue
         left = count
         paid = 0
         tranches: list[list[int]] = []
@@ -230,6 +258,10 @@ def _member_prices(rules: list[RuleLines], applied: dict[str, int]) -> None:
         ls.version += 1
 
 
+def _dearest_line(entry: tuple[LineState, list[Rule]]) -> tuple[int, int]:
+    return (-entry[0].line.unit_cents, entry[0].rank)
+
+
 def _by_price(rule: Rule) -> tuple[int, str]:
     assert isinstance(rule.params, MemberPrice)
     return (rule.params.price_cents, rule.id)
@@ -240,17 +272,20 @@ def _item_promotions(rules: list[RuleLines], applied: dict[str, int]) -> None:
     by_priority: dict[int, list[RuleLines]] = {}
     for rule, lines in rules:
         by_priority.setdefault(rule.priority, []).append((rule, lines))
-    for priority in sorted(by_priority):
+    for priority in sorted(by_priority) if len(by_priority) > 1 else by_priority:
         plans = [(PLANNERS[r.kind](r, lines), r, lines) for r, lines in by_priority[priority]]
-        plans.sort(key=_larger_first)
+        if len(plans) > 1:
+            plans.sort(key=_larger_first)
+        changed = False  # nothing applied yet at this priority: every plan is current
         for plan, rule, lines in plans:
             if plan.discount <= 0:
                 break  # sorted: no later rule of this priority gives anything either
-            if not plan.current():
+            if changed and not plan.current():
                 plan = PLANNERS[rule.kind](rule, lines)
                 if plan.discount <= 0:
                     continue
             applied[rule.id] = applied.get(rule.id, 0) + apply_plan(plan, rule.id)
+            changed = True
 
 
 _BASKET_PARAMS = (BasketAmountOff, BasketPercentOff)
@@ -269,13 +304,16 @@ def _basket_promotions(
     """
     if not rules:
         return
-    # Rules over every line share one list (``candidates``): its sum is taken once.
+    # Rules over every line share one list (``candidates``): its nets are listed and summed
+    # once, and reused as the weights of the first spread over it.
+    nets: dict[int, list[int]] = {}
     sums: dict[int, int] = {}
     base: dict[str, int] = {}
     for rule, lines in rules:
         net = sums.get(id(lines))
         if net is None:
-            net = sums[id(lines)] = sum([ls.paid - ls.cut for ls in lines])
+            weights = nets[id(lines)] = [ls.paid - ls.cut for ls in lines]
+            net = sums[id(lines)] = sum(weights)
         base[rule.id] = net
 
     def offer(rule: Rule, current: int) -> int:
@@ -288,41 +326,90 @@ def _basket_promotions(
         return min(percent_of(current, p.percent_ratio), current)
 
     exclusive = [(offer(r, base[r.id]), r, lines) for r, lines in rules if not r.stackable]
-    exclusive.sort(key=lambda e: (-e[0], e[1].priority, e[1].id))
-    if exclusive and exclusive[0][0] > 0:
+    # The last spread (lines, their nets before it, its parts): the nets after it are worked
+    # out only if a stackable rule over the same lines needs them.
+    last: tuple[list[LineState], list[int], list[int]] | None = None
+    if exclusive:
+        exclusive.sort(key=_best_offer)
         cents, rule, lines = exclusive[0]
-        applied[rule.id] = cents
-        _spread(cents, lines, rule.id, voucher=False)
-    stacked = [(r, lines) for r, lines in rules if r.stackable]
-    stacked.sort(key=lambda e: (e[0].priority, -offer(e[0], base[e[0].id]), e[0].id))
-    for rule, lines in stacked:
-        cents = offer(rule, sum([ls.paid - ls.cut for ls in lines]))
+        if cents > 0:
+            applied[rule.id] = cents
+            weights = nets[id(lines)]
+            last = (lines, weights, _spread_rule(cents, lines, rule.id, weights))
+    stacked = [
+        (r.priority, -offer(r, base[r.id]), r.id, r, lines) for r, lines in rules if r.stackable
+    ]
+    stacked.sort(key=_stacking_order)
+    for _, _, _, rule, lines in stacked:
+        if last is None:
+            weights = nets[id(lines)]  # nothing spread yet: the nets listed above
+        elif last[0] is lines:
+            weights = [w - p for w, p in zip(last[1], last[2], strict=True)]
+        else:
+            weights = [ls.paid - ls.cut for ls in lines]
+        cents = offer(rule, sum(weights))
         if cents:
             applied[rule.id] = cents
-            _spread(cents, lines, rule.id, voucher=False)
+            last = (lines, weights, _spread_rule(cents, lines, rule.id, weights))
 
 
-def _spread(cents: int, lines: list[LineState], key: str, *, voucher: bool) -> None:
-    """Take ``cents`` off ``lines`` in proportion to their nets, largest remainder.
+def _best_offer(e: tuple[int, Rule, list[LineState]]) -> tuple[int, int, str]:
+    return (-e[0], e[1].priority, e[1].id)
+
+
+def _stacking_order(e: tuple[int, int, str, Rule, list[LineState]]) -> tuple[int, int, str]:
+    return e[:3]
+
+
+def _spread_rule(cents: int, lines: list[LineState], key: str, weights: list[int]) -> list[int]:
+    """:func:`_spread` of a basket rule over ``lines`` whose nets are ``weights``; returns
+    the parts. A basket rule is spread once per sale (ids are unique across the rule sets
+    priced together, as ``applied`` assumes too): its cents are set, not added."""
+    parts = _parts(cents, lines, weights)
+    for ls, part in zip(lines, parts, strict=True):
+        if part:
+            ls.cut += part
+            ls.discounts[key] = part
+    return parts
+
+
+def _spread(cents: int, lines: list[LineState], key: str) -> None:
+    """Take voucher ``key``'s ``cents`` off ``lines`` in proportion to their nets."""
+    for ls, part in zip(
+        lines, _parts(cents, lines, [ls.paid - ls.cut for ls in lines]), strict=True
+    ):
+        if part:
+            ls.cut += part
+            explained = ls.vouchers
+            if explained is None:
+                explained = ls.vouchers = {}
+            explained[key] = explained.get(key, 0) + part
+
+
+def _parts(cents: int, lines: list[LineState], weights: list[int]) -> list[int]:
+    """``cents`` split over ``lines`` in proportion to their nets ``weights``, largest
+    remainder.
 
     The split is first over groups of identical lines, then within a group, so splitting a
     line in two moves no cent to another product (which could change its points).
     """
-    weights = [ls.paid - ls.cut for ls in lines]
-    if len({ls.group for ls in lines}) == len(lines):
-        parts = split(cents, weights)  # no two lines alike: the common case
-    else:
-        parts = _split_by_group(cents, lines, weights)
-    for ls, part in zip(lines, parts, strict=True):
-        if part:
-            ls.cut += part
-            if voucher:
-                explained = ls.vouchers
-                if explained is None:
-                    explained = ls.vouchers = {}
-            else:
-                explained = ls.discounts
-            explained[key] = explained.get(key, 0) + part
+    if all_different(lines):
+        return split(cents, weights)  # no two lines alike: the common case
+    return _split_by_group(cents, lines, weights)
+
+
+def all_different(lines: list[LineState]) -> bool:
+    """Whether no two of ``lines`` (in rank order, at least one) are identical lines.
+
+    Groups never decrease along the rank order and step by 0 or 1 between adjacent ranks:
+    over a run of adjacent ranks (all lines, for a basket-wide rule) the lines all differ
+    exactly when the groups step by 1 each time, which needs no set. Otherwise count them.
+    """
+    first, last = lines[0], lines[-1]
+    span = len(lines) - 1
+    if last.rank - first.rank == span:
+        return last.group - first.group == span
+    return len({ls.group for ls in lines}) == len(lines)
 
 
 def _split_by_group(cents: int, lines: list[LineState], weights: list[int]) -> list[int]:
@@ -356,7 +443,7 @@ def _vouchers(
             cents = v.amount.cents
         cents = min(cents, current)
         if cents > 0:
-            _spread(cents, order, v.voucher_id, voucher=True)
+            _spread(cents, order, v.voucher_id)
         outcomes.append(
             VoucherOutcome(
                 v.voucher_id, v.code, cents > 0, cents, None if cents else "nothing_left"
@@ -386,16 +473,26 @@ def _result(
     for ls in order:
         discounts = ls.discounts
         explained: tuple[Explanation, ...] = ()
-        if len(discounts) == 1:  # no comprehension for the usual one or two
-            ((rid, c),) = discounts.items()
-            explained = (make(Explanation, heads[rid] + (c,)),)
-        elif len(discounts) == 2:
+        # No comprehension for the usual one to three (a line's item promotion and the
+        # sale's one or two basket promotions): a comprehension is a call of its own.
+        count = len(discounts)
+        if count == 2:
             (rid, c), (rid2, c2) = discounts.items()
             explained = (
                 make(Explanation, heads[rid] + (c,)),
                 make(Explanation, heads[rid2] + (c2,)),
             )
-        elif discounts:
+        elif count == 3:
+            (rid, c), (rid2, c2), (rid3, c3) = discounts.items()
+            explained = (
+                make(Explanation, heads[rid] + (c,)),
+                make(Explanation, heads[rid2] + (c2,)),
+                make(Explanation, heads[rid3] + (c3,)),
+            )
+        elif count == 1:
+            ((rid, c),) = discounts.items()
+            explained = (make(Explanation, heads[rid] + (c,)),)
+        elif count:
             explained = tuple([make(Explanation, heads[r] + (n,)) for r, n in discounts.items()])
         if ls.vouchers:
             explained += tuple(

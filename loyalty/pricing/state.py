@@ -75,21 +75,23 @@ class Plan:
 def apply_plan(plan: Plan, rule_id: str) -> int:
     """Apply ``plan``'s steps to their lines, attributing the cents to ``rule_id``."""
     plan_ops = plan.ops
-    if len(plan_ops) == 1:
-        ls, ti, units, new_price, take = plan_ops[0]
+    for ls, _, units, _, _ in plan_ops:
         old = ls.tranches
-        if len(old) == 1 and old[0][0] == units:
-            # One step on a line's only tranche, all its units (the common case): what the
-            # general merge below comes to, without its lists and dict.
-            _, price, taken = old[0]
-            cents = (price - new_price) * units
-            ls.tranches = [[units, new_price, 1 if take or taken else 0]]
-            ls.paid -= cents
-            ls.version += 1
-            if cents:
-                ls.discounts[rule_id] = ls.discounts.get(rule_id, 0) + cents
-            return cents
-    return merge_plan(plan, rule_id)
+        if len(old) != 1 or old[0][0] != units:
+            return merge_plan(plan, rule_id)
+    # Each step takes all the units of its line's only tranche (the common case), so no line
+    # has two steps: what the general merge below comes to, without its lists and dicts.
+    total = 0
+    for ls, _, units, new_price, take in plan_ops:
+        _, price, taken = ls.tranches[0]
+        cents = (price - new_price) * units
+        ls.tranches = [[units, new_price, 1 if take or taken else 0]]
+        ls.paid -= cents
+        ls.version += 1
+        if cents:
+            ls.discounts[rule_id] = ls.discounts.get(rule_id, 0) + cents
+        total += cents
+    return total
 
 
 def merge_plan(plan: Plan, rule_id: str) -> int:
