@@ -28,7 +28,6 @@ from loyalty.pricing import (
     BasketLine,
     MemberContext,
     VoucherApplication,
-    parse_basket,
     price,
 )
 from loyalty.rewards import (

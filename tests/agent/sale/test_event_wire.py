@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agent.sale import build
-from loyalty.events import EventHeader, SaleRecorded, TicketLine, event_from_dict
+from loyalty.events import EventHeader, TicketLine, event_from_dict
 from loyalty.money import Money
 from loyalty.pricing import BasketLine, MemberContext, compile_rules, price
 from loyalty.rewards import (
@@ -68,7 +68,7 @@ def test_wire_equals_the_event_to_dict(
     result = price(compile_rules({"rules": rules}), basket, member, None, AT)
     member_id = None if member is None else member.id
     entries = [] if member is None else [replace(ENTRY, member_id=member.id)]
-    context = (
+    context: dict[str, Any] | None = (
         None if member is None else {"tier": member.tier, "segments": [], "activated_offers": []}
     )
     tickets = tuple(TicketLine(f"R:{i}", "raffle", n) for i, n in enumerate(numbers))

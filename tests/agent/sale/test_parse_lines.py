@@ -33,7 +33,7 @@ good_qty = st.sampled_from(["1", "2", " 3 ", "0.5", "1.250", "12", "500"]) | st.
 good_price = st.sampled_from(["9.99", "2.50", "0", "0.01", " 4999.99 ", "5000"]) | st.decimals(
     0, 5000, places=2
 ).map(str)
-bad_number = st.sampled_from(
+bad_number: st.SearchStrategy[Any] = st.sampled_from(
     ["0", "-1", "1.2345", "501", "5000.01", "1e3", "1e400", "NaN", "Infinity", "abc", "", "12,50",
      "3.499", None, 2, 2.5, True, [], {}]
 )  # fmt: skip
@@ -87,4 +87,8 @@ def test_one_pass_equals_three_steps(lines: list[Any]) -> None:
 def test_the_usual_basket_is_parsed() -> None:
     lines = [{"sku": "A", "qty": "2", "unit_price": "2.50", "tags": [" x "]}]
     (line,) = limits.parse_lines(lines, BOUNDS)
-    assert (str(line.qty), str(line.unit_price.amount), line.tags) == ("2", "2.50", {"x"})
+    assert (str(line.qty), str(line.unit_price.amount), line.tags) == (
+        "2",
+        "2.50",
+        frozenset({"x"}),
+    )
