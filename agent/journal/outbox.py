@@ -1,7 +1,8 @@
 """The outbox: events waiting for the server, appended by sales, read and trimmed by sync.
 
-A sale appends its events in its own transaction (:func:`append`); the sync worker reads them
-in push order and settles them by ``seq`` on its own connection (:class:`Outbox`). An event
+A sale appends its events in its own transaction (:func:`rows` encodes them before it,
+:func:`insert` writes them in it); the sync worker reads them in push order and settles them
+by ``seq`` on its own connection (:class:`Outbox`). An event
 leaves only when the server applied it; one the server refuses for good is parked (state 2)
 with the reason, and counted. :class:`QueueGauge` keeps the running agent's count of unsent
 events without reading the table.
@@ -22,19 +23,22 @@ from .rows import OutboxRow
 PENDING, REJECTED = 0, 2
 
 
-def append(conn: sqlite3.Connection, events: Sequence[OutboxRow], created: float) -> None:
-    """Add ``events`` in order, inside the caller's transaction."""
-    if len(events) == 1:  # the usual sale: one event, no executemany iterator
-        event_id, kind, payload = events[0]
-        conn.execute(
-            "INSERT INTO outbox (event_id, type, payload, created_at) VALUES (?, ?, ?, ?)",
-            (event_id, kind, pack(payload), created),
-        )
-    elif events:
-        conn.executemany(
-            "INSERT INTO outbox (event_id, type, payload, created_at) VALUES (?, ?, ?, ?)",
-            [(event_id, kind, pack(payload), created) for event_id, kind, payload in events],
-        )
+OutboxInsert = tuple[str, str, bytes, float]
+
+_INSERT = "INSERT INTO outbox (event_id, type, payload, created_at) VALUES (?, ?, ?, ?)"
+
+
+def rows(events: Sequence[OutboxRow], created: float) -> list[OutboxInsert]:
+    """``events`` as :func:`insert` writes them (payload compressed), before the transaction."""
+    return [(event_id, kind, pack(payload), created) for event_id, kind, payload in events]
+
+
+def insert(conn: sqlite3.Connection, prepared: Sequence[OutboxInsert]) -> None:
+    """Add the :func:`rows` in order, inside the caller's transaction."""
+    if len(prepared) == 1:  # the usual sale: one event, no executemany iterator
+        conn.execute(_INSERT, prepared[0])
+    elif prepared:
+        conn.executemany(_INSERT, prepared)
 
 
 @dataclass(frozen=True)

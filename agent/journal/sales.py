@@ -91,46 +91,44 @@ class Journal:
         return JournalTransaction(self)
 
     def record(self, write: Write, now: float | None = None) -> None:
-        """Write ``write`` in one durable transaction (``synchronous=FULL``)."""
+        """Write ``write`` in one durable transaction (``synchronous=FULL``).
+
+        Every row is built and encoded (JSON, LZ4) before ``BEGIN IMMEDIATE``: the write lock,
+        which the sync worker's settle and checkpoint wait on, is held only for the inserts
+        and the commit.
+        """
         created = time.time() if now is None else now
         c = self.conn
         counters = self.counters
         in_row = write.sale is not None or write.refund is not None
         next_ids = counters.next_ids() if in_row else ""
         table = counters.changed(in_row=in_row)
+        sale: tuple[object, ...] | None = None
+        refund: tuple[object, ...] | None = None
+        if write.sale is not None:
+            pos_id, sale_id, member_id, at, cents, answer = write.sale
+            blob = answers.encode(answer)
+            sale = (_seq(sale_id), pos_id, sale_id, member_id, at, cents, blob, next_ids)
+        if write.refund is not None:
+            pos_id, refund_id, sale_id, answer = write.refund
+            refund = (_seq(refund_id), pos_id, refund_id, sale_id, answers.encode(answer), next_ids)
+        entries = [
+            (e.member_id, e.entry_id, e.sale_id, orjson.dumps(e.to_dict()).decode())
+            for e in write.entries
+        ]
+        events = outbox.rows(write.events, created)
         c.execute("BEGIN IMMEDIATE")
         try:
-            if write.sale is not None:
-                pos_id, sale_id, member_id, at, cents, answer = write.sale
-                c.execute(
-                    "INSERT INTO sales VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        _seq(sale_id),
-                        pos_id,
-                        sale_id,
-                        member_id,
-                        at,
-                        cents,
-                        answers.encode(answer),
-                        next_ids,
-                    ),
-                )
-            if write.refund is not None:
-                pos_id, refund_id, sale_id, answer = write.refund
-                c.execute(
-                    "INSERT INTO refunds VALUES (?, ?, ?, ?, ?, ?)",
-                    (_seq(refund_id), pos_id, refund_id, sale_id, answers.encode(answer), next_ids),
-                )
+            if sale is not None:
+                c.execute("INSERT INTO sales VALUES (?, ?, ?, ?, ?, ?, ?, ?)", sale)
+            if refund is not None:
+                c.execute("INSERT INTO refunds VALUES (?, ?, ?, ?, ?, ?)", refund)
             if write.refund_state is not None:
                 c.execute("INSERT OR REPLACE INTO refund_state VALUES (?, ?)", write.refund_state)
-            if write.entries:
-                c.executemany(
-                    "INSERT INTO ledger VALUES (?, ?, ?, ?)",
-                    [
-                        (e.member_id, e.entry_id, e.sale_id, orjson.dumps(e.to_dict()).decode())
-                        for e in write.entries
-                    ],
-                )
+            if len(entries) == 1:  # the usual member sale: no executemany iterator
+                c.execute("INSERT INTO ledger VALUES (?, ?, ?, ?)", entries[0])
+            elif entries:
+                c.executemany("INSERT INTO ledger VALUES (?, ?, ?, ?)", entries)
             if write.voucher_uses:
                 c.executemany("INSERT INTO voucher_uses VALUES (?, ?, ?, ?)", write.voucher_uses)
             if write.voucher_restores:
@@ -139,7 +137,7 @@ class Journal:
                 )
             if write.tickets:
                 c.executemany("INSERT INTO raffle_tickets VALUES (?, ?, ?, ?, ?, ?)", write.tickets)
-            outbox.append(c, write.events, created)
+            outbox.insert(c, events)
             if write.member is not None:
                 local_members.insert(c, write.member)
             if table:

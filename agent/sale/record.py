@@ -10,12 +10,11 @@ re-checks a pushed sale with the same rules.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 import orjson
 
-from loyalty.events import EventHeader, TicketLine, VoucherUsed
+from loyalty.events import EventHeader, SaleRecorded, TicketLine, VoucherUsed
 from loyalty.rewards import (
     LedgerEntry,
     RaffleTicket,
@@ -112,15 +111,20 @@ def sale_write(
             "activated_offers": sorted(sale.context.activated_offers),
         }
     codes = [v.code for v in sale.vouchers]
-    event = build.sale_event(
-        new_header(), sale_id, member_id, sale.basket, result, codes, entries, context
+    event = build.sale_event_wire(
+        new_header(),
+        sale_id,
+        member_id,
+        sale.basket,
+        result,
+        codes,
+        entries,
+        context,
+        quote,
+        tuple(TicketLine(t.ticket_id, t.campaign_id, t.number) for t in tickets),
+        sale.coupons,  # presented rule coupons: the server re-prices with the same codes
     )
-    if tickets:
-        lines = tuple(TicketLine(t.ticket_id, t.campaign_id, t.number) for t in tickets)
-        event = replace(event, raffle_tickets=lines)
-    if sale.coupons:  # presented rule coupons: the server re-prices with the same codes
-        event = replace(event, coupon_codes=sale.coupons)
-    events = [OutboxRow(event.header.event_id, event.TYPE, orjson.dumps(event.to_dict()))]
+    events = [OutboxRow(event["event_id"], SaleRecorded.TYPE, orjson.dumps(event))]
     uses = []
     for v in sale.vouchers:
         use = VoucherUsed(new_header(), v.code, sale_id, member_id)

@@ -29,7 +29,6 @@ from loyalty.pricing import (
     BasketLine,
     MemberContext,
     VoucherApplication,
-    parse_basket,
     price,
 )
 from loyalty.rewards import (
@@ -231,11 +230,9 @@ class SaleService:
             )
         if all(isinstance(x, BasketLine) for x in lines):
             parsed = tuple(lines)
-        else:
-            limits.check_raw_lines(lines, self.s.bounds)
-            parsed = parse_basket({"lines": list(lines)})
-        limits.check_basket(parsed, self.s.bounds)
-        return parsed
+            limits.check_basket(parsed, self.s.bounds)
+            return parsed
+        return limits.parse_lines(lines, self.s.bounds)
 
     def _reprice(self, sale: OpenSale) -> dict[str, Any]:
         sale.at = self.clock()

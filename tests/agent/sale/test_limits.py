@@ -135,7 +135,7 @@ def test_a_bad_limit_in_the_config_names_the_key(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("field", "size", "limit"), [("sku", 70, 64), ("category_id", 65, 64), ("brand", 101, 100)]
+    ("field", "size", "limit"), [("sku", 70, 64), ("category", 65, 64), ("brand", 101, 100)]
 )
 def test_a_text_longer_than_the_server_stores_is_refused(
     pos: FlaskClient, agent: Agent, field: str, size: int, limit: int
