@@ -18,7 +18,7 @@ import datetime as dt
 from decimal import Decimal
 
 from flask import Flask
-from sqlalchemy import literal, select, tuple_
+from sqlalchemy import func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from loyalty.rewards import Currency, EntryKind, LedgerEntry
@@ -54,9 +54,28 @@ def due_work(
     return made, best
 
 
-def _batch(session: Session, at: dt.datetime, after: tuple[dt.datetime, str] | None, size: int):  # type: ignore[no-untyped-def]
+def _most_due(session: Session, at: dt.datetime) -> bool:
+    """Whether more than half the members are due at ``at`` (one pass over ``ledger_due``)."""
+    due = func.count().filter(_D.c.due_at <= at)
+    return bool(session.execute(select(due * 2 > func.count())).scalar())
+
+
+def _batch(  # type: ignore[no-untyped-def]
+    session: Session,
+    at: dt.datetime,
+    after: tuple[dt.datetime, str] | str | None,
+    size: int,
+    by_member: bool,
+):
     stmt = select(_D.c.member_id, _D.c.due_at).where(_D.c.due_at <= at)
-    if after is not None:
+    if by_member:
+        # By member (the primary key): the batch's entries are then read in the order the
+        # ledger lies on disk (written member by member); due order scatters them (the reads
+        # of a batch took 4x as long).
+        if isinstance(after, str):
+            stmt = stmt.where(_D.c.member_id > after)
+        return session.execute(stmt.order_by(_D.c.member_id).limit(size)).all()
+    if isinstance(after, tuple):
         due, member = after
         stmt = stmt.where(
             tuple_(_D.c.due_at, _D.c.member_id)
@@ -87,11 +106,16 @@ def run_expiry(app: Flask, at: dt.datetime, size: int, *, set_based: bool = True
             uow.commit()
         report.detail["absorbed"] += read
     amounts = {c: Decimal(0) for c in Currency}
-    after: tuple[dt.datetime, str] | None = None
+    after: tuple[dt.datetime, str] | str | None = None
+    with SqlUnitOfWork.for_app(app) as uow:
+        # A night when most members are due (a yearly expiry date, the first run): walk them
+        # in member order. Either order visits every member due; the order only changes which
+        # batch, so which change numbers, a member's entries take.
+        by_member = _most_due(uow.session, at)
     while True:
         with SqlUnitOfWork.for_app(app) as uow:
             s = uow.session
-            rows = _batch(s, at, after, size)
+            rows = _batch(s, at, after, size, by_member)
             if not rows:
                 break
             fold_rows = [(r.member_id, r.due_at) for r in rows]
@@ -105,7 +129,7 @@ def run_expiry(app: Flask, at: dt.datetime, size: int, *, set_based: bool = True
                 amounts[Currency.CASHBACK] += done.cashback_expired
             written = _fold(s, fold_rows, at)
             uow.commit()
-        after = (rows[-1].due_at, rows[-1].member_id)
+        after = rows[-1].member_id if by_member else (rows[-1].due_at, rows[-1].member_id)
         report.processed += len(rows)
         report.changed += len(written)
         for e in written:

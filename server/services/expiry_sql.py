@@ -42,7 +42,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 
-def _derived(tag: str, source: str) -> str:
+def derived_id_sql(tag: str, source: str) -> str:
     """SQL for :func:`loyalty.rewards.derived_ids.derived_entry_id` (no salt) of ``source``."""
     digest = f"encode(sha256(convert_to('{tag}|' || {source} || '|', 'UTF8')), 'hex')"
     return f"'E:HQ:{tag}' || left({digest}, 30) || ':' || split_part({source}, ':', 4)"
@@ -94,7 +94,7 @@ m AS (
 ),
 made AS (
     SELECT d.member_id, 0 AS grp, d.available_at AS k1, d.key AS k3,
-           {_derived("mt", "d.key")} AS entry_id, 'cashback' AS currency,
+           {derived_id_sql("mt", "d.key")} AS entry_id, 'cashback' AS currency,
            'mature' AS kind, CAST(0 AS bigint) AS amount, d.available_at AS effective_at,
            d.sale_id, d.key AS reverses,
            CAST(CAST(d.amount AS numeric) / 100 AS numeric(20, 2)) || ' available' AS reason
@@ -102,7 +102,7 @@ made AS (
     WHERE d.lots = 1 AND d.currency = 'cashback' AND d.available_at <= :at AND NOT d.marked
     UNION ALL
     SELECT d.member_id, CASE d.currency WHEN 'points' THEN 1 ELSE 2 END, d.expires_at, d.key,
-           {_derived("xp", "d.key")}, d.currency,
+           {derived_id_sql("xp", "d.key")}, d.currency,
            'expire', -d.remaining, d.expires_at, d.sale_id, d.key, 'expired'
     FROM d JOIN m ON m.member_id = d.member_id AND NOT m.hard
     WHERE d.in_fold AND d.remaining > 0 AND d.expires_at <= :at

@@ -245,3 +245,37 @@ def test_the_common_ledger_is_decided_in_sql_and_a_hard_member_folded(app: Flask
     assert report.detail["expired"] == 2
     assert report.detail["points_expired"] == "100"  # 60 of M1's lot, 40 of M2's
     assert run_expiry(app, T0 + 40 * DAY, 10).changed == 0
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    earnings=st.lists(_earning, min_size=1, max_size=6),
+    draws=st.lists(_draw, max_size=10),
+    days=st.tuples(st.integers(0, 90), st.integers(0, 60)),
+    batch=st.integers(1, 4),
+)
+def test_walking_by_member_writes_what_walking_by_due_moment_writes(
+    app: Flask,
+    earnings: list[dict[str, Any]],
+    draws: list[dict[str, Any]],
+    days: tuple[int, int],
+    batch: int,
+) -> None:
+    """The walk in member order (a night when most members are due) and in due order visit
+    the same members: the same entries, set of change numbers, counter, ``ledger_due`` and
+    report (on PostgreSQL set-based, on SQLite folded)."""
+    ledger = _ledger(earnings, draws)
+    first, later = T0 + days[0] * DAY, T0 + (days[0] + days[1]) * DAY
+    runs = []
+    for by_member in (False, True):
+        _load(app, ledger)
+        seen = []
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr("server.services.expiry._most_due", lambda *_: by_member)
+            for at in (first, later):
+                report = run_expiry(app, at, batch)
+                seen.append((report.processed, report.changed, report.detail, _state(app)))
+        runs.append(seen)
+    assert runs[0] == runs[1]
