@@ -32,6 +32,7 @@ from loyalty.rewards import CashbackConfig, PointsConfig
 
 from . import clock as agent_clock
 from .cache import CacheLookups, Rules, connect_cache, connect_reader
+from .cache.card_hash import CardHasher, from_cpf_secret, local_key
 from .cache.integrity import CacheDamaged, CacheHealth
 from .config import AgentConfig, ConfigError
 from .journal import Journal, Outbox, QueueGauge, connect_journal
@@ -125,6 +126,15 @@ def identification_files(config: AgentConfig) -> tuple[Path | None, Path | None]
     return secret, qr
 
 
+def card_hasher(config: AgentConfig) -> CardHasher:
+    """The key the cache hashes card numbers with: derived from the CPF hash secret
+    delivered at registration, else a till-local random key beside the credential."""
+    secret = _secret(identification_files(config)[0])
+    if secret is not None:
+        return from_cpf_secret(secret)
+    return local_key(Path(config.server.credential_file).parent)
+
+
 def sale_settings(config: AgentConfig, terminal_id: str) -> SaleSettings:
     ident = config.identification
     secret_file, qr_file = identification_files(config)
@@ -171,7 +181,8 @@ class Agent:
             )
         self.terminal_id = cred.terminal_id
         self.clock = clock or agent_clock.SYSTEM  # movable by the drill offset file
-        self.cache_conn, self.cache_rebuilt = connect_cache(config.storage.cache_path)
+        self.card_hash = card_hash = card_hasher(config)
+        self.cache_conn, self.cache_rebuilt = connect_cache(config.storage.cache_path, card_hash)
         self.journal_conn = connect_journal(config.storage.journal_path)
         self.queue = QueueGauge(self.journal_conn)
         self.journal = Journal(self.journal_conn, self.queue)
@@ -198,7 +209,7 @@ class Agent:
             on_recorded=self._recorded,
         )
         self._status_conn = connect_journal(config.storage.journal_path)
-        self._status_cache = connect_reader(config.storage.cache_path)
+        self._status_cache = connect_reader(config.storage.cache_path, card_hash)
         self._status_lock = threading.Lock()
         self.client = SyncClient(
             config.server.url, cred.credential, config.server.timeout_seconds, self._status_headers
@@ -206,7 +217,7 @@ class Agent:
         self.worker = SyncWorker(
             self.client,
             lambda: connect_journal(config.storage.journal_path),
-            lambda: connect_reader(config.storage.cache_path),
+            lambda: connect_reader(config.storage.cache_path, card_hash),
             interval=config.server.sync_interval_seconds,
             max_backoff=config.server.max_backoff_seconds,
             push_batch=config.server.push_batch,

@@ -20,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent.cache import CacheLookups, apply_changes, connect_cache  # noqa: E402
+from agent.cache.card_hash import CardHasher  # noqa: E402
 from loyalty.identification import card_number, cpf_hash  # noqa: E402
 
 MEMBERS = int(os.environ.get("BENCH_MEMBERS", "1000000"))
@@ -96,7 +97,7 @@ def emit(
 def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-lookup-", dir=os.environ.get("BENCH_DIR")))
     try:
-        conn, _ = connect_cache(tmp / "cache.sqlite3")
+        conn, _ = connect_cache(tmp / "cache.sqlite3", CardHasher(b"bench card key 32 bytes long...."))
         seconds = fill(conn)
         look = CacheLookups(conn)
         rng = random.Random(1)

@@ -16,6 +16,9 @@ import sqlite3
 import time
 from pathlib import Path
 
+from ..storage_errors import rollback
+from .card_hash import CardHasher
+
 log = logging.getLogger("tillclub.agent.cache")
 
 SCHEMA = """
@@ -31,7 +34,7 @@ CREATE TABLE IF NOT EXISTS members (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS members_cpf ON members (cpf_hash) WHERE cpf_hash IS NOT NULL;
 CREATE TABLE IF NOT EXISTS cards (
-    number TEXT PRIMARY KEY,
+    hash BLOB PRIMARY KEY,            -- HMAC-SHA256(card key, number): never the number (card_hash)
     member_id TEXT NOT NULL,
     status TEXT NOT NULL,
     replaced_by TEXT,
@@ -91,8 +94,27 @@ class CacheCorrupt(Exception):
     """The cache file failed its check (the message says how)."""
 
 
-def _open(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+class CacheConnection(sqlite3.Connection):
+    """A cache connection with the card key it was opened with (writer and lookups hash
+    card numbers with it; a reader opened without one cannot look cards up)."""
+
+    card_hash: CardHasher | None = None
+
+
+def _connect(path: Path, card_hash: CardHasher | None) -> CacheConnection:
+    conn = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=False, timeout=30, factory=CacheConnection
+    )
+    assert isinstance(conn, CacheConnection)
+    conn.card_hash = card_hash
+    # A deleted or replaced row (a card, a member's record) is overwritten, not left readable
+    # in a free page.
+    conn.execute("PRAGMA secure_delete=ON")
+    return conn
+
+
+def _open(path: Path, card_hash: CardHasher) -> CacheConnection:
+    conn = _connect(path, card_hash)
     try:
         conn.execute("PRAGMA journal_mode=WAL")
         # Server data: a lost last page after power loss is pulled again, so NORMAL is enough.
@@ -103,6 +125,7 @@ def _open(path: Path) -> sqlite3.Connection:
             raise CacheCorrupt("; ".join(str(r) for r in result[:3]))
         had_products = _has_table(conn, "products")
         had_stores = _has_table(conn, "stores")
+        _cards_in_clear_to_hashes(conn, card_hash)
         conn.executescript(SCHEMA)
         # Columns added after the first release, in table order (upserts are positional).
         # A cache that lacked one skipped that field while its cursor moved on: pull again.
@@ -117,12 +140,66 @@ def _open(path: Path) -> sqlite3.Connection:
                 added = True
         for table in SMALL_TABLES:
             _verify_table(conn, table)
+        _check_card_key(conn, card_hash)
         if not had_products or not had_stores or added:
             _pull_catalogue_again(conn)
     except (sqlite3.DatabaseError, CacheCorrupt):
         conn.close()
         raise
     return conn
+
+
+def _cards_in_clear_to_hashes(conn: sqlite3.Connection, card_hash: CardHasher) -> None:
+    """Rehash the ``cards`` of a cache an agent wrote in clear (``number`` column) in place,
+    then vacuum and truncate the WAL so no page still holds a number."""
+    if not _has_table(conn, "cards") or not _has_column(conn, "cards", "number"):
+        return
+    from .integrity import row_crc
+
+    log.warning("cache holds card numbers in clear; rehashing them")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        rows = conn.execute("SELECT number, member_id, status, replaced_by FROM cards").fetchall()
+        conn.execute("DROP TABLE cards")
+        conn.executescript(SCHEMA.split("CREATE TABLE IF NOT EXISTS campaigns")[0])
+        hashed = []
+        for number, member_id, status, replaced_by in rows:
+            row = (card_hash(str(number)), member_id, status, _hash_or_none(card_hash, replaced_by))
+            hashed.append((*row, row_crc(row)))
+        conn.executemany("INSERT OR REPLACE INTO cards VALUES (?, ?, ?, ?, ?)", hashed)
+        _set_key_id(conn, card_hash)
+        conn.execute("COMMIT")
+    except BaseException:
+        rollback(conn)
+        raise
+    scrub(conn)
+
+
+def _hash_or_none(card_hash: CardHasher, number: object) -> bytes | None:
+    return None if number in (None, "") else card_hash(str(number))
+
+
+def _set_key_id(conn: sqlite3.Connection, card_hash: CardHasher) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('card_key_id', ?)", (card_hash.key_id,))
+
+
+def _check_card_key(conn: sqlite3.Connection, card_hash: CardHasher) -> None:
+    # Hashes made with another key (the till was registered again) cannot be rehashed: drop
+    # them and pull everything again (the rest stays, so the till keeps selling meanwhile).
+    row = conn.execute("SELECT value FROM meta WHERE key = 'card_key_id'").fetchone()
+    if row is not None and row[0] == card_hash.key_id:
+        return
+    if row is not None or conn.execute("SELECT 1 FROM cards LIMIT 1").fetchone() is not None:
+        log.warning("cache cards were hashed with another key; pulling them again")
+        conn.execute("DELETE FROM cards")
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('cursor', '0')")
+    _set_key_id(conn, card_hash)
+
+
+def scrub(conn: sqlite3.Connection) -> None:
+    """Leave no deleted content readable: rewrite the file, then empty the WAL."""
+    conn.execute("VACUUM")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _verify_table(conn: sqlite3.Connection, table: str) -> None:
@@ -159,15 +236,19 @@ def _pull_catalogue_again(conn: sqlite3.Connection) -> None:
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('cursor', '0')")
 
 
-def connect_cache(path: str | Path) -> tuple[sqlite3.Connection, str | None]:
-    """The cache at ``path``, checked; rebuilt empty if damaged.
+def connect_cache(
+    path: str | Path, card_hash: CardHasher
+) -> tuple[CacheConnection, str | None]:
+    """The cache at ``path``, checked; rebuilt empty if damaged. Cards are hashed with
+    ``card_hash``; a cache with cards in clear is rehashed, one hashed with another key
+    loses its cards and pulls again.
 
     :returns: the connection and, if the file was rebuilt, why (for the status and the log).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return _open(path), None
+        return _open(path, card_hash), None
     except (sqlite3.DatabaseError, CacheCorrupt) as exc:
         reason = f"cache file failed its check ({exc}); rebuilding it from the server"
         log.error(reason)
@@ -176,11 +257,11 @@ def connect_cache(path: str | Path) -> tuple[sqlite3.Connection, str | None]:
             part = Path(f"{path}{suffix}")
             if part.exists():
                 part.rename(f"{path}.corrupt-{stamp}{suffix}")
-        return _open(path), reason
+        return _open(path, card_hash), reason
 
 
-def connect_reader(path: str | Path) -> sqlite3.Connection:
+def connect_reader(path: str | Path, card_hash: CardHasher | None = None) -> CacheConnection:
     """Another connection to an already checked cache (one per thread)."""
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    conn = _connect(Path(path), card_hash)
     conn.execute("PRAGMA busy_timeout=30000")
     return conn

@@ -21,6 +21,7 @@ import orjson
 from loyalty.money import Money
 from loyalty.rewards import LedgerEntry, Voucher
 
+from .card_hash import CardHasher
 from .integrity import CacheDamaged, CacheHealth, verify
 
 
@@ -70,9 +71,9 @@ def _member(
 
 _MEMBER = "id, cpf_hash, name, active, segments, tier, crc"  # as written (the crc covers them)
 _BY_CARD = (
-    "SELECT c.number, c.member_id, c.status, c.replaced_by, c.crc, "
+    "SELECT c.hash, c.member_id, c.status, c.replaced_by, c.crc, "
     + ", ".join("m." + c.strip() for c in _MEMBER.split(","))
-    + " FROM cards c LEFT JOIN members m ON m.id = c.member_id WHERE c.number = ?"
+    + " FROM cards c LEFT JOIN members m ON m.id = c.member_id WHERE c.hash = ?"
 )
 
 
@@ -128,9 +129,14 @@ class CacheLookups:
             raise self._damaged("members", exc) from None
 
     def member_by_card(self, number: str) -> CachedMember | None:
+        """The member of a scanned card (its check digit already passed): the number is
+        hashed with the cache's card key and the index probed; the number is not kept."""
+        card_hash: CardHasher | None = getattr(self.conn, "card_hash", None)
+        if card_hash is None:
+            raise ValueError("this cache connection has no card key (connect_cache)")
         # One query, both rows checked: the card's columns and crc, then the member's.
         try:
-            row = self.conn.execute(_BY_CARD, (number,)).fetchone()
+            row = self.conn.execute(_BY_CARD, (card_hash(number),)).fetchone()
             if row is None:
                 return self._member(None)
             card = verify(row[:5], "cards")
@@ -150,15 +156,6 @@ class CacheLookups:
         return self._member(
             self._one("members", f"SELECT {_MEMBER} FROM members WHERE id = ?", (member_id,))
         )
-
-    def card_of(self, member_id: str) -> str | None:
-        row = self._one(
-            "cards",
-            "SELECT number, member_id, status, replaced_by, crc FROM cards "
-            "WHERE member_id = ? AND status = 'active' LIMIT 1",
-            (member_id,),
-        )
-        return None if row is None else str(row[0])
 
     def entries_for_member(self, member_id: str) -> list[LedgerEntry]:
         rows = self._all(

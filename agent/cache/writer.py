@@ -3,6 +3,8 @@
 A page of ``GET /api/v1/changes`` (or a slice of a snapshot) is written in one transaction
 together with the new cursor, so after a crash the agent resumes from the last page it kept.
 Records are stored as the server sent them (JSON), with the columns lookups need beside.
+Card numbers are the exception: a card is stored under its keyed hash (``card_hash``), its
+``replaced_by`` too, so the cache never holds a number in clear.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..storage_errors import rollback
+from .card_hash import CardHasher
 from .integrity import row_crc
 
 _TABLES = {
     "member": ("members", "id"),
-    "card": ("cards", "number"),
+    "card": ("cards", "hash"),
     "campaign": ("campaigns", "id"),
     "store": ("stores", "id"),
     "offer": ("offers", "id"),
@@ -32,7 +35,7 @@ _TABLES = {
 # (cache.integrity). Named, so a column an upgrade added at the end cannot shift values.
 COLUMNS = {
     "members": ("id", "cpf_hash", "name", "active", "segments", "tier"),
-    "cards": ("number", "member_id", "status", "replaced_by"),
+    "cards": ("hash", "member_id", "status", "replaced_by"),
     "offers": ("id", "member_id", "data"),
     "vouchers": ("voucher_id", "code", "data"),
     "ledger": ("entry_id", "member_id", "data"),
@@ -41,7 +44,17 @@ COLUMNS = {
 PLAIN = ("id", "data")  # campaigns, stores, raffles, raffle_blocks
 
 
-def _row(kind: str, key: str, data: Mapping[str, Any]) -> tuple[Any, ...]:
+def _key(kind: str, key: str, card_hash: CardHasher | None) -> Any:
+    if kind != "card":
+        return key
+    if card_hash is None:
+        raise ValueError("the cache connection has no card key: open it with connect_cache")
+    return card_hash(key)
+
+
+def _row(
+    kind: str, key: Any, data: Mapping[str, Any], card_hash: CardHasher | None = None
+) -> tuple[Any, ...]:
     if kind == "member":
         segments = ",".join(str(x) for x in data.get("segments") or ())
         active = 1 if data.get("active") else 0
@@ -49,7 +62,10 @@ def _row(kind: str, key: str, data: Mapping[str, Any]) -> tuple[Any, ...]:
         tier = None if tier in (None, "") else str(tier)
         return (key, data.get("cpf_hash"), data.get("name") or "", active, segments, tier)
     if kind == "card":
-        return (key, data["member_id"], data.get("status") or "active", data.get("replaced_by"))
+        replaced_by = data.get("replaced_by")
+        if replaced_by and card_hash is not None:
+            replaced_by = card_hash(str(replaced_by))
+        return (key, data["member_id"], data.get("status") or "active", replaced_by or None)
     if kind == "offer":
         return (key, data["member_id"], json.dumps(data))
     if kind == "voucher":
@@ -74,18 +90,19 @@ def apply_changes(
     Unknown record types are skipped (a newer server), so an old agent keeps working.
     """
     upserts: dict[str, list[tuple[Any, ...]]] = {}
-    deletes: dict[str, list[tuple[str]]] = {}
+    deletes: dict[str, list[tuple[Any]]] = {}
     touched: set[str] = set()
+    card_hash: CardHasher | None = getattr(conn, "card_hash", None)
     for change in changes:
         kind = change.get("type")
         if kind not in _TABLES:
             continue
         touched.add(kind)
-        key = str(change["id"])
+        key = _key(kind, str(change["id"]), card_hash)
         if change.get("deleted") or change.get("data") is None:
             deletes.setdefault(kind, []).append((key,))
         else:
-            upserts.setdefault(kind, []).append(_row(kind, key, change["data"]))
+            upserts.setdefault(kind, []).append(_row(kind, key, change["data"], card_hash))
     conn.execute("BEGIN IMMEDIATE")
     try:
         for kind, rows in deletes.items():
@@ -123,12 +140,15 @@ def cursor_of(conn: sqlite3.Connection) -> int:
 
 
 def reset(conn: sqlite3.Connection) -> None:
-    """Empty the cache (the server said our cursor is ahead: take a new snapshot)."""
+    """Empty the cache (the server said our cursor is ahead: take a new snapshot).
+
+    The card key's id stays: the snapshot's cards are hashed with the same key.
+    """
     conn.execute("BEGIN IMMEDIATE")
     try:
         for table, _ in _TABLES.values():
             conn.execute(f"DELETE FROM {table}")
-        conn.execute("DELETE FROM meta")
+        conn.execute("DELETE FROM meta WHERE key != 'card_key_id'")
         conn.execute("COMMIT")
     except BaseException:
         rollback(conn)

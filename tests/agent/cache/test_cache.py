@@ -6,12 +6,15 @@ import sqlite3
 from pathlib import Path
 
 from agent.cache import CacheLookups, Rules, apply_changes, connect_cache, cursor_of
+from agent.cache.card_hash import CardHasher
 from agent.journal import Journal, Write, connect_journal
 from tests.agent.sale.world import campaign_change, card_change, member_change
 
+CARD_KEY = CardHasher(b"k" * 32)
+
 
 def test_lookups_by_card_cpf_hash_and_id_and_deletes(tmp_path: Path) -> None:
-    conn, rebuilt = connect_cache(tmp_path / "c.sqlite3")
+    conn, rebuilt = connect_cache(tmp_path / "c.sqlite3", CARD_KEY)
     assert rebuilt is None
     apply_changes(conn, [member_change(1, "M1", cpf_hash="ab" * 32), card_change(2, "C1", "M1")], 2)
     look = CacheLookups(conn)
@@ -46,7 +49,7 @@ def test_rules_rebuild_on_change_and_keep_the_last_good_set(tmp_path: Path) -> N
 
 def test_a_corrupted_cache_is_rebuilt_and_the_journal_is_untouched(tmp_path: Path) -> None:
     cache_path = tmp_path / "cache.sqlite3"
-    conn, _ = connect_cache(cache_path)
+    conn, _ = connect_cache(cache_path, CARD_KEY)
     apply_changes(conn, [member_change(i, f"M{i}", name="x" * 200) for i in range(1, 400)], 399)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
@@ -55,7 +58,7 @@ def test_a_corrupted_cache_is_rebuilt_and_the_journal_is_untouched(tmp_path: Pat
     data = bytearray(cache_path.read_bytes())
     data[4096 * 3 : 4096 * 3 + 2000] = b"\xff" * 2000  # scribble over a b-tree page
     cache_path.write_bytes(bytes(data))
-    conn, rebuilt = connect_cache(cache_path)
+    conn, rebuilt = connect_cache(cache_path, CARD_KEY)
     assert rebuilt is not None
     assert "rebuilding" in rebuilt
     assert cursor_of(conn) == 0
@@ -69,7 +72,7 @@ def test_a_corrupted_cache_is_rebuilt_and_the_journal_is_untouched(tmp_path: Pat
 def test_a_file_that_is_not_a_database_is_rebuilt(tmp_path: Path) -> None:
     path = tmp_path / "cache.sqlite3"
     path.write_bytes(b"this is not sqlite" * 100)
-    conn, rebuilt = connect_cache(path)
+    conn, rebuilt = connect_cache(path, CARD_KEY)
     assert rebuilt is not None
     assert isinstance(conn, sqlite3.Connection)
     conn.close()

@@ -48,7 +48,7 @@ class World:
 
 def run_round(agent: Agent) -> None:
     journal = connect_journal(agent.config.storage.journal_path)
-    cache = connect_reader(agent.config.storage.cache_path)
+    cache = connect_reader(agent.config.storage.cache_path, agent.card_hash)
     try:
         agent.worker.run_round(agent.worker.outbox(journal), cache)
     finally:

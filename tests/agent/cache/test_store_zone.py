@@ -7,10 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from agent.cache import CacheLookups, Rules, apply_changes, connect_cache, cursor_of
+from agent.cache.card_hash import CardHasher
 from tests.agent.cache.test_rules import scheduled
 from tests.agent.sale.world import T0, Clock, member_change
 
 Change = dict[str, Any]
+
+CARD_KEY = CardHasher(b"k" * 32)
 
 
 def store_change(
@@ -30,7 +33,7 @@ MORNING = {
 def test_the_cached_store_zone_prices_the_campaigns(tmp_path: Path) -> None:
     """No zone in the campaign; the store record says Manaus: the rules read it, over the
     terminal's São Paulo setting, and the status warns about the difference."""
-    conn, _ = connect_cache(tmp_path / "c.sqlite3")
+    conn, _ = connect_cache(tmp_path / "c.sqlite3", CARD_KEY)
     look = CacheLookups(conn)
     assert look.store_timezone("MAO-01") is None
     apply_changes(conn, [store_change(1, "MAO-01", "America/Manaus"),
@@ -52,11 +55,11 @@ def test_the_cached_store_zone_prices_the_campaigns(tmp_path: Path) -> None:
 
 def test_a_cache_from_before_store_records_pulls_everything_again(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
-    conn, _ = connect_cache(path)
+    conn, _ = connect_cache(path, CARD_KEY)
     apply_changes(conn, [member_change(1, "M1")], 42)
     conn.execute("DROP TABLE stores")  # what an older agent's file looks like
     conn.close()
-    conn, _ = connect_cache(path)
+    conn, _ = connect_cache(path, CARD_KEY)
     assert cursor_of(conn) == 0
     assert CacheLookups(conn).member_by_id("M1") is not None  # still sells offline
     conn.close()

@@ -10,7 +10,10 @@ from typing import Any
 import pytest
 
 from agent.cache import CacheLookups, apply_changes, connect_cache, cursor_of
+from agent.cache.card_hash import CardHasher
 from tests.agent.sale.world import card_change, member_change
+
+CARD_KEY = CardHasher(b"k" * 32)
 
 
 def tiered(seq: int, member_id: str, tier: Any, cpf_hash: str | None = None) -> dict[str, Any]:
@@ -20,7 +23,7 @@ def tiered(seq: int, member_id: str, tier: Any, cpf_hash: str | None = None) -> 
 
 
 def test_every_lookup_returns_the_tier_the_feed_sent(tmp_path: Path) -> None:
-    conn, _ = connect_cache(tmp_path / "c.sqlite3")
+    conn, _ = connect_cache(tmp_path / "c.sqlite3", CARD_KEY)
     apply_changes(
         conn, [tiered(1, "M1", "gold", cpf_hash="ab" * 32), card_change(2, "C1", "M1")], 2
     )
@@ -43,7 +46,7 @@ def test_a_member_without_a_tier_has_none(
 ) -> None:
     """Null (no ladder, no review yet), empty, or a record from an older server without the
     field: the member has no tier, so no ``audience.tiers`` rule fires."""
-    conn, _ = connect_cache(tmp_path / "c.sqlite3")
+    conn, _ = connect_cache(tmp_path / "c.sqlite3", CARD_KEY)
     change = tiered(1, "M1", data_tier)
     if data_tier == "missing":
         del change["data"]["tier"]
@@ -58,7 +61,7 @@ def test_a_cache_from_before_tiers_gains_the_column_and_pulls_again(tmp_path: Pa
     offline), the cursor starts over so the next pull (a snapshot) fills the tiers in, and
     reopening the upgraded file keeps its cursor."""
     path = tmp_path / "old.sqlite3"
-    conn, _ = connect_cache(path)
+    conn, _ = connect_cache(path, CARD_KEY)
     apply_changes(conn, [member_change(1, "M1"), card_change(2, "C1", "M1")], 42)
     conn.close()
     raw = sqlite3.connect(path)
@@ -66,7 +69,7 @@ def test_a_cache_from_before_tiers_gains_the_column_and_pulls_again(tmp_path: Pa
     raw.commit()
     raw.close()
 
-    conn, rebuilt = connect_cache(path)
+    conn, rebuilt = connect_cache(path, CARD_KEY)
     assert rebuilt is None
     assert cursor_of(conn) == 0
     look = CacheLookups(conn)
@@ -77,6 +80,6 @@ def test_a_cache_from_before_tiers_gains_the_column_and_pulls_again(tmp_path: Pa
     assert look.member_by_card("C1").tier == "gold"  # type: ignore[union-attr]
     conn.close()
 
-    conn, _ = connect_cache(path)
+    conn, _ = connect_cache(path, CARD_KEY)
     assert cursor_of(conn) == 50
     conn.close()

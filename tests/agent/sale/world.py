@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.cache import apply_changes, connect_cache
+from agent.cache.card_hash import CardHasher, from_cpf_secret
 from agent.config import load_config
 from agent.service import Agent, Credential, write_credential
 from tests.support.clock import MovableClock
@@ -141,8 +142,12 @@ def earn_change(
     }
 
 
-def seed_cache(path: Path, changes: list[dict[str, Any]]) -> None:
-    conn, _ = connect_cache(path)
+def seed_cache(
+    path: Path, changes: list[dict[str, Any]], card_hash: CardHasher | None = None
+) -> None:
+    """Fill the cache through the pull's writer, cards hashed with the agent's key (the one
+    derived from the CPF hash secret ``write_config`` configures)."""
+    conn, _ = connect_cache(path, card_hash or from_cpf_secret(CPF_SECRET))
     apply_changes(conn, changes, max(c["seq"] for c in changes))
     conn.close()
 

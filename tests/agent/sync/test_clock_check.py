@@ -17,6 +17,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from agent.cache import connect_cache
+from agent.cache.card_hash import CardHasher
 from agent.config import load_config
 from agent.journal import connect_journal
 from agent.sale.lookup import find_member
@@ -63,6 +64,8 @@ def server() -> Iterator[str]:
         http_server.shutdown()
         http_server.server_close()
 
+CARD_KEY = CardHasher(b"k" * 32)
+
 
 def test_the_client_measures_the_till_clock_against_the_servers_date(server: str) -> None:
     client = SyncClient(server, "tc1.T1.x", timeout=5)
@@ -85,7 +88,7 @@ def test_status_warns_past_the_threshold_running_or_not(tmp_path: Path) -> None:
             "\nclock_skew_warning_seconds = 300\n",
         )
     )
-    cache, _ = connect_cache(config.storage.cache_path)
+    cache, _ = connect_cache(config.storage.cache_path, CARD_KEY)
     journal = connect_journal(config.storage.journal_path)
     try:
         store_skew(cache, 120.0)
@@ -134,7 +137,7 @@ def test_a_qr_refused_at_a_till_clock_ahead_says_to_check_the_clock(
     server_now = dt.datetime.now(dt.UTC)
     qr = mint_qr(key, 77, now=server_now, nonce=b"\x01" * 6)  # fresh, valid 5 minutes
     till_now = server_now + dt.timedelta(hours=1)  # the till's clock is an hour ahead
-    cache, _ = connect_cache(tmp_path / "cache.sqlite3")
+    cache, _ = connect_cache(tmp_path / "cache.sqlite3", CARD_KEY)
     try:
         if skew_seconds is not None:
             store_skew(cache, skew_seconds)
