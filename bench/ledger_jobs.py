@@ -160,11 +160,11 @@ def child(job: str, url: str, batch: int) -> tuple[float, float, dict[str, objec
 
 
 def run_child(job: str, url: str, batch: int) -> None:
+    from sqlalchemy import text
+
     from server import create_app
     from server.db import get_engine
     from server.jobs.contract import JobContext
-    from sqlalchemy import text
-
     from server.services.expiry import expire_and_mature
     from tests.server.conftest import make_config
 

@@ -39,9 +39,7 @@ def test_every_error_code_is_a_documented_enum_value(client: FlaskClient) -> Non
     )
     for code in ErrorCode:
         assert code.value in served, code
-        assert code.value in documented, (
-            f"{code.value} not in the guide's errors"
-        )
+        assert code.value in documented, f"{code.value} not in the guide's errors"
         assert source.count(f"ErrorCode.{code.name}") >= 1, f"{code.name} is never raised"
     assert not {c for c in served} - {c.value for c in ErrorCode}
 
