@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import clock
@@ -85,8 +86,14 @@ def _first(session: Session) -> ServerEpoch:
         detected_by=None,
         counter_at_start=current_seq(session),
     )
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():  # two first requests at once: one row wins, both read it
+            session.add(row)
+    except IntegrityError:
+        latest = _latest(session)
+        if latest is None:
+            raise
+        return latest
     return row
 
 

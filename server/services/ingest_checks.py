@@ -31,8 +31,9 @@ def check_origin(event: Event, who: TerminalIdentity) -> None:
 
     That is the event id, the ids its handler lists (sale, refund, member; the sale a refund
     or voucher use is of), and for each ledger entry its id, its store and terminal, its sale
-    and the entry it reverses. Checked before the applied-events lookup: since an event id
-    names its terminal, one terminal can never be answered "applied" for another's event.
+    (not the entry it reverses: lots of any origin are drawn). Checked before the
+    applied-events lookup: since an event id names its terminal, one terminal can never be
+    answered "applied" for another's event.
 
     :raises Reject: ``wrong_terminal`` (another terminal's id), ``invalid_id`` (not an id a
         till makes, or of the wrong kind); ``unknown_event_type`` for a type without handler.
@@ -57,8 +58,9 @@ def check_origin(event: Event, who: TerminalIdentity) -> None:
             )
         if entry.sale_id is not None:
             check_made_id("S", entry.sale_id, who)
-        if entry.reverses is not None:
-            check_made_id("E", entry.reverses, who)
+        # ``reverses`` is not checked: a redemption draws lots of any origin (head office's
+        # adjustments, the member's earnings at other tills); what a reversal may give back is
+        # bounded by the entry it names (held entries), not by who made it.
 
 
 def _made_ids(event: Event) -> list[tuple[str, str]]:

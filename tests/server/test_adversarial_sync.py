@@ -426,7 +426,8 @@ def test_the_agents_outbox_moves_past_a_refused_event(
     parked as rejected with its code, and nothing is left to re-send."""
     from agent.journal import OutboxRow
     from agent.journal.db import connect_journal
-    from agent.journal.outbox import Outbox, append
+    from agent.journal.outbox import Outbox, insert
+    from agent.journal.outbox import rows as outbox_rows
     from agent.sync.client import SyncClient
     from agent.sync.worker import SyncWorker
 
@@ -438,7 +439,7 @@ def test_the_agents_outbox_moves_past_a_refused_event(
     rows = [OutboxRow(bad_id, "sale", poisoned)]
     rows += [OutboxRow(g["event_id"], "sale", json.dumps(g)) for g in goods]
     with conn:
-        append(conn, rows, 0.0)
+        insert(conn, outbox_rows(rows, 0.0))
     client = SyncClient(live.base, till.credential, timeout=30)
     worker = SyncWorker(client, lambda: conn, lambda: conn, interval=1, max_backoff=1)
     outbox = Outbox(conn)
