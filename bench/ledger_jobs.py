@@ -136,7 +136,7 @@ def bare(dsn: str, statements: list[str], params: dict[str, object]) -> tuple[fl
         started = time.perf_counter()
         rows = 0
         for sql in statements:
-            rows += conn.execute(sql, params).rowcount  # type: ignore[arg-type]
+            rows += conn.execute(sql, params).rowcount
         elapsed = time.perf_counter() - started
         cpu = backend_cpu([pid]) - cpu
         conn.rollback()
@@ -189,7 +189,7 @@ def run_child(job: str, url: str, batch: int) -> None:
 
 def line(figure: str, value: float, unit: str, baseline: float | None, target: float,
          ratio: bool = True) -> None:  # fmt: skip
-    r = None if baseline in (None, 0) or not ratio else round(value / baseline, 2)  # type: ignore[operator]
+    r = None if baseline in (None, 0) or not ratio else round(value / baseline, 2)
     met = (r if ratio else value) is not None and (r if ratio else value) <= target  # type: ignore[operator]
     print(json.dumps({"bench": "ledger_jobs", "figure": figure, "value": round(value, 2),
                       "unit": unit, "baseline": None if baseline is None else round(baseline, 2),
@@ -217,7 +217,7 @@ def main() -> None:
               file=sys.stderr)  # fmt: skip
         naive_now = NOW.replace(tzinfo=None)
         # Both floors, then the job: they write what the job writes, then roll back.
-        params = {"now": naive_now}
+        params: dict[str, object] = {"now": naive_now}
         old, _, _ = bare(dsn, [_BARE_EXPIRE, _BARE_MATURE], params)
         same, same_cpu, same_rows = bare(dsn, [_SAME_EXPIRE, _SAME_MATURE], params)
         seconds, cpu, report, peak = child("expiry", url, args.batch)

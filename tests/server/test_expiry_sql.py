@@ -273,7 +273,7 @@ def test_walking_by_member_writes_what_walking_by_due_moment_writes(
         _load(app, ledger)
         seen = []
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr("server.services.expiry._most_due", lambda *_, b=by_member: b)
+            mp.setattr("server.services.expiry._most_due", lambda *_, walk=by_member: walk)
             for at in (first, later):
                 report = run_expiry(app, at, batch)
                 seen.append((report.processed, report.changed, report.detail, _state(app)))
