@@ -97,7 +97,9 @@ def emit(
 def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-lookup-", dir=os.environ.get("BENCH_DIR")))
     try:
-        conn, _ = connect_cache(tmp / "cache.sqlite3", CardHasher(b"bench card key 32 bytes long...."))
+        conn, _ = connect_cache(
+            tmp / "cache.sqlite3", CardHasher(b"bench card key 32 bytes long....")
+        )
         seconds = fill(conn)
         look = CacheLookups(conn)
         rng = random.Random(1)

@@ -238,9 +238,7 @@ def _pull_catalogue_again(conn: sqlite3.Connection) -> None:
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('cursor', '0')")
 
 
-def connect_cache(
-    path: str | Path, card_hash: CardHasher
-) -> tuple[CacheConnection, str | None]:
+def connect_cache(path: str | Path, card_hash: CardHasher) -> tuple[CacheConnection, str | None]:
     """The cache at ``path``, checked; rebuilt empty if damaged. Cards are hashed with
     ``card_hash``; a cache with cards in clear is rehashed, one hashed with another key
     loses its cards and pulls again.

@@ -64,6 +64,7 @@ def server() -> Iterator[str]:
         http_server.shutdown()
         http_server.server_close()
 
+
 CARD_KEY = CardHasher(b"k" * 32)
 
 
