@@ -161,7 +161,9 @@ def _cards_in_clear_to_hashes(conn: sqlite3.Connection, card_hash: CardHasher) -
     try:
         rows = conn.execute("SELECT number, member_id, status, replaced_by FROM cards").fetchall()
         conn.execute("DROP TABLE cards")
-        conn.executescript(SCHEMA.split("CREATE TABLE IF NOT EXISTS campaigns")[0])
+        # executescript would commit: the one statement that makes the hashed table.
+        cards = SCHEMA.split("CREATE TABLE IF NOT EXISTS cards")[1].split(";")[0]
+        conn.execute("CREATE TABLE IF NOT EXISTS cards" + cards)
         hashed = []
         for number, member_id, status, replaced_by in rows:
             row = (card_hash(str(number)), member_id, status, _hash_or_none(card_hash, replaced_by))
