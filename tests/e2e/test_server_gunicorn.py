@@ -35,9 +35,10 @@ from server import create_app
 from server.config import load_config, new_config_text
 from server.db import get_engine
 from server.process import GunicornProcess
+from server.services.campaign_publish import put_campaign
 from server.services.uow import SqlUnitOfWork
 from server.services.vouchers import add_voucher
-from tests.server.conftest import create_pg_database, drop_pg_database
+from tests.server.conftest import POINTS_PER_REAL, create_pg_database, drop_pg_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 T0 = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
@@ -117,6 +118,7 @@ class Agent:
                     "amount": str(points),
                     "effective_at": at.isoformat(),
                     "sale_id": sale_id,
+                    "rule_id": "R1",
                 }
             ]
         return event
@@ -161,6 +163,13 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]
         tillclub(config, "init-db")
         tillclub(config, "add-store", "LOJA-01", "Centro")
         tillclub(config, "add-store", "LOJA-02", "Norte")
+        # One point per real under R1: the points the sales below book are what the server's
+        # re-pricing derives, so they are credited (a till's underived credit is held).
+        app = create_app(load_config(config))
+        try:
+            put_campaign(SqlUnitOfWork.for_app(app), "C-POINTS", "Pontos", POINTS_PER_REAL)
+        finally:
+            get_engine(app).dispose()
         yield config, url
     finally:
         drop_pg_database(name)
@@ -207,7 +216,7 @@ def test_register_snapshot_push_revoke_and_voucher_race(
     assert ("voucher", "VX") in {(r["type"], r["id"]) for r in records}
 
     # 30 sales for three members, pushed as shuffled, overlapping batches with duplicates
-    sales = [a.sale(f"M{i % 3}", "10.00", points=i + 1) for i in range(30)]
+    sales = [a.sale(f"M{i % 3}", f"{i + 1}.00", points=i + 1) for i in range(30)]
     rng = random.Random(7)
     for _ in range(6):
         batch = rng.sample(sales, 12) + rng.sample(sales, 4)
