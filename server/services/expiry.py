@@ -163,7 +163,18 @@ def _fold(
 def _write(session: Session, entries: list[LedgerEntry], now: dt.datetime) -> None:
     if not entries:
         return
-    rows = [entry_row(e, now) for e in entries]
+    # A derived entry already written (a killed run's, or a member folded twice in one walk)
+    # takes no change number: the feed's numbers stay the same whichever way the job walks.
+    have = set(
+        session.scalars(
+            select(LedgerEntryRow.entry_id).where(
+                LedgerEntryRow.entry_id.in_([e.entry_id for e in entries])
+            )
+        )
+    )
+    rows = [entry_row(e, now) for e in entries if e.entry_id not in have]
+    if not rows:
+        return
     for row, seq in zip(rows, reserve_seqs(session, len(rows)), strict=True):
         row["change_seq"] = seq
     # Derived ids: an entry a killed run already committed is skipped, never doubled.

@@ -141,21 +141,7 @@ def approve(uow: SqlUnitOfWork, entry_id: str, *, actor: str, note: str = "") ->
     entry = LedgerEntry.from_dict(row.entry)
     now = row.decided_at or utcnow()
     uow.session.add(LedgerEntryRow(**entry_row(entry, now, row.event_id)))
-    uow.audit_change(
-        actor,
-        "held_entry.approve",
-        "ledger_entry",
-        entry_id,
-        before={"status": HELD},
-        after={"status": APPROVED},
-        member_id=row.member_id,
-        currency=row.currency,
-        amount=f"{row.amount:f}",
-        terminal_id=row.terminal_id,
-        code=row.code,
-        note=row.note,
-    )
-    return _row(row)
+    return _audited(uow, row, "held_entry.approve", actor)
 
 
 @use_case
@@ -165,13 +151,18 @@ def reject(uow: SqlUnitOfWork, entry_id: str, *, actor: str, note: str = "") -> 
     :raises HeldEntryError: unknown, or decided already.
     """
     row = _decide(uow, entry_id, REJECTED, actor, note)
+    return _audited(uow, row, "held_entry.reject", actor)
+
+
+def _audited(uow: SqlUnitOfWork, row: HeldEntry, action: str, actor: str) -> HeldRow:
+    """Audit a decision on ``row`` (its status before was held) and return its value."""
     uow.audit_change(
         actor,
-        "held_entry.reject",
+        action,
         "ledger_entry",
-        entry_id,
+        row.entry_id,
         before={"status": HELD},
-        after={"status": REJECTED},
+        after={"status": row.status},
         member_id=row.member_id,
         currency=row.currency,
         amount=f"{row.amount:f}",

@@ -201,11 +201,10 @@ def test_the_set_based_batch_equals_the_python_fold(
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # the batch is PostgreSQL's
 def test_the_common_ledger_is_decided_in_sql_and_a_hard_member_folded(app: Flask) -> None:
     """A member whose every draw names its lot is written by the statement; a redemption that
     names no lot sends its member to the fold; both get their expiries, once."""
-    if not str(app.config["DATABASE_URL"]).startswith("postgresql"):
-        pytest.skip("the set-based batch is PostgreSQL's")
     from server.services import expiry_sql
 
     lot = LedgerEntry(
