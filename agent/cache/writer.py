@@ -42,6 +42,10 @@ COLUMNS = {
     "products": ("sku", "active", "data"),
 }
 PLAIN = ("id", "data")  # campaigns, stores, raffles, raffle_blocks
+TABLES = tuple(table for table, _ in _TABLES.values())  # the server data tables
+# A rebuild's staging tables (``cache.staging``) and how far it got, beside the live ones.
+STAGED_PREFIX = "next_"
+STAGED_CURSOR = "staged_cursor"
 
 
 def _key(kind: str, key: str, card_hash: CardHasher | None) -> Any:
@@ -84,11 +88,16 @@ def apply_changes(
     cursor: int,
     *,
     snapshot_done: bool | None = None,
+    staged: bool = False,
 ) -> set[str]:
     """Write ``changes`` and ``cursor`` in one transaction; returns the record types touched.
 
     Unknown record types are skipped (a newer server), so an old agent keeps working.
+
+    :param staged: write into a rebuild's staging tables and its cursor (``cache.staging``),
+        leaving the live data and cursor as they are until the rebuild is swapped in.
     """
+    prefix = STAGED_PREFIX if staged else ""
     upserts: dict[str, list[tuple[Any, ...]]] = {}
     deletes: dict[str, list[tuple[Any]]] = {}
     touched: set[str] = set()
@@ -107,20 +116,23 @@ def apply_changes(
     try:
         for kind, rows in deletes.items():
             table, key_col = _TABLES[kind]
-            conn.executemany(f"DELETE FROM {table} WHERE {key_col} = ?", rows)
+            conn.executemany(f"DELETE FROM {prefix}{table} WHERE {key_col} = ?", rows)
         for kind, rows in upserts.items():
             table, _ = _TABLES[kind]
             columns = ", ".join((*COLUMNS.get(table, PLAIN), "crc"))
             marks = ", ".join("?" * (len(rows[0]) + 1))
             conn.executemany(
-                f"INSERT OR REPLACE INTO {table} ({columns}) VALUES ({marks})",
+                f"INSERT OR REPLACE INTO {prefix}{table} ({columns}) VALUES ({marks})",
                 [(*row, row_crc(row)) for row in rows],
             )
-        meta = [("cursor", str(cursor)), ("last_pull_at", str(time.time()))]
-        if snapshot_done is not None:
-            meta.append(("snapshot_done", "1" if snapshot_done else "0"))
-        if "campaign" in touched:
-            meta.append(("campaigns_changed_at", str(time.time())))
+        if staged:  # the live cursor and its notes change when the rebuild is swapped in
+            meta = [(STAGED_CURSOR, str(cursor))]
+        else:
+            meta = [("cursor", str(cursor)), ("last_pull_at", str(time.time()))]
+            if snapshot_done is not None:
+                meta.append(("snapshot_done", "1" if snapshot_done else "0"))
+            if "campaign" in touched:
+                meta.append(("campaigns_changed_at", str(time.time())))
         conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta)
         conn.execute("COMMIT")
     except BaseException:
@@ -140,9 +152,10 @@ def cursor_of(conn: sqlite3.Connection) -> int:
 
 
 def reset(conn: sqlite3.Connection) -> None:
-    """Empty the cache (the server said our cursor is ahead: take a new snapshot).
+    """Empty the cache's data and cursor at once (tests and tools; the sync worker rebuilds
+    beside the live data instead, ``cache.staging``, so a till never finds it empty).
 
-    The card key's id stays: the snapshot's cards are hashed with the same key.
+    The card key's id stays: a snapshot's cards are hashed with the same key.
     """
     conn.execute("BEGIN IMMEDIATE")
     try:

@@ -5,7 +5,10 @@ the server has no more. An event leaves the outbox only when the server lists it
 applied; an id the server rejects for good (a malformed event, another till's sale id) is
 parked in the outbox as rejected and counted in the status, never silently dropped; a
 ``conflict`` (a concurrent write at the server) is retried. The cursor is stored with each
-page in the cache, so after a restart both sides resume where they stood. After a round, the
+page in the cache, so after a restart both sides resume where they stood. A whole new copy of
+the data (a new server epoch, a server behind our cursor, a damaged cache) is built beside the
+live one and swapped in at once (``cache.staging``): the till keeps finding every member it
+knew until the new data replaces them. After a round, the
 journal rows of shoppers enrolled here whose record the server now has (and the cache holds)
 are pruned. Failures back off exponentially with full jitter; the till never waits for any
 of it.
@@ -26,9 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import clock as agent_clock
-from ..cache import CacheLookups, apply_changes, cursor_of
+from ..cache import CacheLookups, apply_changes, cursor_of, staging
 from ..cache.integrity import CacheDamaged, CacheHealth
-from ..cache.writer import reset
 from ..journal import HeldEvents, Outbox, QueueGauge, prune_synced
 from ..journal import held as held_meta
 from .backoff import Backoff
@@ -96,6 +98,7 @@ class SyncWorker:
         on_ledger: Callable[[set[str] | None], None] | None = None,
         state: SyncState | None = None,
         snapshot_timeout: float | None = 600.0,
+        snapshot_slice: int = 5000,
         queue: QueueGauge | None = None,
         checkpoint_every: int = 64,
         clock: Callable[[], datetime] = agent_clock.SYSTEM,
@@ -114,6 +117,7 @@ class SyncWorker:
         self.on_campaigns = on_campaigns
         self.on_ledger = on_ledger
         self.snapshot_timeout = snapshot_timeout  # None: first sync pages /changes from 0
+        self.snapshot_slice = snapshot_slice  # records staged per transaction
         self.state = state or SyncState()
         self.queue = queue
         self.checkpoint_every = checkpoint_every
@@ -231,8 +235,10 @@ class SyncWorker:
 
     def check_cache(self, cache: sqlite3.Connection) -> None:
         """Once after start-up, check every cache row; whenever the cache is damaged, keep a
-        copy for support and rebuild it from the server (a snapshot). The till sells without
-        loyalty until then; a rebuild that fails is tried again next round."""
+        copy for support and rebuild it from the server (a snapshot, built beside the live
+        data). Until it is swapped in, the undamaged rows keep serving and a damaged one or a
+        member not found sells without loyalty (``loyalty_unavailable``); a rebuild that fails
+        is tried again next round."""
         if self.health is None:
             return
         if not self._verified:
@@ -247,21 +253,15 @@ class SyncWorker:
         if self.health.set_aside is None:
             self.health.set_aside = self._set_aside(cache)
         try:
-            reset(cache)
+            self.rebuild(cache)
         except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError):
+                raise  # locked, disk full, I/O: not the file's damage; tried next round
             self.health.damaged = (
-                f"cache file cannot be emptied ({type(exc).__name__}): restart the agent to "
-                "set it aside and rebuild it"
+                f"cache file cannot be rebuilt in place ({type(exc).__name__}): restart the "
+                "agent to set it aside and rebuild it"
             )
             raise SyncFailed(self.health.damaged) from None
-        if self.on_ledger is not None:
-            self.on_ledger(None)
-        if self.snapshot_timeout is not None:
-            self.snapshot(cache, self.snapshot_timeout)
-        else:
-            self.pull_all(cache)
-        if self.on_campaigns is not None:
-            self.on_campaigns(cache)
         self.health.rebuilt()
         self.health.set_aside = None
 
@@ -291,9 +291,9 @@ class SyncWorker:
         detail: dict[str, Any] | None = None,
     ) -> None:
         """The server was restored or failed over (a new epoch): push again every held event,
-        oldest first, and take a new snapshot (cursor 0: rows stay for offline selling until
-        the snapshot replaces them). Recorded in the journal, so the status says so and a
-        restart resumes the re-push."""
+        oldest first, and take a new snapshot (cursor 0: the rows stay, so the till sells
+        and identifies as before, until the new data built beside them is swapped in).
+        Recorded in the journal, so the status says so and a restart resumes the re-push."""
         previous = held_meta.get_meta(journal, held_meta.EPOCH)
         through = HeldEvents(journal).last_id()
         change = {
@@ -321,10 +321,8 @@ class SyncWorker:
             "again and taking a new snapshot",
             change["held"],
         )
-        if self.snapshot_timeout is None:
-            reset(cache)
-        else:
-            cache.execute("INSERT OR REPLACE INTO meta VALUES ('cursor', '0')")
+        staging.discard(cache)  # a rebuild under way holds the old epoch's data
+        cache.execute("INSERT OR REPLACE INTO meta VALUES ('cursor', '0')")
         self.client.epoch = epoch
         self.client.cursor = None
 
@@ -452,14 +450,37 @@ class SyncWorker:
                 raise SyncFailed("the server applied none of a pushed batch; will retry")
         return sent
 
-    def snapshot(self, cache: sqlite3.Connection, timeout: float) -> int:
-        """First sync: an empty cache filled from ``GET /snapshot``; returns its cursor.
+    def rebuild(self, cache: sqlite3.Connection) -> int:
+        """A whole new copy of the server's data, built beside the live one and swapped in:
+        from ``GET /snapshot``, or paging the change feed from 0 when snapshots are off;
+        how many records."""
+        if self.snapshot_timeout is not None:
+            return self.snapshot(cache, self.snapshot_timeout)
+        return self.pull_from_zero(cache)
 
-        Records are written in slices of 5,000 with the cursor left at 0, so a snapshot cut
-        short is taken again from the start (the cache is emptied first: a record deleted at
-        the server meanwhile must not linger).
+    def _swapped_in(self, cache: sqlite3.Connection, cursor: int) -> None:
+        staging.swap_in(cache, cursor)
+        self.client.cursor = cursor or None
+        if self.journal_for_notes is not None:
+            change = held_meta.last_change(self.journal_for_notes)
+            if change is not None and change.get("resnapshot_at") is None:
+                self._note_change(self.journal_for_notes, resnapshot_at=time.time())
+        self.state.last_contact_at = self.state.last_pull_at = time.time()
+        if self.on_campaigns is not None:
+            self.on_campaigns(cache)
+        if self.on_ledger is not None:
+            self.on_ledger(None)
+
+    def snapshot(self, cache: sqlite3.Connection, timeout: float) -> int:
+        """The server's data from ``GET /snapshot``, swapped in whole; how many records.
+
+        Records are written in slices of ``snapshot_slice`` into staging tables beside the
+        live data, which serves the till until the ``end`` line has come and the count
+        matches; then one transaction puts the new data in its place with the snapshot's
+        cursor (a record deleted at the server meanwhile does not linger). A snapshot cut
+        short leaves the live data as it was and is taken again from the start.
         """
-        reset(cache)
+        staging.begin(cache)
         header: dict[str, Any] | None = None
         end: dict[str, Any] | None = None
         batch: list[dict[str, Any]] = []
@@ -473,44 +494,58 @@ class SyncWorker:
                 break
             else:
                 batch.append(line)
-                if len(batch) >= 5000:
-                    apply_changes(cache, batch, 0)
+                if len(batch) >= self.snapshot_slice:
+                    apply_changes(cache, batch, 0, staged=True)
                     count += len(batch)
                     batch = []
         count += len(batch)
         if header is None or end is None or end.get("count") != count:
             raise SyncFailed("snapshot ended early or incomplete; it will be taken again")
         cursor = int(end["cursor"])
-        apply_changes(cache, batch, cursor, snapshot_done=True)
-        self.client.cursor = cursor or None
-        if self.journal_for_notes is not None:
-            change = held_meta.last_change(self.journal_for_notes)
-            if change is not None and change.get("resnapshot_at") is None:
-                self._note_change(self.journal_for_notes, resnapshot_at=time.time())
-        self.state.last_contact_at = self.state.last_pull_at = time.time()
-        if self.on_campaigns is not None:
-            self.on_campaigns(cache)
-        if self.on_ledger is not None:
-            self.on_ledger(None)
+        apply_changes(cache, batch, cursor, staged=True)
+        self._swapped_in(cache, cursor)
         log.info("snapshot applied: %d records, cursor %d", count, cursor)
         return count
+
+    def pull_from_zero(self, cache: sqlite3.Connection) -> int:
+        """Snapshots off: the change feed paged from 0 into staging tables (resumed where a
+        rebuild cut short got to), swapped in once the server has no more; how many."""
+        cursor = staging.staged_cursor(cache)
+        if not cursor:  # none under way, or a snapshot's (cursor 0 until it ends)
+            staging.begin(cache)
+            cursor = 0
+        pulled = 0
+        while not self._stop.is_set():
+            try:
+                page = self.client.changes(cursor, self.pull_page)
+            except CursorAhead:  # the server was restored again under us: start over
+                staging.begin(cache)
+                cursor = 0
+                continue
+            self.state.last_contact_at = self.state.last_pull_at = time.time()
+            cursor = int(page["next_cursor"])
+            apply_changes(cache, page["changes"], cursor, staged=True)
+            self.client.cursor = cursor or None
+            pulled += len(page["changes"])
+            if not page.get("has_more"):
+                self._swapped_in(cache, cursor)
+                log.info("cache rebuilt from the feed: %d records, cursor %d", pulled, cursor)
+                break
+        return pulled
 
     def pull_all(self, cache: sqlite3.Connection) -> int:
         cursor = cursor_of(cache)
         pulled = 0
-        if cursor == 0 and self.snapshot_timeout is not None:
-            pulled += self.snapshot(cache, self.snapshot_timeout)
+        if cursor == 0:  # first sync, new epoch, cache predating fields: a whole new copy
+            pulled += self.rebuild(cache)
             cursor = cursor_of(cache)
-        while not self._stop.is_set():
+        while not self._stop.is_set() and cursor:
             try:
                 page = self.client.changes(cursor, self.pull_page)
             except CursorAhead:
                 log.error("server is behind our cache cursor %s: refilling the cache", cursor)
-                reset(cache)
-                if self.on_ledger is not None:
-                    self.on_ledger(None)
-                if self.snapshot_timeout is not None:
-                    pulled += self.snapshot(cache, self.snapshot_timeout)
+                cache.execute("INSERT OR REPLACE INTO meta VALUES ('cursor', '0')")
+                pulled += self.rebuild(cache)
                 cursor = cursor_of(cache)
                 continue
             self.state.last_contact_at = self.state.last_pull_at = time.time()
