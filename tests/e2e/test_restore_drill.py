@@ -15,16 +15,19 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
+import pytest
 from sqlalchemy import func, select
 
 from agent.service import Credential, write_credential
@@ -38,10 +41,14 @@ from tests.agent.sale.world import (
     seed_server,
     write_config,
 )
+from tests.support.databases import PG_ADMIN, create_pg_database, drop_pg_database
 from tests.support.net import free_port
 from tests.support.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
+TILLCLUB = str(Path(sys.executable).with_name("tillclub"))
+_PG = urlsplit(PG_ADMIN)
+PG_HOST, PG_PORT, PG_USER = _PG.hostname or "127.0.0.1", str(_PG.port or 5432), _PG.username or ""
 SECRET = "pos-secret-0123456789"
 
 
@@ -148,83 +155,203 @@ def drained(*tills: Till) -> bool:
     return all(t.status()["queue"]["depth"] == 0 for t in tills)
 
 
-def test_a_restored_server_gets_every_acknowledged_sale_back(tmp_path: Path) -> None:
+class Server(Protocol):
+    """The server under the drill: its URL (the same before and after the restore) and an app
+    on its database for seeding and checks."""
+
+    url: str
+    app: Any
+
+    def backup(self) -> None: ...
+
+    def restore(self) -> None:
+        """Stop serving, put the backup back, start a new epoch, serve again (same URL)."""
+
+
+def drill(srv: Server, tmp_path: Path) -> None:
+    """GIVEN/WHEN/THEN of the module docstring, on ``srv``."""
+    from server.clock import now
     from server.services.adjustments import record_adjustment
-    from server.services.epochs import start_new_epoch
     from server.services.uow import SqlUnitOfWork
 
-    db = tmp_path / "server.db"
-    backup = tmp_path / "backup.db"
     acked: list[str] = []
-    with live_server(db) as srv:
-        port = int(srv.url.rsplit(":", 1)[1])
-        seed_server(srv.app)
-        with till(tmp_path, "a", srv.url, srv.app) as a, till(tmp_path, "b", srv.url, srv.app) as b:
-            for i in range(30):
-                acked.append((a, b)[i % 2].sell(f"p{i}", 1 + i % 3))
-            wait_for(lambda: drained(a, b), timeout=60)
-            # An online backup, as `sqlite3 server.db ".backup backup.db"` (or pg_dump)
-            # takes it while serving: from another process, as operations would.
-            code = (
-                "import sqlite3, sys; s = sqlite3.connect(sys.argv[1]); "
-                "d = sqlite3.connect(sys.argv[2]); s.backup(d); d.close(); s.close()"
+    seed_server(srv.app)
+    with (
+        till(tmp_path, "a", srv.url, srv.app) as a,
+        till(tmp_path, "b", srv.url, srv.app) as b,
+    ):
+        for i in range(30):
+            acked.append((a, b)[i % 2].sell(f"p{i}", 1 + i % 3))
+        wait_for(lambda: drained(a, b), timeout=60)
+        srv.backup()
+        for i in range(30, 70):
+            acked.append((a, b)[i % 2].sell(f"p{i}", 1 + i % 3))
+        wait_for(lambda: drained(a, b), timeout=60)
+        with new_session(srv.app) as s:
+            assert s.scalar(select(func.count()).select_from(Sale)) == 70
+        srv.restore()
+        app = srv.app
+        uow = SqlUnitOfWork.for_app(app)
+        with uow:
+            record_adjustment(
+                uow, "M1", "points", "777", "goodwill after the restore", actor="drill", now=now()
             )
-            subprocess.run([sys.executable, "-c", code, str(db), str(backup)], check=True)
-            for i in range(30, 70):
-                acked.append((a, b)[i % 2].sell(f"p{i}", 1 + i % 3))
-            wait_for(lambda: drained(a, b), timeout=60)
-            with new_session(srv.app) as s:
-                assert s.scalar(select(func.count()).select_from(Sale)) == 70
-            srv.stop()
-            from server.db import get_engine
+            uow.commit()
+        # The tills carry on selling (and identifying every member) through the re-snapshot.
+        for i in range(70, 80):
+            acked.append((a, b)[i % 2].sell(f"p{i}", 1 + i % 3))
 
-            get_engine(srv.app).dispose()
-            # The restore, as docs/operations.md gives it: server stopped, file replaced,
-            # new epoch started before the server takes traffic again.
-            for suffix in ("-wal", "-shm"):
-                Path(f"{db}{suffix}").unlink(missing_ok=True)
-            shutil.copyfile(backup, db)
-            with live_server(db, port=port) as restored:
-                app = restored.app
-                with new_session(app) as s:
-                    assert s.scalar(select(func.count()).select_from(Sale)) == 30  # 40 lost
-                start_new_epoch(SqlUnitOfWork.for_app(app), "restore drill")
-                from server.clock import now
+        def recovered() -> bool:
+            return drained(a, b) and all(
+                (t.status().get("epoch") or {}).get("last_change", {}).get("resnapshot_at")
+                and not t.status()["epoch"]["repush_under_way"]
+                for t in (a, b)
+            )
 
-                uow = SqlUnitOfWork.for_app(app)
-                with uow:
-                    record_adjustment(
-                        uow, "M1", "points", "777", "goodwill after the restore", actor="drill",
-                        now=now(),
-                    )  # fmt: skip
-                    uow.commit()
-                # The tills carry on selling.
-                for i in range(70, 80):
-                    acked.append((a, b)[i % 2].sell(f"p{i}", 1 + i % 3))
+        wait_for(recovered, timeout=90)
+        with new_session(app) as s:
+            server_sales = list(s.scalars(select(Sale.sale_id)))
+            repushes = list(s.scalars(select(EpochRepush)))
+        assert len(server_sales) == len(set(server_sales)) == 80
+        assert set(acked) == set(server_sales)  # 0 acknowledged sales lost
+        assert sum(r.recovered for r in repushes) == 40
+        for m in (1, 2, 3):
+            expected = server_points(app, f"M{m}")
+            for t in (a, b):
+                wait_for(partial(shows, t, m, expected))
+        assert server_points(app, "M1") >= 777
+        for t in (a, b):
+            report = t.status()
+            change = report["epoch"]["last_change"]
+            assert change["repushed"] >= 35  # what each till held of the 70 it sold
+            assert any("restored or failed over" in w for w in report["warnings"])
+        recovered_by = sum(t.status()["epoch"]["last_change"]["recovered"] for t in (a, b))
+        assert recovered_by == 40
 
-                def recovered() -> bool:
-                    return drained(a, b) and all(
-                        (t.status().get("epoch") or {}).get("last_change", {}).get("resnapshot_at")
-                        and not t.status()["epoch"]["repush_under_way"]
-                        for t in (a, b)
-                    )
 
-                wait_for(recovered, timeout=90)
-                with new_session(app) as s:
-                    server_sales = list(s.scalars(select(Sale.sale_id)))
-                    repushes = list(s.scalars(select(EpochRepush)))
-                assert len(server_sales) == len(set(server_sales)) == 80
-                assert set(acked) == set(server_sales)  # 0 acknowledged sales lost
-                assert sum(r.recovered for r in repushes) == 40
-                for m in (1, 2, 3):
-                    expected = server_points(app, f"M{m}")
-                    for t in (a, b):
-                        wait_for(partial(shows, t, m, expected))
-                assert server_points(app, "M1") >= 777
-                for t in (a, b):
-                    report = t.status()
-                    change = report["epoch"]["last_change"]
-                    assert change["repushed"] >= 35  # what each till held of the 70 it sold
-                    assert any("restored or failed over" in w for w in report["warnings"])
-                recovered_by = sum(t.status()["epoch"]["last_change"]["recovered"] for t in (a, b))
-                assert recovered_by == 40
+class SqliteServer:
+    """The one-shop set-up: a SQLite file, served on loopback from this process."""
+
+    def __init__(self, tmp: Path, stack: ExitStack) -> None:
+        self.db = tmp / "server.db"
+        self.copy = tmp / "backup.db"
+        self.stack = stack
+        self.live = stack.enter_context(live_server(self.db))
+        self.url = self.live.url
+        self.app = self.live.app
+
+    def backup(self) -> None:
+        # An online backup, as `sqlite3 server.db ".backup backup.db"` takes it while
+        # serving: from another process, as operations would.
+        code = (
+            "import sqlite3, sys; s = sqlite3.connect(sys.argv[1]); "
+            "d = sqlite3.connect(sys.argv[2]); s.backup(d); d.close(); s.close()"
+        )
+        subprocess.run([sys.executable, "-c", code, str(self.db), str(self.copy)], check=True)
+
+    def restore(self) -> None:
+        from server.db import get_engine
+        from server.services.epochs import start_new_epoch
+        from server.services.uow import SqlUnitOfWork
+
+        port = int(self.url.rsplit(":", 1)[1])
+        self.live.stop()
+        get_engine(self.app).dispose()
+        # As docs/operations.md gives it: server stopped, file replaced, new epoch started.
+        for suffix in ("-wal", "-shm"):
+            Path(f"{self.db}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(self.copy, self.db)
+        self.live = self.stack.enter_context(live_server(self.db, port=port))
+        self.app = self.live.app
+        with new_session(self.app) as s:
+            assert s.scalar(select(func.count()).select_from(Sale)) == 30  # 40 lost
+        start_new_epoch(SqlUnitOfWork.for_app(self.app), "restore drill")
+
+
+def test_a_restored_server_gets_every_acknowledged_sale_back(tmp_path: Path) -> None:
+    with ExitStack() as stack:
+        drill(SqliteServer(tmp_path, stack), tmp_path)
+
+
+class PostgresServer:
+    """The chain set-up: gunicorn (2 workers) on a PostgreSQL database of its own, restored
+    with the client tools into the same database name, the epoch started by the CLI."""
+
+    def __init__(self, tmp: Path, stack: ExitStack) -> None:
+        from server import create_app
+        from server.config import load_config, new_config_text
+
+        name, url = create_pg_database("tc_restore")
+        stack.callback(drop_pg_database, name)
+        self.pg = ["-h", PG_HOST, "-p", PG_PORT, "-U", PG_USER, "-d", name]
+        self.dump = tmp / "tillclub.dump"
+        self.config = tmp / "server.toml"
+        self.config.write_text(new_config_text(url))
+        self.cli("init-db")
+        self.log = tmp / "gunicorn.log"
+        # One listening socket for both server runs: the tills' URL does not change, and a
+        # request made while the server is down waits in the backlog for the restored one.
+        self.sock = socket.create_server(("127.0.0.1", 0), backlog=128)
+        stack.callback(self.sock.close)
+        self.gunicorn = self.serve()
+        stack.callback(lambda: self.gunicorn.close())
+        self.url = self.gunicorn.url
+        self.app = create_app(load_config(self.config))
+        stack.callback(lambda: dispose(self.app))
+
+    def serve(self) -> Any:
+        from server.process import GunicornProcess
+
+        # a duplicate of the socket each run: closing a run leaves the port listening
+        return GunicornProcess(self.config, sock=self.sock.dup(), log_path=self.log).start(
+            timeout=120  # two workers importing the app on a busy 2-core machine
+        )
+
+    def cli(self, *args: str) -> str:
+        out = subprocess.run(
+            [TILLCLUB, "server", "--config", str(self.config), *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=ROOT,
+            env=os.environ | {"PYTHONPATH": str(ROOT)},
+        )
+        assert out.returncode == 0, out.stderr[-2000:]
+        return out.stdout
+
+    def backup(self) -> None:
+        # pg_dump while serving: one consistent snapshot of the database.
+        subprocess.run(["pg_dump", "-Fc", *self.pg, "-f", str(self.dump)], check=True)
+
+    def restore(self) -> None:
+        from server import create_app
+        from server.config import load_config
+
+        before = self.cli("epoch")
+        self.gunicorn.close()
+        dispose(self.app)
+        # As docs/operations.md gives it: server stopped, the dump restored over the same
+        # database, migrations the backup predates, a new epoch before the server serves.
+        subprocess.run(
+            ["pg_restore", "--clean", "--if-exists", "--no-owner", *self.pg, str(self.dump)],
+            check=True,
+        )
+        self.cli("init-db")
+        self.app = create_app(load_config(self.config))
+        with new_session(self.app) as s:
+            assert s.scalar(select(func.count()).select_from(Sale)) == 30  # 40 lost
+        self.cli("new-epoch", "--reason", "restore drill")
+        assert self.cli("epoch") != before
+        self.gunicorn = self.serve()
+
+
+def dispose(app: Any) -> None:
+    from server.db import get_engine
+
+    get_engine(app).dispose()
+
+
+@pytest.mark.postgres
+def test_a_restored_postgresql_server_gets_every_acknowledged_sale_back(tmp_path: Path) -> None:
+    with ExitStack() as stack:
+        drill(PostgresServer(tmp_path, stack), tmp_path)
