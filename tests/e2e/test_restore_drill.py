@@ -280,6 +280,7 @@ class PostgresServer:
     def __init__(self, tmp: Path, stack: ExitStack) -> None:
         from server import create_app
         from server.config import load_config, new_config_text
+        from server.migrate import upgrade
 
         name, url = create_pg_database("tc_restore")
         stack.callback(drop_pg_database, name)
@@ -287,7 +288,7 @@ class PostgresServer:
         self.dump = tmp / "tillclub.dump"
         self.config = tmp / "server.toml"
         self.config.write_text(new_config_text(url))
-        self.cli("init-db")
+        upgrade(url)  # set-up; the restore runs `init-db` as operations would
         self.log = tmp / "gunicorn.log"
         # One listening socket for both server runs: the tills' URL does not change, and a
         # request made while the server is down waits in the backlog for the restored one.
@@ -324,25 +325,28 @@ class PostgresServer:
         subprocess.run(["pg_dump", "-Fc", *self.pg, "-f", str(self.dump)], check=True)
 
     def restore(self) -> None:
-        from server import create_app
-        from server.config import load_config
-
-        before = self.cli("epoch")
+        before = epoch_of(self.app)
         self.gunicorn.close()
-        dispose(self.app)
+        dispose(self.app)  # no pooled connection of ours may outlive the dropped tables
         # As docs/operations.md gives it: server stopped, the dump restored over the same
         # database, migrations the backup predates, a new epoch before the server serves.
         subprocess.run(
-            ["pg_restore", "--clean", "--if-exists", "--no-owner", *self.pg, str(self.dump)],
+            ["pg_restore", "--clean", "--if-exists", *self.pg, str(self.dump)],
             check=True,
         )
         self.cli("init-db")
-        self.app = create_app(load_config(self.config))
         with new_session(self.app) as s:
             assert s.scalar(select(func.count()).select_from(Sale)) == 30  # 40 lost
         self.cli("new-epoch", "--reason", "restore drill")
-        assert self.cli("epoch") != before
+        assert epoch_of(self.app) != before
         self.gunicorn = self.serve()
+
+
+def epoch_of(app: Any) -> str:
+    from server.services.epochs import current_epoch
+
+    with new_session(app) as s:
+        return current_epoch(s).epoch
 
 
 def dispose(app: Any) -> None:
