@@ -56,6 +56,8 @@ class Feed:
     cursor: int
     reached: list[threading.Event] = field(default_factory=list)
     go: list[threading.Event] = field(default_factory=list)
+    fail_once: set[int] = field(default_factory=set)  # pieces whose first request fails
+    asked: list[int] = field(default_factory=list)  # the cursors /changes was asked from
 
     def __post_init__(self) -> None:
         self.reached = [threading.Event() for _ in self.pieces]
@@ -91,6 +93,9 @@ def feed_server(feed: Feed) -> Iterator[str]:
                 count = 0
                 for i, piece in enumerate(feed.pieces):
                     feed.gate(i)
+                    if i in feed.fail_once:  # the link drops mid-snapshot
+                        feed.fail_once.discard(i)
+                        return
                     body = b"".join(json.dumps(r).encode() + b"\n" for r in piece)
                     self.wfile.write(body + PAD)
                     count += len(piece)
@@ -99,6 +104,11 @@ def feed_server(feed: Feed) -> Iterator[str]:
                 return
             if url.path == "/api/v1/changes":
                 after = int(urllib.parse.parse_qs(url.query).get("cursor", ["0"])[0])
+                feed.asked.append(after)
+                if after in feed.fail_once:
+                    feed.fail_once.discard(after)
+                    self.send_error(503)
+                    return
                 # page k holds piece k; "after" is the page number already taken
                 if after >= len(feed.pieces):
                     page = {"changes": [], "next_cursor": after, "has_more": False}
@@ -249,6 +259,38 @@ def test_undamaged_members_keep_selling_while_a_damaged_cache_is_rebuilt(
         assert [found(look, m) for m in (1, 2, 3, 4)] == ["M1", "M2", None, "M4"]
         assert CacheLookups(till).verify_all() == 6
         assert list(tmp_path.glob("cache.sqlite3.damaged-*"))  # kept for support
+        journal.close()
+        cache.close()
+    till.close()
+
+
+@pytest.mark.parametrize("snapshot", [True, False], ids=["snapshot", "changes-from-0"])
+def test_a_rebuild_cut_short_leaves_the_live_data_and_completes_later(
+    tmp_path: Path, snapshot: bool
+) -> None:
+    """A snapshot cut short is taken again from the start; the feed from 0 resumes from the
+    last page it staged. Either way the till kept its members throughout."""
+    from agent.sync import SyncFailed
+
+    old_cache(tmp_path / "cache.sqlite3").close()
+    feed = Feed([list(p) for p in NEW], cursor=900, fail_once={1})
+    feed.release_all()
+    till = connect_reader(tmp_path / "cache.sqlite3", CARD_KEY)
+    look = CacheLookups(till)
+    with feed_server(feed) as url:
+        worker = worker_for(url, tmp_path, snapshot, None)
+        journal = worker.open_journal()
+        cache = worker.open_cache()
+        worker.change_epoch(journal, cache, "epoch-2")
+        with pytest.raises(SyncFailed):
+            worker.pull_all(cache)
+        assert [found(look, m) for m in (1, 2, 3, 4)] == ["M1", "M2", "M3", None]
+        assert cursor_of(till) == 0  # still to be rebuilt
+        worker.pull_all(cache)
+        assert [found(look, m) for m in (1, 2, 3, 4)] == ["M1", "M2", None, "M4"]
+        assert cursor_of(till) == 900
+        if not snapshot:
+            assert feed.asked == [0, 1, 1, 2, 900]  # resumed at the page that failed
         journal.close()
         cache.close()
     till.close()
