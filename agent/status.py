@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .cache.integrity import CacheHealth
+from .cache.staging import staged_count
 from .cache.writer import read_meta
 from .config import AgentConfig
 from .journal import Outbox
@@ -66,6 +67,9 @@ def build_status(
         cache_info["age_seconds"] = _age(float(last_pull), now) if last_pull else None
         try:
             cache_info["members"] = int(cache.execute("SELECT count(*) FROM members").fetchone()[0])
+            # a new copy being built beside the live data (cache.staging): members so far
+            staged = staged_count(cache, "members")
+            cache_info["rebuild"] = None if staged is None else {"staged_members": staged}
         except sqlite3.DatabaseError:
             cache_info["members"] = None
         try:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..storage_errors import rollback
 from .card_hash import CardHasher
+from .writer import STAGED_CURSOR
 
 log = logging.getLogger("tillclub.agent.cache")
 
@@ -195,6 +196,8 @@ def _check_card_key(conn: sqlite3.Connection, card_hash: CardHasher) -> None:
         log.warning("cache cards were hashed with another key; pulling them again")
         conn.execute("DELETE FROM cards")
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('cursor', '0')")
+        # a rebuild under way staged cards under the old key: it starts over
+        conn.execute("DELETE FROM meta WHERE key = ?", (STAGED_CURSOR,))
     _set_key_id(conn, card_hash)
 
 

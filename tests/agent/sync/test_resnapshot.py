@@ -294,3 +294,48 @@ def test_a_rebuild_cut_short_leaves_the_live_data_and_completes_later(
         journal.close()
         cache.close()
     till.close()
+
+
+def test_status_shows_a_rebuild_under_way(tmp_path: Path) -> None:
+    from agent.cache import staging
+    from agent.config import load_config
+    from agent.status import build_status
+    from tests.agent.sale.world import fake_credential, write_config
+
+    fake_credential(tmp_path)
+    config = load_config(write_config(tmp_path))
+    cache = old_cache(Path(config.storage.cache_path))
+    journal = connect_journal(config.storage.journal_path)
+    try:
+        assert build_status(config, journal, cache)["cache"]["rebuild"] is None
+        staging.begin(cache)
+        apply_changes(cache, NEW[0] + NEW[1], 0, staged=True)
+        report = build_status(config, journal, cache)["cache"]
+        assert report["rebuild"] == {"staged_members": 2}
+        assert report["members"] == 3  # the live data still serves
+        staging.swap_in(cache, 900)
+        report = build_status(config, journal, cache)["cache"]
+        assert report["rebuild"] is None
+        assert report["members"] == 2
+        assert report["cursor"] == 900
+    finally:
+        cache.close()
+        journal.close()
+
+
+def test_a_rebuild_under_way_starts_over_under_another_card_key(tmp_path: Path) -> None:
+    """Cards staged under the old key cannot be rehashed: a feed from 0 staged so far is
+    dropped when the till comes back with another key, not resumed."""
+    from agent.cache import staging
+
+    cache = old_cache(tmp_path / "cache.sqlite3")
+    staging.begin(cache)
+    apply_changes(cache, NEW[0], 5, staged=True)
+    assert staging.staged_cursor(cache) == 5
+    cache.close()
+    again, _ = connect_cache(tmp_path / "cache.sqlite3", CardHasher(b"o" * 32))
+    try:
+        assert staging.staged_cursor(again) is None
+        assert cursor_of(again) == 0
+    finally:
+        again.close()
