@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -42,31 +41,31 @@ class JournalKeyError(RuntimeError):
     """The journal holds what these keys cannot open, or was opened without its keys."""
 
 
-@dataclass(frozen=True)
 class Sealer:
     """AES-256-GCM with one key; ``key_id`` (8 bytes) names it inside every sealed blob."""
 
-    key: bytes = field(repr=False)
+    __slots__ = ("_aead", "key", "key_id")
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_aead", AESGCM(self.key))
-        kid = hmac.new(self.key, b"key id", hashlib.sha256).digest()[:_KID]
-        object.__setattr__(self, "key_id", kid)
+    def __init__(self, key: bytes) -> None:
+        if len(key) != 32:
+            raise ValueError("a journal seal key is 32 bytes")
+        self.key = key
+        self.key_id = hmac.new(key, b"key id", hashlib.sha256).digest()[:_KID]
+        self._aead = AESGCM(key)
 
-    key_id: bytes = field(init=False, repr=False, default=b"")
+    def __repr__(self) -> str:
+        return f"Sealer(key_id={self.key_id.hex()})"
 
     def seal(self, packed: bytes, event_id: str) -> bytes:
         nonce = os.urandom(_NONCE)
-        aead: AESGCM = self._aead  # type: ignore[attr-defined]
-        return SEALED + self.key_id + nonce + aead.encrypt(nonce, packed, event_id.encode())
+        return SEALED + self.key_id + nonce + self._aead.encrypt(nonce, packed, event_id.encode())
 
     def open(self, blob: bytes, event_id: str) -> bytes:
         """:raises JournalKeyError: the blob was altered or belongs to another row."""
         start = 1 + _KID
         nonce, body = blob[start : start + _NONCE], blob[start + _NONCE :]
-        aead: AESGCM = self._aead  # type: ignore[attr-defined]
         try:
-            return aead.decrypt(nonce, body, event_id.encode())
+            return self._aead.decrypt(nonce, body, event_id.encode())
         except InvalidTag:
             raise JournalKeyError(
                 f"the sealed payload of event {event_id} does not open: altered, or moved "
@@ -79,32 +78,30 @@ def sealer_for(card_hash: CardHasher) -> Sealer:
     return Sealer(hmac.new(card_hash.key, SEAL_LABEL, hashlib.sha256).digest())
 
 
-@dataclass(frozen=True)
 class JournalKeys:
     """The till's journal keys: the current card key, and earlier ones still to be read.
 
     ``previous``: card keys this till used before (the random ``card-hash.secret`` of a till
     that was later given the chain's CPF hash secret); what they sealed is opened, re-sealed
-    and re-hashed under the current key when the journal is opened (:mod:`agent.journal.db`).
+    and re-hashed under the current key when the journal is opened (:mod:`agent.journal.protect`).
     """
 
-    card_hash: CardHasher
-    previous: tuple[CardHasher, ...] = ()
+    __slots__ = ("_sealers", "card_hash", "previous", "sealer")
 
-    def __post_init__(self) -> None:
-        sealers = [sealer_for(self.card_hash)] + [sealer_for(k) for k in self.previous]
-        object.__setattr__(self, "_sealers", {s.key_id: s for s in reversed(sealers)})
-        object.__setattr__(self, "sealer", sealers[0])
+    def __init__(self, card_hash: CardHasher, previous: tuple[CardHasher, ...] = ()) -> None:
+        self.card_hash = card_hash
+        self.previous = previous
+        self.sealer = sealer_for(card_hash)
+        earlier = [sealer_for(k) for k in previous]
+        self._sealers = {s.key_id: s for s in [*reversed(earlier), self.sealer]}
 
-    sealer: Sealer = field(init=False, repr=False, default=None)  # type: ignore[assignment]
+    def __repr__(self) -> str:
+        return f"JournalKeys(key_id={self.key_id}, previous={len(self.previous)})"
 
     @property
     def key_id(self) -> str:
         """Kept in the journal's ``sync_meta``: the key its rows are under."""
         return self.sealer.key_id.hex()
-
-    def known(self, key_id: str) -> bool:
-        return bytes.fromhex(key_id) in self._sealers  # type: ignore[attr-defined]
 
     def seal(self, packed: bytes, event_id: str) -> bytes:
         return self.sealer.seal(packed, event_id)
@@ -115,15 +112,14 @@ class JournalKeys:
         :raises JournalKeyError: sealed under a key this till does not have (the key file
             it was written with is gone), altered, or moved from another row.
         """
-        sealer = self._sealers.get(blob[1 : 1 + _KID])  # type: ignore[attr-defined]
+        sealer = self._sealers.get(blob[1 : 1 + _KID])
         if sealer is None:
             raise JournalKeyError(
-                f"event {event_id} is sealed with journal key {blob[1 : 1 + _KID].hex()}, "
-                "which this till does not have: restore the card-hash.secret or "
-                "cpf-hash.secret it was written with"
+                f"event {event_id} is sealed with journal key {key_id_of(blob)}, which this "
+                "till does not have: restore the card-hash.secret or cpf-hash.secret it was "
+                "written with"
             )
-        opened: bytes = sealer.open(blob, event_id)
-        return opened
+        return sealer.open(blob, event_id)
 
 
 def is_sealed(blob: bytes) -> bool:

@@ -134,10 +134,9 @@ def _check_key(conn: sqlite3.Connection, keys: JournalKeys) -> bool:
         return False  # the usual open: one row read
     cards: dict[str, str] = {}  # event id -> card number, to re-hash local_members
     changed = False
-    for table, key, extra in (("outbox", "seq", "AND state = 0"), ("acked_events", "id", "")):
+    for table, key in (("outbox", "seq"), ("acked_events", "id")):
         for row_id, event_id, blob in conn.execute(
-            f"SELECT {key}, event_id, payload FROM {table} "
-            f"WHERE substr(payload, 1, 1) = X'05' {extra}"
+            f"SELECT {key}, event_id, payload FROM {table} WHERE substr(payload, 1, 1) = X'05'"
         ).fetchall():
             try:
                 packed = keys.open(blob, event_id)
@@ -179,7 +178,7 @@ def _unreadable(
     conn: sqlite3.Connection, table: str, key: str, row_id: int, event_id: str, why: str
 ) -> None:
     log.warning("journal: %s", why)
-    if table == "outbox":
+    if table == "outbox":  # pending: parked as rejected (already parked: the reason is this)
         conn.execute(
             "UPDATE outbox SET state = 2, error = ? WHERE seq = ?",
             (f"journal_key_missing: {why}"[:500], row_id),
