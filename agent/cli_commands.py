@@ -154,6 +154,7 @@ def status(config_path: Path, as_json: bool) -> None:
     """Queue depth, oldest unsent event, last contact, cache age and size, devices."""
     from agent.cache import connect_reader
     from agent.journal import connect_journal
+    from agent.service import journal_keys
     from agent.status import build_status, format_status
 
     config = _config(config_path)
@@ -161,7 +162,7 @@ def status(config_path: Path, as_json: bool) -> None:
     if report is None:
         if not Path(config.storage.journal_path).exists():
             raise click.ClickException(f"no journal at {config.storage.journal_path}: never run?")
-        journal = connect_journal(config.storage.journal_path)
+        journal = connect_journal(config.storage.journal_path, journal_keys(config))
         cache = (
             connect_reader(config.storage.cache_path)
             if Path(config.storage.cache_path).exists()
@@ -187,7 +188,7 @@ def shift_report_command(config_path: Path, day: datetime | None, as_json: bool,
     from zoneinfo import ZoneInfo
 
     from agent.journal import connect_journal
-    from agent.service import read_credential
+    from agent.service import journal_keys, read_credential
     from agent.shift import format_report, shift_report
 
     config = _config(config_path)
@@ -199,7 +200,7 @@ def shift_report_command(config_path: Path, day: datetime | None, as_json: bool,
         terminal = read_credential(config.server.credential_file).terminal_id
     except LoyaltyError:
         terminal = "-"
-    journal = connect_journal(config.storage.journal_path)
+    journal = connect_journal(config.storage.journal_path, journal_keys(config))
     try:
         report = shift_report(
             journal, config.terminal.store, terminal, config.terminal.timezone, the_day

@@ -32,10 +32,11 @@ from loyalty.rewards import CashbackConfig, PointsConfig
 
 from . import clock as agent_clock
 from .cache import CacheLookups, Rules, connect_cache, connect_reader
-from .cache.card_hash import CardHasher, from_cpf_secret, local_key
+from .cache.card_hash import LOCAL_KEY_FILE, CardHasher, from_cpf_secret, local_key
 from .cache.integrity import CacheDamaged, CacheHealth
 from .config import AgentConfig, ConfigError
 from .journal import Journal, Outbox, QueueGauge, connect_journal
+from .journal.keys import JournalKeys
 from .sale import SaleService, SaleSettings
 from .sale.slips import SlipQueue, slip_text
 from .scan_inbox import ScanInbox
@@ -135,6 +136,20 @@ def card_hasher(config: AgentConfig) -> CardHasher:
     return local_key(Path(config.server.credential_file).parent)
 
 
+def journal_keys(config: AgentConfig) -> JournalKeys:
+    """The journal's keys (:mod:`agent.journal.keys`): the card key, and the till's own
+    random one as an earlier key when the chain's secret arrived after it was made (what it
+    sealed is re-sealed under the chain-derived key at the next open)."""
+    current = card_hasher(config)
+    beside = Path(config.server.credential_file).parent
+    previous: tuple[CardHasher, ...] = ()
+    if (beside / LOCAL_KEY_FILE).exists():
+        local = local_key(beside)
+        if local.key != current.key:
+            previous = (local,)
+    return JournalKeys(current, previous)
+
+
 def sale_settings(config: AgentConfig, terminal_id: str) -> SaleSettings:
     ident = config.identification
     secret_file, qr_file = identification_files(config)
@@ -181,9 +196,10 @@ class Agent:
             )
         self.terminal_id = cred.terminal_id
         self.clock = clock or agent_clock.SYSTEM  # movable by the drill offset file
-        self.card_hash = card_hash = card_hasher(config)
+        self.keys = keys = journal_keys(config)
+        self.card_hash = card_hash = keys.card_hash
         self.cache_conn, self.cache_rebuilt = connect_cache(config.storage.cache_path, card_hash)
-        self.journal_conn = connect_journal(config.storage.journal_path)
+        self.journal_conn = connect_journal(config.storage.journal_path, keys)
         self.queue = QueueGauge(self.journal_conn)
         self.journal = Journal(self.journal_conn, self.queue)
         # One health for every reader of the cache: a damaged row found anywhere makes the
@@ -208,7 +224,7 @@ class Agent:
             self.clock,
             on_recorded=self._recorded,
         )
-        self._status_conn = connect_journal(config.storage.journal_path)
+        self._status_conn = connect_journal(config.storage.journal_path, keys)
         self._status_cache = connect_reader(config.storage.cache_path, card_hash)
         self._status_lock = threading.Lock()
         self.client = SyncClient(
@@ -216,7 +232,7 @@ class Agent:
         )
         self.worker = SyncWorker(
             self.client,
-            lambda: connect_journal(config.storage.journal_path),
+            lambda: connect_journal(config.storage.journal_path, keys),
             lambda: connect_reader(config.storage.cache_path, card_hash),
             interval=config.server.sync_interval_seconds,
             max_backoff=config.server.max_backoff_seconds,
@@ -257,10 +273,10 @@ class Agent:
                 {"connector": config.printer.connector, "profile": config.printer.profile}
             )
             self.printer = PrintWorker(
-                lambda: connect_journal(config.storage.journal_path), {"receipt": target}
+                lambda: connect_journal(config.storage.journal_path, keys), {"receipt": target}
             )
             self.slips = SlipQueue(
-                lambda: connect_journal(config.storage.journal_path),
+                lambda: connect_journal(config.storage.journal_path, keys),
                 config.terminal.store_label,
                 config.printer.language,
                 self.printer.notify,

@@ -5,7 +5,9 @@ Many Brazilian POS systems integrate this way. Layout under the configured ``fol
 - ``requests/``  the POS writes ``<request_id>.json`` (write ``<request_id>.tmp`` first, then
   rename it: a rename is atomic, so the agent never reads half a request);
 - ``responses/`` the agent answers with ``<request_id>.json``, written the same way;
-- ``processed/`` requests already answered, kept for the day's audit;
+- ``processed/`` requests already answered, kept for the day's audit with the shopper's data
+  redacted (a CPF, card, phone, e-mail, name or birth date the POS wrote is not kept in
+  clear: the copy is rewritten, the POS's file removed);
 - ``failed/``    requests that could not be read (not JSON, a bad name), with an answer in
   ``responses/`` saying why.
 
@@ -26,6 +28,8 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from loyalty.redaction import scrub_value
 
 from .dispatch import Dispatcher, error_answer
 from .interface import LoyaltyPort, PosPlugin, ScanSource, SlipSource
@@ -117,7 +121,13 @@ class FiledropPlugin(PosPlugin):
             return True
         response = self.dirs["responses"] / f"{request_id}.json"
         if response.exists():  # answered before a crash or re-dropped by the POS: once only
-            os.replace(path, self.dirs["processed"] / path.name)
+            try:
+                again = json.loads(path.read_bytes().decode("utf-8"))
+            except FileNotFoundError:
+                return False
+            except (ValueError, UnicodeDecodeError):
+                again = {"request": "[unreadable]"}
+            self._keep(path, again)
             return True
         try:
             raw = path.read_bytes()
@@ -137,8 +147,14 @@ class FiledropPlugin(PosPlugin):
         request.setdefault("operation_id", request_id)
         answer = self.dispatcher.handle(request) | {"request_id": request_id}
         write_atomically(response, answer)
-        os.replace(path, self.dirs["processed"] / path.name)
+        self._keep(path, request)
         return True
+
+    def _keep(self, path: Path, request: object) -> None:
+        """Move an answered request to ``processed/`` with the shopper's data redacted."""
+        kept = redacted(request) if isinstance(request, dict) else {"request": "[not an object]"}
+        write_atomically(self.dirs["processed"] / path.name, kept)
+        path.unlink(missing_ok=True)
 
     def _fail(self, path: Path, request_id: str, why: str) -> None:
         answer = error_answer(
@@ -149,6 +165,19 @@ class FiledropPlugin(PosPlugin):
         write_atomically(self.dirs["responses"] / f"{request_id}.json", answer)
         os.replace(path, self.dirs["failed"] / path.name)
         log.warning("filedrop request refused", extra={"file": path.name, "why": why})
+
+
+# A shopper's data an enrolment or identification carries (plugins/dispatch.py).
+PERSONAL = frozenset({"code", "cpf", "card_number", "phone", "email", "name", "birth_date"})
+
+
+def redacted(request: Mapping[str, Any]) -> dict[str, Any]:
+    """``request`` as ``processed/`` keeps it: personal fields replaced, the rest scrubbed by
+    the one redaction rule (``loyalty.redaction``)."""
+    return {
+        k: ("[redacted]" if k in PERSONAL and v is not None else scrub_value(v))
+        for k, v in request.items()
+    }
 
 
 def _mtime(path: Path) -> float:

@@ -20,6 +20,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from loyalty.identification import mask_card
+
 LABEL = b"tillclub/agent/card-hash/v1"
 LOCAL_KEY_FILE = "card-hash.secret"  # only when no CPF hash secret was delivered
 
@@ -69,8 +71,7 @@ def local_key(directory: Path) -> CardHasher:
     return CardHasher(base64.b64decode(path.read_bytes().strip(), validate=True))
 
 
-def mask(number: str | None) -> str | None:
-    """A card as a till may show or log it: its last four digits."""
-    if not number:
-        return number
-    return "•" * max(len(number) - 4, 0) + number[-4:]
+def mask(number: str | None) -> str:
+    """A card as a till may show or log it: ``**** 1234``
+    (:func:`loyalty.identification.mask_card`, the one rule)."""
+    return mask_card(number)

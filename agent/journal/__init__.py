@@ -3,7 +3,8 @@
 Modules: ``db`` (schema, migration), ``sales`` (the write model: :class:`Journal`,
 :class:`Write`), ``transaction`` (ids and rollback around a write), ``counters``, ``outbox``
 (and the :class:`QueueGauge`), ``local_members`` (shoppers enrolled here), ``rows`` (named
-rows), ``answers`` (the one stored form of an answer).
+rows), ``answers`` (the one stored form of an answer), ``keys`` (the card hash and the seal of
+personal payloads), ``protect`` (their conversion at open).
 """
 
 from __future__ import annotations

@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import lz4.block  # type: ignore[import-untyped]  # no stubs; two functions used
 import orjson
 
+if TYPE_CHECKING:
+    from .keys import JournalKeys
+
 _LZ4 = b"\x04"  # never 0x78, the first byte of every zlib stream
+_SEALED = b"\x05"  # agent.journal.keys: an event payload sealed with the journal key
 
 
 def pack(text: str | bytes) -> bytes:
@@ -37,8 +41,21 @@ def _raw(blob: bytes) -> bytes:
     return zlib.decompress(blob)
 
 
-def unpack(blob: bytes) -> str:
-    """The JSON text :func:`pack` stored."""
+def unpack(blob: bytes, keys: JournalKeys | None = None, event_id: str = "") -> str:
+    """The JSON text :func:`pack` stored (opened with ``keys`` if it was sealed for
+    ``event_id``, :mod:`agent.journal.keys`).
+
+    :raises JournalKeyError: a sealed payload and no keys, or keys that do not open it.
+    """
+    if blob[:1] == _SEALED:
+        if keys is None:
+            from .keys import JournalKeyError
+
+            raise JournalKeyError(
+                f"event {event_id} is sealed: open the journal with the till's keys "
+                "(connect_journal(path, keys))"
+            )
+        blob = keys.open(blob, event_id)
     return _raw(blob).decode("utf-8")
 
 

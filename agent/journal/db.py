@@ -12,6 +12,8 @@ import sqlite3
 from pathlib import Path
 
 from ..storage_errors import rollback
+from .keys import JournalKeys
+from .protect import after_conversion, convert
 
 # Version 1 of the journal (PRAGMA user_version). Every b-tree a sale touches is one more WAL
 # page to write and fsync before the POS hears "recorded", so a sale touches as few as it can:
@@ -101,24 +103,7 @@ CREATE TABLE IF NOT EXISTS outbox (
 -- Rejected rows only (a partial index): a new pending row adds nothing to it, and the status
 -- counts the rejected without reading the whole outbox.
 CREATE INDEX IF NOT EXISTS outbox_rejected ON outbox (seq) WHERE state = 2;
--- Shoppers who joined at this till (journal.store.Journal.local_member_by_*): identifiable
--- here at once by card, CPF or id until the cache holds the server's copy. Never the CPF
--- itself (only its keyed hash; the clear CPF travels in the enrolment's outbox payload only).
--- outbox_seq + event_id find the enrolment's outbox row: gone (applied or still pending)
--- or parked as rejected (seq alone could be a reused rowid). A sale never touches it.
-CREATE TABLE IF NOT EXISTS local_members (
-    member_id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    cpf_hash TEXT,                    -- HMAC-SHA256 with the chain secret, or NULL (not
-                                      -- unique: a CPF freed by an account deletion rejoins)
-    card_number TEXT UNIQUE,          -- the pre-printed card handed over (EAN-13), or NULL
-    created_at TEXT NOT NULL,
-    pos_id TEXT NOT NULL,             -- the POS sale id it was enrolled on (retries)
-    answer TEXT NOT NULL,             -- JSON: the enrolment part of the first answer
-    event_id TEXT NOT NULL,
-    outbox_seq INTEGER
-);
-CREATE INDEX IF NOT EXISTS local_members_pos ON local_members (pos_id);
+{local_members}
 -- Events the server acknowledged, moved here from the outbox by the sync worker (never by a
 -- sale) and kept storage.keep_acknowledged_days: a restored server gets them pushed again.
 -- rowid is the order they were acknowledged in, which is the order they were pushed.
@@ -132,10 +117,37 @@ CREATE TABLE IF NOT EXISTS acked_events (
 -- The sync worker's own state that must outlive the cache: the server epoch last seen and
 -- a re-push under way (journal.held).
 CREATE TABLE IF NOT EXISTS sync_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+"""
+
+# Shoppers who joined at this till (journal.local_members): identifiable here at once by card,
+# CPF or id until the cache holds the server's copy. Never a card number nor a CPF: their
+# keyed hashes (the clear values travel in the enrolment's sealed outbox payload only,
+# journal.keys). outbox_seq + event_id find the enrolment's outbox row: gone (applied or
+# still pending) or parked as rejected (seq alone could be a reused rowid). A sale never
+# touches it.
+LOCAL_MEMBERS = """
+CREATE TABLE IF NOT EXISTS local_members (
+    member_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    cpf_hash TEXT,                    -- HMAC-SHA256 with the chain secret, or NULL (not
+                                      -- unique: a CPF freed by an account deletion rejoins)
+    card_hash BLOB UNIQUE,            -- the pre-printed card handed over, as the cache keys
+                                      -- it: HMAC-SHA256(card key, number); or NULL
+    created_at TEXT NOT NULL,
+    pos_id TEXT NOT NULL,             -- the POS sale id it was enrolled on (retries)
+    answer TEXT NOT NULL,             -- JSON: the enrolment part of the first answer
+    event_id TEXT NOT NULL,
+    outbox_seq INTEGER
+);
+CREATE INDEX IF NOT EXISTS local_members_pos ON local_members (pos_id);
 CREATE INDEX IF NOT EXISTS local_members_cpf ON local_members (cpf_hash);
 """
 
-VERSION = 1
+SCHEMA = SCHEMA.format(local_members=LOCAL_MEMBERS)
+
+# 2: local_members keyed by the card's keyed hash (was the clear number), enrolment payloads
+# sealed (journal.protect converts a journal of layout 1, with the till's keys).
+VERSION = 2
 
 # From the first layout (user_version 0): sales and refunds keyed by the POS id, the ledger
 # with two secondary indexes, the outbox with a unique event id. One transaction: a till
@@ -164,28 +176,55 @@ DROP TABLE outbox_v0;
 """
 
 
-def connect_journal(path: str | Path) -> sqlite3.Connection:
+class JournalConnection(sqlite3.Connection):
+    """A journal connection with the keys it was opened with (``None``: it cannot record an
+    enrolment, open its sealed payload nor look a local member up by card)."""
+
+    keys: JournalKeys | None = None
+
+
+def connect_journal(path: str | Path, keys: JournalKeys | None = None) -> JournalConnection:
     """A connection to the journal at ``path`` (created if missing), schema in place.
 
     Each thread opens its own connection; ``isolation_level=None`` so transactions are the
     explicit ``BEGIN IMMEDIATE`` … ``COMMIT`` of the callers.
+
+    :param keys: the till's journal keys (:func:`agent.service.journal_keys`). With them, a
+        journal of an older layout or under an earlier key is converted at open
+        (:mod:`agent.journal.protect`).
+    :raises JournalKeyError: the journal holds clear card numbers or CPFs to convert and no
+        ``keys`` were given, or it is sealed under a key the till does not have.
+
+    .. versionchanged:: 2 ``keys``; layout 2 (card hashes, sealed enrolments).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    conn = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=False, timeout=30, factory=JournalConnection
+    )
+    assert isinstance(conn, JournalConnection)
+    conn.keys = keys
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA busy_timeout=30000")
     conn.execute("PRAGMA foreign_keys=ON")
-    _migrate(conn)
-    from agent.printing.queue import ensure_schema
+    # A converted row (journal.protect) leaves zeros behind, not its clear value in a free page
+    # (the build default on Debian already; explicit for the tills' own builds).
+    conn.execute("PRAGMA secure_delete=ON")
+    try:
+        _migrate(conn, keys)
+        from agent.printing.queue import ensure_schema
 
-    ensure_schema(conn)
+        ensure_schema(conn)
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
-def _migrate(conn: sqlite3.Connection) -> None:
-    """Bring the file to :data:`VERSION` in one transaction (a new file: create it)."""
+def _migrate(conn: sqlite3.Connection, keys: JournalKeys | None) -> None:
+    """Bring the file to :data:`VERSION` in one transaction (a new file: create it), and
+    its protected rows under ``keys`` (:func:`agent.journal.protect.convert`)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -200,12 +239,15 @@ def _migrate(conn: sqlite3.Connection) -> None:
         script = MIGRATE_0_TO_1.format(schema=SCHEMA) if version == 0 and old else SCHEMA
         for statement in statements(script):
             conn.execute(statement)
+        changed = convert(conn, keys, from_version=version if old else VERSION)
         if version != VERSION:  # writing it anyway would cost a commit to disk at every open
             conn.execute(f"PRAGMA user_version = {VERSION}")
         conn.execute("COMMIT")
     except BaseException:
         rollback(conn)
         raise
+    if changed:
+        after_conversion(conn)
 
 
 def statements(script: str) -> list[str]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..storage_errors import rollback
 from .answers import unpack
-from .outbox import PendingEvent
+from .outbox import PendingEvent, keys_of
 
 EPOCH = "server_epoch"
 REPUSH_THROUGH = "repush_through"  # last acked_events id to push again (0: none under way)
@@ -63,7 +63,8 @@ class HeldEvents:
             "ORDER BY id LIMIT ?",
             (after, through, limit),
         )
-        return [HeldEvent(r[0], PendingEvent(r[0], r[1], unpack(r[2]))) for r in rows]
+        keys = keys_of(self.conn)  # an enrolment stays sealed here: opened to be sent
+        return [HeldEvent(r[0], PendingEvent(r[0], r[1], unpack(r[2], keys, r[1]))) for r in rows]
 
     def prune(self, cutoff: float, chunk: int = 1000) -> int:
         """Drop events acknowledged before ``cutoff`` (unix time), oldest first, never those a

@@ -2,9 +2,11 @@
 
 A ``local_members`` row is written with its enrolment event, in the same transaction
 (:func:`insert`); the lookups find it by card, CPF hash or id (:class:`LocalMembers`). Never
-the CPF itself: only its keyed hash (the clear CPF travels in the enrolment's outbox payload
-only). Once the server has the member (the enrolment event applied, the cache holding the
-member) the row has done its job and :func:`prune_synced` drops it.
+the card number nor the CPF: their keyed hashes (the card's is the cache's,
+``HMAC-SHA256(card key, number)``, :mod:`agent.journal.keys`); the clear values travel in the
+enrolment's sealed outbox payload only. Once the server has the member (the enrolment event
+applied, the cache holding the member) the row has done its job and :func:`prune_synced`
+drops it.
 """
 
 from __future__ import annotations
@@ -17,16 +19,21 @@ from typing import Any
 
 from ..storage_errors import rollback
 from . import answers
+from .keys import JournalKeyError
+from .outbox import keys_of
 
 
 @dataclass(frozen=True)
 class LocalMemberRow:
-    """A ``local_members`` row: a shopper enrolled at this till (no clear CPF, ever)."""
+    """A ``local_members`` row: a shopper enrolled at this till (no clear CPF nor card, ever).
+
+    ``card_hash``: the card handed over as :meth:`LocalMembers.card_hash` makes it.
+    """
 
     member_id: str
     name: str
     cpf_hash: str | None
-    card_number: str | None
+    card_hash: bytes | None
     created_at: str
     pos_id: str
     answer: dict[str, Any]  # the enrolment part of the first answer (masked CPF only)
@@ -44,7 +51,7 @@ class LocalMember:
     member_id: str
     name: str
     cpf_hash: str | None
-    card_number: str | None
+    card_hash: bytes | None
     pos_id: str
     answer: dict[str, Any]
     rejected: str | None
@@ -63,7 +70,7 @@ def insert(conn: sqlite3.Connection, m: LocalMemberRow) -> None:
             m.member_id,
             m.name,
             m.cpf_hash,
-            m.card_number,
+            m.card_hash,
             m.created_at,
             m.pos_id,
             answers.encode(m.answer),
@@ -82,8 +89,19 @@ class LocalMembers:
     def by_id(self, member_id: str) -> LocalMember | None:
         return self._one("m.member_id = ?", member_id)
 
+    def card_hash(self, number: str) -> bytes:
+        """``number`` (a card whose check digit passed) as ``local_members`` keys it.
+
+        :raises JournalKeyError: a journal connection opened without the till's keys.
+        """
+        keys = keys_of(self.conn)
+        if keys is None:
+            raise JournalKeyError("this journal connection has no card key (connect_journal)")
+        return keys.card_hash(number)
+
     def by_card(self, number: str) -> LocalMember | None:
-        return self._one("m.card_number = ?", number)
+        """The shopper enrolled here with card ``number`` (hashed; the number is not kept)."""
+        return self._one("m.card_hash = ?", self.card_hash(number))
 
     def by_cpf_hash(self, cpf_hash: str) -> list[LocalMember]:
         """Newest first: a CPF freed at the server (an account deleted) may join again."""
@@ -95,7 +113,7 @@ class LocalMembers:
         rows = self.conn.execute(_SELECT + "m.pos_id = ? ORDER BY m.rowid", (pos_id,))
         return [_member(r) for r in rows]
 
-    def _one(self, where: str, value: str) -> LocalMember | None:
+    def _one(self, where: str, value: str | bytes) -> LocalMember | None:
         row = self.conn.execute(_SELECT + where, (value,)).fetchone()
         return None if row is None else _member(row)
 
@@ -133,7 +151,7 @@ def prune_synced(
 
 
 _SELECT = (
-    "SELECT m.member_id, m.name, m.cpf_hash, m.card_number, m.pos_id, m.answer, o.state, o.error "
+    "SELECT m.member_id, m.name, m.cpf_hash, m.card_hash, m.pos_id, m.answer, o.state, o.error "
     "FROM local_members m LEFT JOIN outbox o ON o.seq = m.outbox_seq AND o.event_id = m.event_id "
     "WHERE "
 )

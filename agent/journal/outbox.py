@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from ..storage_errors import rollback
 from .answers import pack, unpack
+from .keys import SEALED_TYPES, JournalKeyError, JournalKeys
 from .rows import OutboxRow
 
 PENDING, REJECTED = 0, 2
@@ -28,9 +29,31 @@ OutboxInsert = tuple[str, str, bytes, float]
 _INSERT = "INSERT INTO outbox (event_id, type, payload, created_at) VALUES (?, ?, ?, ?)"
 
 
-def rows(events: Sequence[OutboxRow], created: float) -> list[OutboxInsert]:
-    """``events`` as :func:`insert` writes them (payload compressed), before the transaction."""
-    return [(event_id, kind, pack(payload), created) for event_id, kind, payload in events]
+def rows(
+    events: Sequence[OutboxRow], created: float, keys: JournalKeys | None = None
+) -> list[OutboxInsert]:
+    """``events`` as :func:`insert` writes them (payload compressed, and sealed with ``keys``
+    for the types that carry personal data), before the transaction.
+
+    :raises JournalKeyError: such an event and no keys (a journal opened without them).
+    """
+    out = []
+    for event_id, kind, payload in events:
+        blob = pack(payload)
+        if kind in SEALED_TYPES:
+            if keys is None:
+                raise JournalKeyError(
+                    f"a {kind} event carries personal data: the journal must be opened with "
+                    "the till's keys to record it (connect_journal(path, keys))"
+                )
+            blob = keys.seal(blob, event_id)
+        out.append((event_id, kind, blob, created))
+    return out
+
+
+def keys_of(conn: sqlite3.Connection) -> JournalKeys | None:
+    """The keys ``conn`` was opened with (:func:`agent.journal.db.connect_journal`)."""
+    return getattr(conn, "keys", None)
 
 
 def insert(conn: sqlite3.Connection, prepared: Sequence[OutboxInsert]) -> None:
@@ -66,7 +89,8 @@ class Outbox:
             "SELECT seq, event_id, payload FROM outbox WHERE state = 0 ORDER BY seq LIMIT ?",
             (limit,),
         )
-        return [PendingEvent(r[0], r[1], unpack(r[2])) for r in rows]
+        keys = keys_of(self.conn)
+        return [PendingEvent(r[0], r[1], unpack(r[2], keys, r[1])) for r in rows]
 
     def settle(
         self,

@@ -116,7 +116,7 @@ class Journal:
             (e.member_id, e.entry_id, e.sale_id, orjson.dumps(e.to_dict()).decode())
             for e in write.entries
         ]
-        events = outbox.rows(write.events, created)
+        events = outbox.rows(write.events, created, outbox.keys_of(c))
         c.execute("BEGIN IMMEDIATE")
         try:
             if sale is not None:

@@ -9,10 +9,10 @@ that still hold a long run of digits.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from loyalty.identification import mask_card as _mask_card
 from loyalty.identification import mask_cpf
 
 _PARTICLES = {"da", "de", "do", "das", "dos", "e"}
@@ -32,9 +32,9 @@ def mask_name(full_name: str) -> str:
 
 
 def mask_card(card_number: str) -> str:
-    """Only the last four characters of the card: ``2900000004206`` → ``**** 4206``."""
-    code = re.sub(r"\s", "", card_number)
-    return f"**** {code[-4:]}" if code else ""
+    """Only the last four characters of the card: ``2900000004206`` → ``**** 4206``
+    (:func:`loyalty.identification.mask_card`, the one rule)."""
+    return _mask_card(card_number)
 
 
 def member_data(name: str = "", card: str | None = None, cpf: str | None = None) -> dict[str, str]:

@@ -2,8 +2,9 @@
 
 "CPF na nota? Quer entrar no clube?": the cashier types a name, optionally the CPF and a
 pre-printed card handed over, and the shopper's consent to the club's terms (LGPD). One
-journal transaction writes the ``enrolment`` outbox event (the only place the clear CPF is
-kept, for the server to encrypt) and a ``local_members`` row (the CPF's keyed hash only), so
+journal transaction writes the ``enrolment`` outbox event (the only place the clear CPF and
+card are kept, sealed with the journal key, for the server) and a ``local_members`` row (the
+keyed hashes of CPF and card only), so
 this till identifies the new member by card, CPF or id before any sync. The server creates the
 member when the event arrives, before the sales that name it (same outbox, pushed in order).
 
@@ -111,14 +112,16 @@ def prepare(
     check_pos_id(pos_id)
     who = parse(data, settings, now)
     digest = _cpf_digest(who.cpf, settings)
-    retry = _retry(members.of_sale(pos_id), who, digest)
+    card_hash = None if who.card is None else members.card_hash(who.card)
+    retry = _retry(members.of_sale(pos_id), who, digest, card_hash)
     if retry is not None:
         synced = lookups.member_by_id(retry.member_id)
         if synced is not None and not synced.active:
             raise MemberNotFound(
                 f"member {retry.member_id} is not active", f"cliente {retry.member_id} inativo"
             )
-        return Prepared(retry.answer, synced or as_cached(retry), retry.card_number, None)
+        card = who.card if card_hash is not None and retry.card_hash == card_hash else None
+        return Prepared(retry.answer, synced or as_cached(retry), card, None)
     _check_new(who, digest, lookups, members)
     if who.member_number is not None:
         member_id = str(who.member_number)
@@ -154,7 +157,7 @@ def prepare(
             member_id=member_id,
             name=who.name,
             cpf_hash=digest,
-            card_number=who.card,
+            card_hash=card_hash,
             created_at=now.isoformat(),
             pos_id=pos_id,
             answer=answer,
@@ -283,19 +286,21 @@ def _cpf_digest(cpf: str | None, settings: SaleSettings) -> str | None:
     return cpf_hash(cpf, settings.cpf_secret)
 
 
-def _retry(earlier: list[LocalMember], who: Applicant, digest: str | None) -> LocalMember | None:
-    """The enrolment on this POS sale the request repeats: same CPF, or same card, or (with
-    neither) the same name."""
+def _retry(
+    earlier: list[LocalMember], who: Applicant, digest: str | None, card_hash: bytes | None
+) -> LocalMember | None:
+    """The enrolment on this POS sale the request repeats: same CPF, or same card (its keyed
+    hash), or (with neither) the same name."""
     for m in earlier:
         if digest is not None and m.cpf_hash == digest:
             return m
-        if who.card is not None and m.card_number == who.card:
+        if card_hash is not None and m.card_hash == card_hash:
             return m
         if (
             digest is None
-            and who.card is None
+            and card_hash is None
             and m.cpf_hash is None
-            and m.card_number is None
+            and m.card_hash is None
             and m.name.casefold() == who.name.casefold()
         ):
             return m

@@ -127,7 +127,7 @@ def as_cached(m: LocalMember) -> CachedMember:
             f"a central recusou o cadastro do cliente {m.member_id} ({reason}): identifique o "
             "cliente pelo outro cartão ou CPF, ou fale com a central",
         )
-    return CachedMember(m.member_id, m.name, True, "active" if m.card_number else None)
+    return CachedMember(m.member_id, m.name, True, "active" if m.card_hash else None)
 
 
 def live(lookups: CacheLookups, *found: LocalMember | None) -> LocalMember | None:

@@ -10,6 +10,7 @@ from .cpf import mask_cpf as mask_cpf
 from .cpf import normalize_cpf as normalize_cpf
 from .ean import DEFAULT_CARD_PREFIX as DEFAULT_CARD_PREFIX
 from .ean import card_number as card_number
+from .ean import mask_card as mask_card
 from .ean import parse_card_ean as parse_card_ean
 from .errors import IdentificationError as IdentificationError
 from .errors import Reason as Reason

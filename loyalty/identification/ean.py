@@ -65,3 +65,20 @@ def parse_card_ean(code: str, prefix: str = DEFAULT_CARD_PREFIX) -> int:
     if number == 0:
         raise IdentificationError(Reason.NOT_MEMBER_CODE, code)
     return number
+
+
+def mask_card(number: str | None) -> str:
+    """A card number as a till shows, prints or logs it: its last four characters only.
+
+    The one masking rule of card numbers (slips, ``agent status``, POS answers, messages):
+    ASCII, so every printer code page and log prints it.
+
+    >>> mask_card("2900000004206")
+    '**** 4206'
+    >>> mask_card(" 2900 0000 0420 6 ")
+    '**** 4206'
+    >>> mask_card(None)
+    ''
+    """
+    code = "".join((number or "").split())
+    return f"**** {code[-4:]}" if code else ""

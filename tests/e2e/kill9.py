@@ -60,7 +60,7 @@ def run(tmp_path: Path, kills: int, seed: int = 7) -> Outcome:
         )
         config = write_config(tmp_path, srv.url)
         warm = Agent(load_config(config))  # first pull, so the harness has members to sell to
-        outbox = Outbox(connect_journal(warm.config.storage.journal_path))
+        outbox = Outbox(connect_journal(warm.config.storage.journal_path, warm.keys))
         cache = connect_reader(warm.config.storage.cache_path, warm.card_hash)
         warm.worker.run_round(outbox, cache)
         outbox.conn.close()

@@ -121,3 +121,40 @@ def test_write_atomically_leaves_no_temp_file(tmp_path: Path) -> None:
     write_atomically(target, {"a": "ç"})
     assert json.loads(target.read_text(encoding="utf-8")) == {"a": "ç"}
     assert sorted(os.listdir(tmp_path)) == ["a.json"]
+
+
+def test_processed_requests_keep_no_cpf_card_phone_email_or_name(
+    port: FakePort, tmp_path: Path
+) -> None:
+    """GIVEN an enrolment and an identification by card dropped by the POS WHEN answered
+    THEN the copies kept in processed/ (and the folder's files) hold none of the shopper's
+    data, and the answer is the port's."""
+    plugin = FiledropPlugin(port, {"folder": str(tmp_path)})
+    for d in plugin.dirs.values():
+        d.mkdir()
+    shopper = {
+        "name": "Ana Lima",
+        "cpf": "390.533.447-05",
+        "card_number": "2900000000773",
+        "phone": "(11) 91234-5678",
+        "email": "ana.lima@example.com",
+        "birth_date": "1990-05-17",
+        "consent_terms": True,
+    }
+    _drop(tmp_path, "e1", {"operation": "enrol", "sale_id": "F1", **shopper})
+    _drop(tmp_path, "i1", {"operation": "identify", "sale_id": "F2", "code": "2900000000773"})
+    _drop(tmp_path, "i2", {"operation": "identify", "sale_id": "F3", "code": "39053344705"})
+    assert plugin.scan_once() == 3
+    assert port.calls[0] == ("enrol", ("F1", shopper))  # the port got them in clear
+    kept = json.loads((tmp_path / "processed" / "e1.json").read_text(encoding="utf-8"))
+    assert kept["operation"] == "enrol"
+    assert kept["consent_terms"] is True
+    assert kept["cpf"] == kept["card_number"] == kept["name"] == "[redacted]"
+    clear = ["390.533.447-05", "39053344705", "2900000000773", "91234-5678", "ana.lima@", "Lima"]
+    for f in tmp_path.rglob("*.json"):
+        text = f.read_text(encoding="utf-8")
+        assert [c for c in clear if c in text] == [], f.name
+    # A re-dropped request (answered before a crash) is kept redacted too.
+    _drop(tmp_path, "i1", {"operation": "identify", "sale_id": "F2", "code": "2900000000773"})
+    assert FiledropPlugin(port, {"folder": str(tmp_path)}).scan_once() == 1
+    assert "2900000000773" not in (tmp_path / "processed" / "i1.json").read_text()

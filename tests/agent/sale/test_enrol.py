@@ -46,8 +46,9 @@ def count(agent: Agent, table: str) -> int:
 
 
 def outbox(agent: Agent) -> list[dict[str, Any]]:
-    rows = agent.journal_conn.execute("SELECT payload FROM outbox ORDER BY seq")
-    return [json.loads(unpack(r[0])) for r in rows]
+    """The pending events as the pusher sends them (an enrolment opened with the till's key)."""
+    rows = agent.journal_conn.execute("SELECT event_id, payload FROM outbox ORDER BY seq")
+    return [json.loads(unpack(r[1], agent.keys, r[0])) for r in rows]
 
 
 def test_a_shopper_joins_at_payment_and_earns_on_this_very_sale(agent: Agent) -> None:
@@ -77,16 +78,19 @@ def test_a_shopper_joins_at_payment_and_earns_on_this_very_sale(agent: Agent) ->
         assert who["balance"]["points"] == 21
 
 
-def test_the_journal_keeps_the_cpf_hash_never_the_cpf(agent: Agent) -> None:
+def test_the_journal_keeps_the_cpf_and_card_hashes_never_the_cpf_nor_the_card(
+    agent: Agent,
+) -> None:
     agent.sales.enrol("p1", ANA)
-    (row,) = agent.journal_conn.execute("SELECT cpf_hash, card_number FROM local_members")
+    (row,) = agent.journal_conn.execute("SELECT cpf_hash, card_hash FROM local_members")
     assert row[0] is not None
     assert len(row[0]) == 64
-    assert row[1] == CARD
-    for table in ("local_members", "sales", "ledger", "counters"):
+    assert row[1] == agent.card_hash(CARD)  # the cache's own card hash
+    for table in ("local_members", "sales", "ledger", "counters", "outbox"):
         for r in agent.journal_conn.execute(f"SELECT * FROM {table}"):
             assert NEW_CPF not in repr(r)
             assert "390.533.447" not in repr(r)
+            assert CARD not in repr(r)
 
 
 def test_without_a_card_ids_come_from_the_terminal_counter_across_sales_and_restarts(

@@ -78,3 +78,14 @@ def test_every_single_digit_change_fails(member: int, position: int, delta: int)
     with pytest.raises(IdentificationError) as info:
         parse_card_ean(changed)
     assert info.value.reason in {Reason.BAD_CHECK_DIGIT, Reason.NOT_MEMBER_CODE}
+
+
+def test_a_card_is_shown_by_its_last_four_digits_only() -> None:
+    from loyalty.identification import mask_card
+
+    assert mask_card("2900000004206") == "**** 4206"
+    assert mask_card(" 2900 0000 0420 6 ") == "**** 4206"
+    assert mask_card("29-1") == "**** 29-1"  # short codes: what there is, never more
+    assert mask_card("") == mask_card(None) == ""
+    shown = mask_card("2900000004206")
+    assert "290000000" not in shown
