@@ -37,8 +37,8 @@ def cpf(text: str) -> str:
     :raises RowError: ``bad_cpf``.
     """
     try:
-        digits = stdnum_cpf.validate(text)
-        return normalize_cpf(digits)
+        # normalize_cpf is the server's rule (stdnum's check digits, and no repeated digits)
+        return normalize_cpf(stdnum_cpf.compact(text))
     except (ValidationError, IdentificationError):
         raise RowError("bad_cpf", "CPF {cpf} is not valid", cpf=mask_cpf(text)) from None
 
