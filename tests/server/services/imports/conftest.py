@@ -59,4 +59,4 @@ def importer(app: Flask, tmp_path: Path) -> Iterator[Importer]:
     uow = SqlUnitOfWork.for_app(app)
     add_store(uow, "LOJA-01", "Loja 1")
     add_store(SqlUnitOfWork.for_app(app), "LOJA-02", "Loja 2")
-    yield Importer(app, tmp_path)
+    return Importer(app, tmp_path)

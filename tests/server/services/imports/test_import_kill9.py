@@ -142,7 +142,8 @@ def test_kills_mid_file_then_a_run_to_the_end_equal_one_clean_import(
     last = _start(killed, file)
     out, err = last.communicate(timeout=600)
     assert last.returncode == 1, err  # some rows were rejected (the bad dates), none lost
-    assert '"resumed_from": ' in out and '"resumed_from": 0' not in out
+    assert '"resumed_from": ' in out
+    assert '"resumed_from": 0' not in out
     first = _start(clean, file)
     first_out, err = first.communicate(timeout=600)
     assert first.returncode == 1, err

@@ -21,7 +21,8 @@ def test_the_sample_file_creates_its_members_cards_and_consents(importer: Import
     assert maria.email == "maria@example.com"
     assert maria.enrolled_store_id == "LOJA-01"
     assert maria.birth_date.isoformat() == "1985-03-15"
-    assert maria.consent_terms and maria.consent_marketing
+    assert maria.consent_terms
+    assert maria.consent_marketing
     assert maria.cpf_hash == importer.cipher.lookup_hash("52998224725")
     assert importer.cipher.decrypt(maria.cpf_encrypted, maria.id) == "52998224725"
     assert maria.change_seq > 0
@@ -122,7 +123,8 @@ def test_every_run_is_recorded_and_audited(importer: Importer) -> None:
     report = importer.run("members", EXAMPLES / "members.csv", actor="ana@hq")
     (run,) = [r for (r,) in importer.rows(select(ImportRun))]
     assert (run.kind, run.status, run.created, run.actor) == ("members", "done", 3, "ana@hq")
-    assert run.file_sha256 == report.file_sha256 and len(run.file_sha256) == 64
+    assert run.file_sha256 == report.file_sha256
+    assert len(run.file_sha256) == 64
     audits = importer.rows(
         select(AuditLog.action, AuditLog.actor_id, AuditLog.detail)
         .where(AuditLog.target_type == "import_run")
@@ -132,7 +134,8 @@ def test_every_run_is_recorded_and_audited(importer: Importer) -> None:
         ("import.start", "ana@hq"),
         ("import.finish", "ana@hq"),
     ]
-    assert audits[1][2]["created"] == 3 and audits[0][2]["sha256"] == run.file_sha256
+    assert audits[1][2]["created"] == 3
+    assert audits[0][2]["sha256"] == run.file_sha256
 
 
 def test_comma_delimited_windows_1252_without_bom_is_read(importer: Importer) -> None:
