@@ -125,6 +125,9 @@ DEFAULTS: dict[str, Any] = {
     "JOBS_MAX_ATTEMPTS": 5,
     "JOBS_RETRY_SECONDS": 60,
     "JOBS_EXTRA_MODULES": [],  # modules imported at start that register more jobs
+    # Where the full exports of the admin UI's Exportar page are written (server/services/
+    # exports, docs/export.md); default: beside the SQLite database, <name>.exports/.
+    "EXPORTS_DIR": "",
     # LGPD retention (server/services/retention.py, docs/operations.md)
     "RETENTION_RESET_TOKEN_DAYS": 7,
     "RETENTION_PORTAL_SESSION_DAYS": 30,
