@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Executable, select
 from sqlalchemy.orm import Session
@@ -29,6 +30,7 @@ from loyalty.rewards.lots import fold
 from ...models import (
     Campaign,
     Card,
+    ChainSetting,
     LedgerEntryRow,
     Member,
     Refund,
@@ -46,6 +48,7 @@ from .columns import Column
 log = logging.getLogger("tillclub.export")
 Row = tuple[Any, ...]
 _WHOLE = Decimal(1)
+_MICRO = dt.timedelta(microseconds=1)
 
 
 @dataclass
@@ -56,6 +59,7 @@ class Source:
     session: Session
     cipher: CpfCipher | None  # None: the CPF column is left empty (``--without-cpf``)
     now: dt.datetime
+    zone: ZoneInfo = ZoneInfo("America/Sao_Paulo")  # the chain's: balances' last days
     page: int = 5000
     notes: dict[str, int] = field(default_factory=dict)  # e.g. cpf_unreadable: 2
 
@@ -115,12 +119,18 @@ MEMBER_COLUMNS = (
     _c("email", "text", "E-mail."),
     _c("phone", "text", "Phone as stored (E.164 when the till or portal gave one)."),
     _c("birth_date", "date", "Birth date."),
-    _c("store_id", "text", "Store of origin (where the member enrolled)."),
-    _c("consent_terms", "bool", "Accepted the programme's terms."),
-    _c("consent_terms_at", "datetime", "When the terms were accepted."),
-    _c("consent_marketing", "bool", "Consented to marketing messages."),
-    _c("consent_marketing_at", "datetime", "When marketing consent was given or withdrawn."),
-    _c("consent_source", "text", "Where the consents were given: the enrolling terminal's id."),
+    _c("store", "text", "Store of origin (where the member enrolled)."),
+    _c("terms", "bool", "Accepted the programme's terms."),
+    _c("terms_at", "datetime", "When the terms were accepted."),
+    _c(
+        "consent_email",
+        "bool",
+        "Consented to marketing messages (the server keeps one marketing flag; the history "
+        "per channel is in consents.csv).",
+    ),
+    _c("consent_email_at", "datetime", "When marketing consent was given or withdrawn."),
+    _c("consent_source", "text", "till when the member enrolled at a till, else empty."),
+    _c("enrolled_terminal_id", "text", "The terminal the member enrolled at."),
     _c("active", "bool", "False for a member deleted or blocked (LGPD deletion keeps the row)."),
     _c("tier", "text", "Tier name from the last tier review (empty: none)."),
     _c("tier_since", "datetime", "When that tier was last reviewed (its qualification date)."),
@@ -145,7 +155,8 @@ def _member_rows(src: Source) -> Iterator[Row]:
                 cpf = cipher.decrypt(blob, member_id)
             except ValueError:  # another key: say how many, never which (no ids in the log)
                 src.note("cpf_unreadable")
-        yield (member_id, row[1], cpf, *row[3:])
+        terminal = row[11]
+        yield (member_id, row[1], cpf, *row[3:11], "till" if terminal else None, *row[11:])
 
 
 MEMBERS = Table("members", "One row per member.", MEMBER_COLUMNS, _member_rows)
@@ -156,7 +167,7 @@ CARDS = Table(
     "cards",
     "Every card number ever issued, with its member and status.",
     (
-        _c("card_number", "text", "The printed number (EAN-13 or Code 128 text)."),
+        _c("number", "text", "The printed number (EAN-13 or Code 128 text)."),
         _c("member_external_id", "text", "The member's ``external_id``."),
         _c("status", "text", "active | blocked | replaced."),
         _c("replaced_by", "text", "The card that replaced this one (status replaced)."),
@@ -203,18 +214,24 @@ CONSENTS = Table(
 # -- balances (open lots) ----------------------------------------------------------------------
 
 BALANCE_COLUMNS = (
+    _c("external_id", "text", "Key of the row: the ledger entry that opened the lot."),
     _c("member_external_id", "text", "The member's ``external_id``."),
     _c("currency", "text", "points | cashback."),
     _c(
         "amount",
         "amount",
-        "What is left of the lot (points are whole numbers; cashback in BRL). A negative row "
-        "is the member's deficit (a refund of points already spent), with no expiry.",
+        "What is left of the lot (whole points; cashback in BRL). A negative row is the "
+        "member's deficit (a refund of points already spent), with no expiry.",
     ),
-    _c("expires_at", "datetime", "When the lot expires (empty: never)."),
+    _c("date", "datetime", "When the lot was earned (its entry's effective time)."),
+    _c(
+        "expires",
+        "date",
+        "The last day the lot may be spent, in the chain's time zone (empty: never); the import "
+        "reads it as valid through that day.",
+    ),
+    _c("expires_at_utc", "datetime", "The lot's exact expiry moment."),
     _c("available_at", "datetime", "Cashback still pending: when it becomes spendable."),
-    _c("earned_at", "datetime", "When the lot was earned (its entry's effective time)."),
-    _c("source_entry_id", "text", "The ledger entry that opened the lot; key of the row."),
 )
 
 
@@ -243,13 +260,16 @@ def _balance_rows(src: Source) -> Iterator[Row]:
                 state = fold(entries, currency, src.now)
                 for lot in state.lots:
                     e = lot.entry
+                    last_day = None
+                    if e.expires_at is not None:
+                        last_day = (e.expires_at - _MICRO).astimezone(src.zone).date()
                     yield (
-                        member_id, currency.value, lot.remaining, e.expires_at,
-                        None if lot.available else e.available_at, e.effective_at, e.entry_id,
+                        e.entry_id, member_id, currency.value, lot.remaining, e.effective_at,
+                        last_day, e.expires_at, None if lot.available else e.available_at,
                     )  # fmt: skip
                 if state.deficit:
-                    yield (member_id, currency.value, -state.deficit, None, None, None,
-                           f"deficit:{member_id}:{currency.value}")  # fmt: skip
+                    yield (f"deficit:{member_id}:{currency.value}", member_id, currency.value,
+                           -state.deficit, None, None, None, None)  # fmt: skip
 
 
 BALANCES = Table(
@@ -390,26 +410,38 @@ VOUCHER_USES = Table(
 
 # -- sales -------------------------------------------------------------------------------------
 
-_S = Sale
+_S, _SL = Sale, SaleLine
 SALES = Table(
     "sales",
-    "Every sale with a header (tills' sales and imported history alike).",
+    "Every sale, one row per line (a sale without lines is one row with the line columns "
+    "empty); the sale's columns repeat on each of its rows. Ordered by sale and line, as the "
+    "import reads a sale's lines: consecutive rows with the same external_id.",
     (
-        _c("sale_id", "text", "Globally unique sale id; the import keys sales by it."),
+        _c("external_id", "text", "The sale's id at this server; the import keys sales by it."),
         _c("member_external_id", "text", "The member (empty: an anonymous sale)."),
-        _c("store_id", "text", "Store."),
-        _c("terminal_id", "text", "Terminal (imported history: the import's marker)."),
-        _c("occurred_at", "datetime", "When the sale happened at the till."),
+        _c("store", "text", "Store."),
+        _c("terminal_id", "text", "Terminal (imported history: IMPORT)."),
+        _c("date", "datetime", "When the sale happened at the till."),
         _c("currency", "text", "ISO 4217 (BRL)."),
         _c("subtotal", "money", "Sum of the lines before discounts."),
-        _c("discount_total", "money", "Sum of the discounts."),
-        _c("total", "money", "What the shopper paid (subtotal minus discounts)."),
+        _c("discount", "money", "Sum of the sale's discounts."),
+        _c("total", "money", "What the shopper paid (subtotal minus discount)."),
         _c("coupon_codes", "json", "Rule coupon codes presented (JSON list)."),
         _c("reprice_status", "text", "The server's re-pricing check: match | mismatch | ..."),
         _c("recorded_at", "datetime", "When the server recorded it."),
+        _c("line_no", "int", "Line number within the sale."),
+        _c("sku", "text", "Product code."),
+        _c("category_id", "text", "Category."),
+        _c("quantity", "quantity", "Quantity (three decimals: weighed goods to the gram)."),
+        _c("unit_price", "money", "Unit price."),
+        _c("line_amount", "money", "Line amount before discount (the lines add up to subtotal)."),
+        _c("line_discount", "money", "Line discount."),
+        _c("line_net", "money", "Line amount paid."),
+        _c("brand", "text", "Brand."),
+        _c("tags", "json", "Product tags (JSON list)."),
     ),
     lambda src: (
-        (*r[:10], r[10].value, r[11])
+        (*r[:10], r[10].value, *r[11:])
         for r in _stream(
             src,
             select(
@@ -425,43 +457,20 @@ SALES = Table(
                 _S.coupon_codes,
                 _S.reprice_status,
                 _S.recorded_at,
-            ).order_by(_S.sale_id),
+                _SL.line_no,
+                _SL.sku,
+                _SL.category_id,
+                _SL.quantity,
+                _SL.unit_price,
+                _SL.gross,
+                _SL.discount,
+                _SL.net,
+                _SL.brand,
+                _SL.tags,
+            )
+            .outerjoin(_SL, _SL.sale_id == _S.sale_id)
+            .order_by(_S.sale_id, _SL.line_no),
         )
-    ),  # fmt: skip
-)
-
-_SL = SaleLine
-SALE_LINES = Table(
-    "sale_lines",
-    "The lines of every sale.",
-    (
-        _c("sale_id", "text", "The sale."),
-        _c("line_no", "int", "Line number within the sale."),
-        _c("sku", "text", "Product code."),
-        _c("category_id", "text", "Category."),
-        _c("quantity", "quantity", "Quantity (three decimals: weighed goods to the gram)."),
-        _c("unit_price", "money", "Unit price."),
-        _c("gross", "money", "Line amount before discount."),
-        _c("discount", "money", "Line discount."),
-        _c("net", "money", "Line amount paid (gross minus discount)."),
-        _c("brand", "text", "Brand."),
-        _c("tags", "json", "Product tags (JSON list)."),
-    ),
-    lambda src: _stream(
-        src,
-        select(
-            _SL.sale_id,
-            _SL.line_no,
-            _SL.sku,
-            _SL.category_id,
-            _SL.quantity,
-            _SL.unit_price,
-            _SL.gross,
-            _SL.discount,
-            _SL.net,
-            _SL.brand,
-            _SL.tags,
-        ).order_by(_SL.sale_id, _SL.line_no),
     ),  # fmt: skip
 )
 
@@ -530,9 +539,26 @@ CAMPAIGNS = Table(
     ),  # fmt: skip
 )
 
+SETTINGS = Table(
+    "settings",
+    "The chain's settings (tier ladder, redemption caps, ...), one JSON value per key: a new "
+    "server takes them with the same keys.",
+    (
+        _c("key", "text", "Setting name."),
+        _c("value", "json", "Its value (JSON)."),
+        _c("updated_at", "datetime", "Last change."),
+    ),
+    lambda src: _stream(
+        src,
+        select(ChainSetting.key, ChainSetting.value, ChainSetting.updated_at).order_by(
+            ChainSetting.key
+        ),
+    ),
+)
+
 TABLES: tuple[Table, ...] = (
     STORES, MEMBERS, CARDS, CONSENTS, BALANCES, LEDGER, VOUCHERS, VOUCHER_USES, SALES,
-    SALE_LINES, REFUNDS, CAMPAIGNS,
+    REFUNDS, CAMPAIGNS, SETTINGS,
 )  # fmt: skip
 """The archive's tables, in this order. A new area (cases) adds its :class:`Table` here and
 its columns to ``docs/export.md`` (``tests/server/services/test_exports.py`` checks the doc)."""
