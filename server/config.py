@@ -63,6 +63,10 @@ DEFAULTS: dict[str, Any] = {
     # The chain's member card prefix (EAN-13, GS1's restricted 20-29): handed to tills at
     # registration and used for the cards the portal issues.
     "CARD_PREFIX": "29",
+    # The old programme's card prefixes (a list of digit strings): imported cards starting
+    # with one are kept as printed (docs/import.md); the agents list the same prefixes in
+    # identification.legacy_card_prefixes to recognise them at the till.
+    "CARD_LEGACY_PREFIXES": [],
     # The chain's time zone (IANA): a new store's zone unless one is given, and the zone in
     # which the campaign Agenda's days start and end (docs/admin-ui.md).
     "CHAIN_TIME_ZONE": "America/Sao_Paulo",

@@ -37,6 +37,10 @@ class EntryKind(Enum):
     # A zero-amount history marker ("R$ 5,00 became available"): maturity itself follows from
     # ``available_at`` of the earning entry, so the fold does not depend on a job having run.
     MATURE = "mature"
+    # An opening balance carried over from the chain's previous programme (the importer,
+    # ``server/services/imports``), with its original expiry: a lot like an earning. Only
+    # head office makes it; a till sending one is held (``kind_not_allowed``).
+    MIGRATION = "migration"
 
 
 # +1 must be positive, -1 negative, 0 zero, None any non-zero amount.
@@ -47,6 +51,7 @@ _SIGN: dict[EntryKind, int | None] = {
     EntryKind.REVERSE: None,
     EntryKind.ADJUST: None,
     EntryKind.MATURE: 0,
+    EntryKind.MIGRATION: 1,
 }
 _NEEDS_LINK = (EntryKind.REVERSE, EntryKind.EXPIRE, EntryKind.MATURE)
 

@@ -94,7 +94,7 @@ PT_BR: dict[str, str] = {
     "Whole points, or R$ with cents, e.g. -12,50.": "Pontos inteiros, ou R$ com centavos, ex. -12,50.",
     "Record adjustment": "Registrar ajuste", "Ledger": "Extrato", "Kind": "Tipo", "Amount": "Valor", "Origin": "Origem",
     "Reason": "Motivo", "sale": "venda", "rule": "regra", "store": "loja", "head office": "sede", "earn": "acúmulo", "redeem": "resgate",
-    "expire": "vencimento", "reverse": "estorno", "adjust": "ajuste", "mature": "liberação", "points": "pontos",
+    "expire": "vencimento", "reverse": "estorno", "adjust": "ajuste", "mature": "liberação", "migration": "saldo migrado", "points": "pontos",
     "cashback": "cashback", "Sales": "Vendas", "discounts": "descontos", "Rule": "Regra", "Description": "Descrição",
     "No rule changed this sale.": "Nenhuma regra alterou esta venda.", "No sales.": "Sem vendas.", "Code": "Código",
     "Valid until": "Válido até", "Uses": "Usos", "No vouchers.": "Sem vales.", "Raffle numbers": "Números da sorte",

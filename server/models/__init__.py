@@ -30,6 +30,8 @@ from .epochs import ServerEpoch as ServerEpoch
 from .ledger import AdminIdCounter as AdminIdCounter
 from .ledger import HeldEntry as HeldEntry
 from .ledger import LedgerEntryRow as LedgerEntryRow
+from .imports import ImportKey as ImportKey
+from .imports import ImportRun as ImportRun
 from .ledger_jobs import ExpiryNotice as ExpiryNotice
 from .ledger_jobs import JobCursor as JobCursor
 from .ledger_jobs import LedgerDue as LedgerDue

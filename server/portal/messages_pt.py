@@ -117,6 +117,7 @@ PT_BR: dict[str, str] = {
     "reverse": "Estorno",
     "adjust": "Ajuste",
     "mature": "Liberação",
+    "migration": "Saldo migrado",
     # offers
     "Your offers": "Suas ofertas",
     "No offers for you right now.": "Nenhuma oferta para você agora.",
