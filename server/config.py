@@ -129,6 +129,14 @@ DEFAULTS: dict[str, Any] = {
     "JOBS_MAX_ATTEMPTS": 5,
     "JOBS_RETRY_SECONDS": 60,
     "JOBS_EXTRA_MODULES": [],  # modules imported at start that register more jobs
+    # Where the full exports of the admin UI's Exportar page are written (server/services/
+    # exports, docs/export.md); default: beside the SQLite database, <name>.exports/.
+    "EXPORTS_DIR": "",
+    # The admin UI's Importar page: where uploaded files and their error files are kept (shared
+    # by the web and the worker); default beside the SQLite database, <name>.imports/. And the
+    # largest file it accepts, in MB (the app's MAX_CONTENT_LENGTH stays for everything else).
+    "IMPORTS_DIR": "",
+    "ADMIN_IMPORT_MAX_MB": 200,
     # LGPD retention (server/services/retention.py, docs/operations.md)
     "RETENTION_RESET_TOKEN_DAYS": 7,
     "RETENTION_PORTAL_SESSION_DAYS": 30,

@@ -401,6 +401,37 @@ PT_BR: dict[str, str] = {
     "No held entry {id} among your stores.": "Nenhum ajuste retido {id} nas suas lojas.",
     "Entry {id} approved and applied.": "Lançamento {id} aprovado e aplicado.",
     "Entry {id} rejected.": "Lançamento {id} rejeitado.",
+    # Importar / Exportar (views/imports.py, views/exports.py, services/import_uploads.py)
+    "Import": "Importar", "Export": "Exportar", "New import": "Nova importação", "Past imports": "Importações anteriores",
+    "Bring in the members, cards, opening balances and sales history of the chain's previous system. Each file is checked first (a dry run that writes nothing); then it runs in the background. Columns and sample files: docs/import.md.":
+        "Traga os clientes, cartões, saldos iniciais e o histórico de vendas do sistema anterior da rede. Cada arquivo é conferido primeiro (uma simulação que não grava nada); depois roda em segundo plano. Colunas e arquivos de exemplo: docs/import.md.",
+    "Kind of file": "Tipo de arquivo", "Opening balances": "Saldos iniciais", "Sales history": "Histórico de vendas",
+    "members": "clientes", "cards": "cartões", "balances": "saldos", "sales": "vendas", "planned": "simulado",
+    "A row that names a member already there": "Linha que aponta um cliente já existente",
+    "Report duplicates (reject the row)": "Relatar duplicados (rejeitar a linha)",
+    "Merge duplicates (update the member)": "Mesclar duplicados (atualizar o cliente)",
+    "File (CSV, UTF-8 or Windows-1252, ; or ,)": "Arquivo (CSV, UTF-8 ou Windows-1252, ; ou ,)",
+    "At most {mb} MB.": "No máximo {mb} MB.", "Check the file (dry run)": "Conferir o arquivo (simulação)",
+    "File": "Arquivo", "By": "Por", "Rows read": "Linhas lidas", "Created": "Criados",
+    "Updated": "Atualizados", "Unchanged": "Sem mudança", "No imports yet.": "Nenhuma importação ainda.",
+    "Choose a file to upload.": "Escolha um arquivo para enviar.", "File too large": "Arquivo grande demais",
+    "The file is larger than {mb} MB.": "O arquivo tem mais de {mb} MB.", "The file is empty.": "O arquivo está vazio.",
+    "Send a CSV file (.csv or .txt), not {name}.": "Envie um arquivo CSV (.csv ou .txt), não {name}.",
+    "This is not a CSV text file (save the sheet as CSV).": "Este não é um arquivo de texto CSV (salve a planilha como CSV).",
+    "Unknown kind of file: {kind}.": "Tipo de arquivo desconhecido: {kind}.", "Unknown duplicate mode: {mode}.": "Modo de duplicados desconhecido: {mode}.",
+    "Run the dry run first.": "Faça a simulação primeiro.",
+    "Import: {file}": "Importação: {file}", "Dry run": "Simulação", "Would create": "Criaria", "Would update": "Atualizaria",
+    "The rejected rows are left out; every other row is imported. Running the same file again changes nothing.":
+        "As linhas rejeitadas ficam de fora; todas as outras são importadas. Rodar o mesmo arquivo de novo não muda nada.",
+    "Run": "Execução", "Progress": "Progresso", "{done} of {total} rows": "{done} de {total} linhas",
+    "Import queued; the worker starts it in a moment.": "Importação na fila; o processador começa em instantes.",
+    "Rejected rows": "Linhas rejeitadas", "Download the rejected rows (CSV)": "Baixar as linhas rejeitadas (CSV)",
+    "Line": "Linha", "Only the first {n} are shown; the file has them all.": "Só as primeiras {n} aparecem; o arquivo tem todas.",
+    "errors": "erros",
+    "The chain's full export: members (with CPF), cards, consents, balances, ledger, vouchers, sales with their lines, refunds, campaigns and settings, as CSV and Parquet in one zip. The columns are in docs/export.md; the import reads its members, cards, balances and sales files as they are.":
+        "A exportação completa da rede: clientes (com CPF), cartões, consentimentos, saldos, extrato, vales, vendas com seus itens, devoluções, campanhas e configurações, em CSV e Parquet num só zip. As colunas estão em docs/export.md; a importação lê os arquivos de clientes, cartões, saldos e vendas como estão.",
+    "Export now": "Exportar agora", "Past exports": "Exportações anteriores", "Asked (UTC)": "Pedido (UTC)",
+    "No exports yet.": "Nenhuma exportação ainda.", "Export queued; the worker writes it in a moment.": "Exportação na fila; o processador grava em instantes.",
 }  # fmt: skip
 
 MESSAGES = Messages("admin", PT_BR)

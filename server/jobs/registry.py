@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 from ..config import ConfigError
 from ..services import expiry, expiry_notice, retention, tiers, voucher_expiry
+from ..services import import_uploads
+from ..services.exports import run as export_run
 from . import adapters
 from .contract import JobFunction
 from .schedule import Schedule, ScheduleError, period_of, time_zone
@@ -76,6 +78,12 @@ BUILTIN: list[JobSpec] = [
     JobSpec("lgpd-retention", retention.apply_retention, "30 4 * * *", 1000,
             "Retenção LGPD: apaga tokens de senha, sessões e eventos rejeitados além do prazo.",
             "LGPD retention: deletes reset tokens, sessions and rejected events past their period."),  # noqa: E501
+    JobSpec(export_run.JOB, export_run.export_job, OFF, 10000,
+            "Exportação completa: grava clientes, cartões, saldos, extrato, vales, vendas e campanhas em CSV e Parquet (um zip).",  # noqa: E501
+            "Full export: writes members, cards, balances, ledger, vouchers, sales and campaigns as CSV and Parquet (one zip)."),  # noqa: E501
+    JobSpec(import_uploads.JOB, import_uploads.import_job, OFF, 5000,
+            "Importação: importa o arquivo enviado na página Importar (clientes, cartões, saldos ou vendas).",  # noqa: E501
+            "Import: imports the file uploaded on the Import page (members, cards, balances or sales)."),  # noqa: E501
 ]  # fmt: skip
 
 _registry: dict[str, JobSpec] = {}

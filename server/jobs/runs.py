@@ -177,9 +177,18 @@ def _failed(
     return Outcome(job, period, FAILED, attempt, None, error, delay)
 
 
-def request_run(session: Any, job: str, actor: str, now: dt.datetime) -> str:
-    """Queue a "run now" of ``job`` (a ``queued`` row in ``session``); returns its period."""
-    period = f"manual:{uuid.uuid4().hex[:12]}"
+def request_run(
+    session: Any, job: str, actor: str, now: dt.datetime, *, key: str | None = None
+) -> str:
+    """Queue a "run now" of ``job`` (a ``queued`` row in ``session``); returns its period.
+
+    :param key: the period's id (``manual:<key>``) when the job reads what to do from it (an
+        import names its uploaded file); default a random one.
+
+    .. versionchanged:: 0.1
+        ``key``.
+    """
+    period = f"manual:{key or uuid.uuid4().hex[:12]}"
     session.add(
         JobRun(job=job, period=period, status=QUEUED, attempts=0, requested_by=actor,
                created_at=now)

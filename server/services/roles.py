@@ -4,7 +4,9 @@
 - ``marketing``: members (incl. adjustments and cards), campaigns, vouchers, raffles, reports,
   segments.
 - ``store_manager``: stores, terminals, members and reports, limited to the stores assigned.
-- ``auditor``: reads everything, including the audit log; changes nothing.
+- ``auditor``: reads everything, including the audit log; changes nothing. The full export
+  and the import files hold members' personal data and are the admins' alone
+  (``exports.run``, ``imports.run``); an auditor sees the list of past imports.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ class Perm(StrEnum):
     USERS_WRITE = "users.write"
     JOBS_READ = "jobs.read"  # the Tarefas page (admins and auditors)
     JOBS_RUN = "jobs.run"  # "run now" (admins only)
+    IMPORTS_READ = "imports.read"  # the list of past imports (admins and auditors)
+    IMPORTS_RUN = "imports.run"  # upload, dry run, run, error files (admins only)
+    EXPORTS_RUN = "exports.run"  # the full export and its download (admins only)
 
 
 _READ = {p for p in Perm if p.value.endswith(".read")}

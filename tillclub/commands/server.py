@@ -506,11 +506,13 @@ def _stop_worker(worker: Any) -> None:
 def _attach_area_commands() -> None:
     # Other areas (head-office UI, portal) ship their server subcommands in their own modules;
     # they join this group here so they read the same --config and environment.
+    from .server_export import export
     from .server_import import import_group
     from .server_jobs import jobs, worker
 
     command.add_command(worker)
     command.add_command(jobs)
+    command.add_command(export)
     command.add_command(import_group)
     try:
         from .server_admin import create_admin, set_admin_password
