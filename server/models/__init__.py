@@ -30,6 +30,7 @@ from .epochs import ServerEpoch as ServerEpoch
 from .ledger import AdminIdCounter as AdminIdCounter
 from .ledger import HeldEntry as HeldEntry
 from .ledger import LedgerEntryRow as LedgerEntryRow
+from .ledger import RefundReversal as RefundReversal
 from .ledger_jobs import ExpiryNotice as ExpiryNotice
 from .ledger_jobs import JobCursor as JobCursor
 from .ledger_jobs import LedgerDue as LedgerDue
