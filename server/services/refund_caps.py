@@ -242,8 +242,8 @@ def _apply(
                 "reverses": w.reverses,
                 "member_id": w.member_id,
                 "currency": w.currency,
-                "sent": f"{w.amount:f}",
-                "applied": f"{w.applied:f}",
+                "sent": _text(w.amount, w.currency),
+                "applied": _text(w.applied, w.currency),
                 "why": w.code,
             },
         )
@@ -258,9 +258,14 @@ def _flag(code: str, w: RefundReversal) -> dict[str, Any]:
         "entry_id": w.entry_id,
         "reverses": w.reverses,
         "reason": w.code,
-        "sent": f"{w.amount:f}",
-        "applied": f"{w.applied:f}",
+        "sent": _text(w.amount, w.currency),
+        "applied": _text(w.applied, w.currency),
     }
+
+
+def _text(amount: Decimal, currency: str) -> str:
+    """Points as whole numbers, cashback to the cent (the column keeps hundredths)."""
+    return f"{amount.quantize(Decimal(1) if currency == 'points' else Decimal('0.01')):f}"
 
 
 def _cancel_held(
