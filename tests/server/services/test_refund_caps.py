@@ -259,7 +259,8 @@ def test_a_full_refund_of_a_held_credit_cancels_it(app: Flask, till: Till) -> No
         audit = s.scalars(select(AuditLog).where(AuditLog.action == "held_entry.refunded")).one()
         rows, total = held_entries.list_held(s, "refunded")
     assert (audit.target_id, audit.actor_type) == (earn, "system")
-    assert total == 1 and rows[0].entry_id == earn
+    assert [r.entry_id for r in rows] == [earn]
+    assert total == 1
 
 
 @pytest.mark.parametrize("earned", ["10", "100"])  # derived (applied) or beyond it (held)
