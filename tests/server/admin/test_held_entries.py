@@ -89,7 +89,7 @@ def test_refunds_of_a_held_credit_show_on_both_pages(app: Flask, office: Office)
     till.push([sale, refund("-40")])
     office.client.set_cookie("tc_admin_lang", "pt-BR")
     page = office.get("/admin/held-entries").get_data(as_text=True)
-    assert "100 pontos<br><span class=\"hint\">-40 descontados por devoluções" in page
+    assert '100 pontos<br><span class="hint">-40 descontados por devoluções' in page
     till.push([refund("-60")])
     assert earn not in office.get("/admin/held-entries").get_data(as_text=True)
     done = office.get("/admin/held-entries?status=refunded").get_data(as_text=True)
