@@ -40,6 +40,8 @@ PT_BR: dict[str, str] = {
     "Dated in the future": "Datado no futuro", "Till clock set back": "Relógio do caixa atrasado de repente",
     "Till clock off the server's": "Relógio do caixa diferente do da central",
     "Voucher used outside validity": "Vale usado fora da validade", "Balance below zero": "Saldo abaixo de zero",
+    "Refund reversal capped": "Estorno de devolução limitado",
+    "{currency} reversal of {reverses}: sent {sent}, applied {applied} ({why})": "estorno de {currency} de {reverses}: enviado {sent}, aplicado {applied} ({why})",
     "Till clocks and offline overdrafts": "Relógios dos caixas e saldos estourados offline",
     "What tills did with a wrong clock or offline, judged by the server's clock: events dated in the future or going back, tills whose clock differs from the server's, vouchers used outside their validity, and members whose balance went below zero because two offline tills redeemed it. Check the till's clock; follow up with the member.":
         "O que os caixas fizeram com o relógio errado ou offline, julgado pelo relógio da central: eventos datados no futuro ou voltando no tempo, caixas cujo relógio difere do da central, vales usados fora da validade e membros cujo saldo ficou abaixo de zero porque dois caixas offline o resgataram. Confira o relógio do caixa; acompanhe o membro.",
@@ -395,6 +397,8 @@ PT_BR: dict[str, str] = {
     "Gives back more than the reversed entry took": "Devolve mais do que o lançamento estornado tirou",
     "Adjustment beyond the till's limits": "Ajuste além dos limites do caixa",
     "Waiting": "Aguardando", "Approved": "Aprovado", "Rejected": "Rejeitado",
+    "Cancelled by refunds": "Cancelado por devoluções",
+    "{amount} taken off by refunds": "{amount} descontados por devoluções",
     "Held (UTC)": "Retido (UTC)", "Entry": "Lançamento", "Decision": "Decisão",
     "Note": "Observação", "Approve": "Aprovar", "Reject": "Rejeitar",
     "No held entries.": "Nenhum ajuste retido.", "Unknown decision.": "Decisão desconhecida.",

@@ -32,6 +32,7 @@ from .ledger import HeldEntry as HeldEntry
 from .ledger import LedgerEntryRow as LedgerEntryRow
 from .imports import ImportKey as ImportKey
 from .imports import ImportRun as ImportRun
+from .ledger import RefundReversal as RefundReversal
 from .ledger_jobs import ExpiryNotice as ExpiryNotice
 from .ledger_jobs import JobCursor as JobCursor
 from .ledger_jobs import LedgerDue as LedgerDue

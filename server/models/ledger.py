@@ -78,3 +78,36 @@ class HeldEntry(Base):
     decided_at: Mapped[dt.datetime | None]
     decided_by: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(String(200))
+
+
+class RefundReversal(Base):
+    """A reversal a till's refund sent, and what the server made of it (``services/refund_caps``).
+
+    Every refund reversal comes here first: ``waiting`` while the entry it reverses is not in
+    the ledger (its sale not arrived yet, or its credit held for head office), then
+    ``applied`` (as sent), ``clipped`` (in part, under a derived id: the cap was nearly
+    reached) or ``void`` (nothing: the cap was reached, the entry was rejected or refunded
+    while held, or is of another sale). ``applied`` is what reached the ledger; the cumulative
+    cap of an entry is the sum of ``applied`` over the rows naming it. ``entry`` is the till's
+    entry as sent (``None`` for the reversals applied before this table, backfilled).
+    """
+
+    __tablename__ = "refund_reversals"
+
+    entry_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    reverses: Mapped[str] = mapped_column(String(128), index=True)
+    event_id: Mapped[str | None] = mapped_column(String(128))
+    refund_id: Mapped[str | None] = mapped_column(String(128))
+    sale_id: Mapped[str | None] = mapped_column(String(128))  # the refund's sale
+    store_id: Mapped[str | None] = mapped_column(String(32))
+    terminal_id: Mapped[str | None] = mapped_column(String(40))
+    member_id: Mapped[str] = mapped_column(String(64))
+    currency: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[Decimal]  # as the till sent it (signed)
+    applied: Mapped[Decimal]  # what reached the ledger (signed, 0 while waiting or void)
+    applied_id: Mapped[str | None] = mapped_column(String(128))  # its own id, or a derived one
+    status: Mapped[str] = mapped_column(String(16))  # waiting | applied | clipped | void
+    code: Mapped[str | None] = mapped_column(String(40))  # why not applied as sent
+    entry: Mapped[dict[str, Any] | None]
+    recorded_at: Mapped[dt.datetime]
+    settled_at: Mapped[dt.datetime | None]

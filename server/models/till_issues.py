@@ -19,7 +19,8 @@ class TillIssue(Base):
     __tablename__ = "till_issues"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    # future | backwards | till_clock | voucher_validity | overdraft (ingest_clock.KINDS)
+    # future | backwards | till_clock | voucher_validity | overdraft (ingest_clock.KINDS),
+    # refund_reversal (a refund reversal clipped or void: services/refund_caps.py)
     kind: Mapped[str] = mapped_column(String(24))
     terminal_id: Mapped[str] = mapped_column(String(40))
     store_id: Mapped[str] = mapped_column(String(32))

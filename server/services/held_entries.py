@@ -6,6 +6,11 @@ under its own entry id, stamped with a change number so the member's tills pull 
 state moves from ``held`` under ``WHERE status = 'held'``, so two approvals racing apply it
 once (the loser is told it was decided already). Rejecting keeps the row, decided. Both are
 use cases (one transaction each) and are written to the audit log with the entry's figures.
+
+A held credit that is refunded while it waits is reduced, never the balance
+(``services/refund_caps.py``): the refund's reversals wait with it, approving applies the entry
+and then them (only the remainder is credited), rejecting voids them, and reversals covering
+it entirely cancel it (status ``refunded``, audited as ``held_entry.refunded``).
 """
 
 from __future__ import annotations
@@ -24,10 +29,11 @@ from loyalty.rewards.ledger import LedgerEntry
 from ..clock import now as utcnow
 from ..models import HeldEntry, LedgerEntryRow
 from .ledger_reads import entry_row
+from .refund_caps import REFUNDED, reversed_while_held, settle
 from .uow import SqlUnitOfWork, use_case
 
 HELD, APPROVED, REJECTED = "held", "approved", "rejected"
-STATUSES = (HELD, APPROVED, REJECTED)
+STATUSES = (HELD, APPROVED, REJECTED, REFUNDED)
 
 
 class HeldEntryError(ValueError):
@@ -57,6 +63,8 @@ class HeldRow:
     decided_at: dt.datetime | None
     decided_by: str | None
     note: str | None
+    # what refunds took off it while it was held (signed, 0: none): approving credits the rest
+    reversed_while_held: Decimal = Decimal(0)
 
 
 def list_held(
@@ -78,7 +86,9 @@ def list_held(
         .offset((max(page, 1) - 1) * per_page)
         .limit(per_page)
     )
-    return [_row(r) for r in rows], total
+    found = list(rows)
+    off = reversed_while_held(s, [r.entry_id for r in found])
+    return [_row(r, off.get(r.entry_id, Decimal(0))) for r in found], total
 
 
 def store_of(s: Session, entry_id: str) -> str | None:
@@ -86,7 +96,7 @@ def store_of(s: Session, entry_id: str) -> str | None:
     return s.scalar(select(HeldEntry.store_id).where(HeldEntry.entry_id == entry_id))
 
 
-def _row(r: HeldEntry) -> HeldRow:
+def _row(r: HeldEntry, reversed_: Decimal = Decimal(0)) -> HeldRow:
     return HeldRow(
         r.entry_id,
         r.event_id,
@@ -104,6 +114,7 @@ def _row(r: HeldEntry) -> HeldRow:
         r.decided_at,
         r.decided_by,
         r.note,
+        reversed_,
     )
 
 
@@ -133,15 +144,22 @@ def _decide(uow: SqlUnitOfWork, entry_id: str, status: str, actor: str, note: st
 
 @use_case
 def approve(uow: SqlUnitOfWork, entry_id: str, *, actor: str, note: str = "") -> HeldRow:
-    """Apply a held entry to the ledger, once; audited.
+    """Apply a held entry to the ledger, once, then the refund reversals that waited for it
+    (only the remainder is credited); audited.
 
-    :raises HeldEntryError: unknown, or decided already (by a concurrent approval too).
+    :raises HeldEntryError: unknown, or decided already (by a concurrent approval, or
+        cancelled by refunds: ``refunded``).
     """
     row = _decide(uow, entry_id, APPROVED, actor, note)
     entry = LedgerEntry.from_dict(row.entry)
     now = row.decided_at or utcnow()
     uow.session.add(LedgerEntryRow(**entry_row(entry, now, row.event_id)))
-    return _audited(uow, row, "held_entry.approve", actor)
+    uow.session.flush()
+    off = reversed_while_held(uow.session, [entry_id]).get(entry_id, Decimal(0))
+    settle(uow, [entry_id], now, actor=actor)
+    return _audited(
+        uow, row, "held_entry.approve", actor, reversed_while_held=f"{off:f}" if off else None
+    )
 
 
 @use_case
@@ -151,10 +169,12 @@ def reject(uow: SqlUnitOfWork, entry_id: str, *, actor: str, note: str = "") -> 
     :raises HeldEntryError: unknown, or decided already.
     """
     row = _decide(uow, entry_id, REJECTED, actor, note)
+    uow.session.flush()
+    settle(uow, [entry_id], row.decided_at or utcnow(), actor=actor)  # its reversals: void
     return _audited(uow, row, "held_entry.reject", actor)
 
 
-def _audited(uow: SqlUnitOfWork, row: HeldEntry, action: str, actor: str) -> HeldRow:
+def _audited(uow: SqlUnitOfWork, row: HeldEntry, action: str, actor: str, **extra: Any) -> HeldRow:
     """Audit a decision on ``row`` (its status before was held) and return its value."""
     uow.audit_change(
         actor,
@@ -169,5 +189,6 @@ def _audited(uow: SqlUnitOfWork, row: HeldEntry, action: str, actor: str) -> Hel
         terminal_id=row.terminal_id,
         code=row.code,
         note=row.note,
+        **{k: v for k, v in extra.items() if v is not None},
     )
     return _row(row)

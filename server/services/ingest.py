@@ -288,12 +288,13 @@ def _apply(
         groups = [[p] for p in todo] if granular else ([todo] if todo else [])
         vouchers: set[str] = set()
         for group in groups:
+            settled: list[dict[str, Any]] = []
             try:
                 if granular:
                     with s.begin_nested():
-                        claimed = write(s, who, group, now, cipher, vouchers)
+                        claimed = write(uow, who, group, now, cipher, vouchers, settled)
                 else:
-                    claimed = write(s, who, group, now, cipher, vouchers)
+                    claimed = write(uow, who, group, now, cipher, vouchers, settled)
             except IntegrityError as exc:
                 if not granular:
                     raise
@@ -303,6 +304,7 @@ def _apply(
                 )
                 continue
             result.applied.extend(p.event_id for p in group)
+            result.flags.extend(settled)
             for p in group:
                 if p.event_id not in claimed:
                     continue

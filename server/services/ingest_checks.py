@@ -19,7 +19,7 @@ from loyalty.events import Event, LedgerEntryRecorded
 from loyalty.rewards.ids import parse_made_id
 from loyalty.rewards.ledger import EntryKind, LedgerEntry
 
-from ..models import HeldEntry, LedgerEntryRow
+from ..models import HeldEntry, LedgerEntryRow, RefundReversal
 from .ingest_handlers import EventHandler, GrantFacts, entries_of, handler_for
 from .ingest_types import BatchResult, Pending, Reject, Rejection
 from .terminals import TerminalIdentity
@@ -115,6 +115,18 @@ def check_against_db(s: Session, todo: list[Pending], result: BatchResult) -> li
         if entries
         else set()
     )
+    reversals = (
+        {
+            entry_id: sent
+            for entry_id, sent in s.execute(
+                select(RefundReversal.entry_id, RefundReversal.entry).where(
+                    RefundReversal.entry_id.in_(list(entries))
+                )
+            )
+        }
+        if entries
+        else {}
+    )
     keep: list[Pending] = []
     batch_entries: dict[str, LedgerEntry] = {}
     for p in todo:
@@ -130,8 +142,11 @@ def check_against_db(s: Session, todo: list[Pending], result: BatchResult) -> li
                     )
                 prior = batch_entries.get(entry.entry_id)
                 stored = existing_entries.get(entry.entry_id)
-                if (prior is not None and prior != entry) or (
-                    stored is not None and not _same(stored, entry)
+                sent = reversals.get(entry.entry_id)
+                if (
+                    (prior is not None and prior != entry)
+                    or (stored is not None and not _same(stored, entry))
+                    or (sent is not None and sent != entry.to_dict())
                 ):
                     raise Reject(
                         "ledger_conflict",
@@ -153,24 +168,21 @@ def decide_holds(
     limits: AdjustmentLimits,
     now: dt.datetime,
 ) -> None:
-    """Set each event's held entries (``services/till_grants.py``), in push order.
+    """Set each event's held entries (``services/till_grants.py``) and the reversals settled
+    against the entries they reverse (``services/refund_caps.py``), in push order.
 
-    Reads, once per push, the entries its refunds reverse (stored, or earlier in the push)
-    and what the terminal's own adjustments moved today.
+    Reads, once per push, which of its reversals are in the ledger already (applied by an
+    earlier event carrying the same entry: not settled twice) and what the terminal's own
+    adjustments moved today.
     """
-    reversed_ids = {
-        e.reverses for p in todo for e in entries_of(p.event) if e.reverses and e.amount > 0
-    }
-    amounts: dict[str, Decimal] = {}
-    if reversed_ids:
-        amounts = {
-            entry_id: amount
-            for entry_id, amount in s.execute(
-                select(LedgerEntryRow.entry_id, LedgerEntryRow.amount).where(
-                    LedgerEntryRow.entry_id.in_(reversed_ids)
-                )
+    reversal_ids = {e.entry_id for p in todo for e in handler_for(p.event).reversals(p.event)}
+    stored: set[str] = set()
+    if reversal_ids:
+        stored = set(
+            s.scalars(
+                select(LedgerEntryRow.entry_id).where(LedgerEntryRow.entry_id.in_(reversal_ids))
             )
-        }
+        )
     used: dict[str, Decimal] = {}
     if any(handler_for(p.event).event is LedgerEntryRecorded for p in todo):
         rows = s.execute(
@@ -183,12 +195,11 @@ def decide_holds(
         )
         for currency, amount in rows:
             used[currency] = used.get(currency, Decimal(0)) + abs(amount)
-    facts = GrantFacts(amounts, limits, used)
+    facts = GrantFacts(limits, used)
     for p in todo:
-        p.held = handler_for(p.event).holds(p, facts)
-        for e in entries_of(p.event):
-            if e.entry_id not in p.held:
-                amounts.setdefault(e.entry_id, e.amount)  # a refund later in the push
+        handler = handler_for(p.event)
+        p.held = handler.holds(p, facts)
+        p.deferred = {e.entry_id for e in handler.reversals(p.event)} - stored
 
 
 def _same(row: LedgerEntryRow, entry: LedgerEntry) -> bool:

@@ -26,6 +26,7 @@ from ..models import (
     RaffleTicketRow,
     RaffleVoid,
     Refund,
+    RefundReversal,
     Sale,
     SaleAppliedRule,
     SaleLine,
@@ -39,21 +40,29 @@ from .ingest_handlers import EVENT_HANDLERS, EventHandler, RowContext, entries_o
 from .ingest_types import Pending
 from .ledger_reads import entry_row
 from .raffle import assign_owed_tickets
+from .refund_caps import settle
 from .terminals import TerminalIdentity
 from .till_grants import Hold
+from .uow import SqlUnitOfWork
 
 
 def write(
-    s: Session,
+    uow: SqlUnitOfWork,
     who: TerminalIdentity,
     group: list[Pending],
     now: dt.datetime,
     cipher: CpfCipher,
     vouchers: set[str],
+    flags: list[dict[str, Any]],
 ) -> set[str]:
-    """Claim the ids of ``group`` and write the effects of those this call claimed."""
+    """Claim the ids of ``group`` and write the effects of those this call claimed.
+
+    :param flags: where the answer's flags of the refund reversals settled go
+        (``services/refund_caps.py``).
+    """
     if not group:
         return set()
+    s = uow.session
     applied_t: Table = AppliedEvent.__table__  # type: ignore[assignment]
     claim_rows = [
         {
@@ -79,11 +88,16 @@ def write(
     for row, seq in zip(tracked, reserve_seqs(s, len(tracked)), strict=True):
         row["change_seq"] = seq
     for name in _TABLE_ORDER:
-        insert_rows(s, _TABLES[name], rows[name], ignore=name == "ledger_entries")
+        insert_rows(s, _TABLES[name], rows[name], ignore=name in _IDEMPOTENT)
     for handler in EVENT_HANDLERS.values():  # the table's order: sales, refunds, vouchers, …
         if by_handler.get(handler):
             vouchers.update(handler.applied(s, by_handler[handler], now))
     raffle_bookkeeping(s, rows["raffle_tickets"], rows.get("raffle_voids", []))
+    # The reversals waiting for what this push brings (a sale after its refund), and this
+    # push's own, against the ledger as it now is.
+    targets = {e.entry_id for p in mine for e in entries_of(p.event)}
+    targets |= {r["reverses"] for r in rows["refund_reversals"]}
+    flags.extend(settle(uow, targets, now))
     return claimed
 
 
@@ -116,11 +130,13 @@ def ledger_rows(p: Pending, now: dt.datetime, out: RowContext) -> None:
     """The ledger rows of the entries ``p`` carries (any type that carries entries); those
     held for head office go to ``held_entries`` instead, and count in no balance."""
     entries = entries_of(p.event)
-    if not p.held:
+    if not p.held and not p.deferred:
         out.add("ledger_entries", *(entry_row(entry, now, p.event_id) for entry in entries))
         return
     for entry in entries:
         hold = p.held.get(entry.entry_id)
+        if entry.entry_id in p.deferred:
+            continue  # the handler's refund_reversals row; settled after the insert
         if hold is None:
             out.add("ledger_entries", entry_row(entry, now, p.event_id))
         else:
@@ -152,6 +168,8 @@ def held_row(
     }
 
 
+# An entry carried by two events (same content, checked before) is written once.
+_IDEMPOTENT = ("ledger_entries", "refund_reversals")
 _TABLE_ORDER = (
     "members",
     "cards",
@@ -162,6 +180,7 @@ _TABLE_ORDER = (
     "refunds",
     "ledger_entries",
     "held_entries",
+    "refund_reversals",
     "voucher_uses",
 )
 _TABLES: dict[str, Table] = {
@@ -174,5 +193,6 @@ _TABLES: dict[str, Table] = {
     "refunds": Refund.__table__,  # type: ignore[dict-item]
     "ledger_entries": LedgerEntryRow.__table__,  # type: ignore[dict-item]
     "held_entries": HeldEntry.__table__,  # type: ignore[dict-item]
+    "refund_reversals": RefundReversal.__table__,  # type: ignore[dict-item]
     "voucher_uses": VoucherUseRow.__table__,  # type: ignore[dict-item]
 }

@@ -43,6 +43,9 @@ class Pending:
     voucher_id: str | None = None
     # entries the till may not grant alone, held for head office (services/till_grants.py)
     held: dict[str, Hold] = field(default_factory=dict)
+    # reversals settled against the entries they reverse (services/refund_caps.py), not
+    # written by the common ledger step; those already in the ledger are not here
+    deferred: set[str] = field(default_factory=set)
 
     @property
     def event_id(self) -> str:

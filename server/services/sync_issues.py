@@ -307,6 +307,11 @@ def _detail(row: TillRow) -> str:
         return f"{d.get('member_id')} {d.get('currency')} {d.get('balance')}"
     if row.kind == "voucher_validity":
         return f"{d.get('voucher_id')} {d.get('why')} at {d.get('estimated_at')}"
+    if row.kind == "refund_reversal":
+        return (
+            f"{d.get('currency')} {d.get('reverses')} sent {d.get('sent')} "
+            f"applied {d.get('applied')} {d.get('why')}"
+        )
     return ""
 
 

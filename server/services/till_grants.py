@@ -10,9 +10,11 @@ retidos* page and applied only when head office approves it. The rules, per even
   entries are held (``earn_not_derived``). Redemptions are debits and always apply (the
   member spent them; redemptions beyond the offline caps are flagged ``reprice_mismatch``).
   Any other kind of entry in a sale (``adjust``, ``reverse``…) is held (``kind_not_allowed``).
-- **a refund**: a reversal that credits (gives redeemed points back) may credit at most
-  what the entry it reverses debited; beyond that, or when that entry is not known yet, it is
-  held (``reversal_not_derived``). Reversals that take value back always apply.
+- **a refund**: its reversals (``reverse`` entries naming the entry they undo) are capped
+  cumulatively by that entry, across every refund and in any order
+  (``services/refund_caps.py``: a give-back never returns more than was redeemed, a reversal
+  never takes more than was earned, a reversal of a held credit reduces the held entry);
+  any other entry that credits is held (``kind_not_allowed``).
 - **a stand-alone ledger entry**: ``adjust`` within ``[till_adjustments]`` (per entry, and
   per terminal per day, both currencies apart; default 0: every till adjustment waits for
   head office) applies, beyond it is held (``adjust_over_limit``); a ``redeem`` (a debit)
@@ -135,32 +137,19 @@ def sale_holds(
     return held
 
 
-def refund_holds(
-    entries: Iterable[LedgerEntry], reversed_amounts: Mapping[str, Decimal]
-) -> dict[str, Hold]:
-    """The held entries of a refund: credits beyond the debit they reverse.
+def is_reversal(entry: LedgerEntry) -> bool:
+    """A refund's reversal: capped by the entry it names (``services/refund_caps.py``)."""
+    return entry.kind is EntryKind.REVERSE and entry.reverses is not None
 
-    :param reversed_amounts: the amount of each entry the refund's entries reverse (those
-        known: stored, or earlier in the push).
-    """
-    held: dict[str, Hold] = {}
-    for e in entries:
-        if e.amount <= 0:
-            continue  # taking value back never needs approval
-        if e.kind is not EntryKind.REVERSE or e.reverses is None:
-            held[e.entry_id] = Hold("kind_not_allowed", f"a refund may not carry {e.kind.value}")
-            continue
-        original = reversed_amounts.get(e.reverses)
-        if original is None:
-            held[e.entry_id] = Hold(
-                "reversal_not_derived", f"the reversed entry {e.reverses} is not known here"
-            )
-        elif original >= 0 or e.amount > -original:
-            held[e.entry_id] = Hold(
-                "reversal_not_derived",
-                f"credits {e.amount:f}, the reversed entry debited {max(-original, _ZERO):f}",
-            )
-    return held
+
+def refund_holds(entries: Iterable[LedgerEntry]) -> dict[str, Hold]:
+    """The held entries of a refund: credits that are not reversals (those are capped by
+    ``services/refund_caps.py``, never held); debits that are not reversals apply."""
+    return {
+        e.entry_id: Hold("kind_not_allowed", f"a refund may not carry {e.kind.value}")
+        for e in entries
+        if e.amount > 0 and not is_reversal(e)
+    }
 
 
 def adjustment_hold(

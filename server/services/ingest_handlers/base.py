@@ -73,11 +73,9 @@ class RowContext:
 @dataclass
 class GrantFacts:
     """What deciding which entries are held needs (``services/till_grants.py``), loaded once
-    per push inside its transaction: the amounts of the entries refunds reverse, the
-    adjustment limits, and what the pushing terminal's adjustments moved today (updated as
-    the push's own adjustments are applied)."""
+    per push inside its transaction: the adjustment limits, and what the pushing terminal's
+    adjustments moved today (updated as the push's own adjustments are applied)."""
 
-    reversed_amounts: dict[str, Decimal]
     limits: AdjustmentLimits
     used_today: dict[str, Decimal]
 
@@ -88,6 +86,11 @@ class EventHandler(Generic[E]):
     event: ClassVar[type]
 
     def entries(self, event: E) -> tuple[LedgerEntry, ...]:
+        return ()
+
+    def reversals(self, event: E) -> tuple[LedgerEntry, ...]:
+        """The entries of :meth:`entries` that are capped reversals (``refund_caps``): they go
+        to ``refund_reversals`` (the handler's rows) instead of the common ledger step."""
         return ()
 
     def made_ids(self, event: E) -> tuple[tuple[str, str], ...]:

@@ -1,5 +1,6 @@
-"""A refund recorded at a till: its id unique, its reversing entries applied by the common
-ledger step, the voucher uses a full refund gives back restored."""
+"""A refund recorded at a till: its id unique, its reversals capped by the entries they reverse
+(``services/refund_caps.py``), its other entries applied by the common ledger step, the
+voucher uses a full refund gives back restored."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from loyalty.rewards.ledger import LedgerEntry
 
 from ...models import RaffleVoid, Refund, VoucherUseRow
 from ..ingest_types import Pending, Reject
-from ..till_grants import Hold, refund_holds
+from ..refund_caps import reversal_row
+from ..till_grants import Hold, is_reversal, refund_holds
 from .base import EventHandler, GrantFacts, RowContext, Text
 
 
@@ -56,8 +58,11 @@ class RefundHandler(EventHandler[RefundRecorded]):
         known.add(e.refund_id)
 
     def holds(self, item: Pending, facts: GrantFacts) -> dict[str, Hold]:
-        """Credits beyond the debits they reverse."""
-        return refund_holds(cast(RefundRecorded, item.event).ledger_entries, facts.reversed_amounts)
+        """Credits that are not reversals (reversals are capped, ``services/refund_caps.py``)."""
+        return refund_holds(cast(RefundRecorded, item.event).ledger_entries)
+
+    def reversals(self, event: RefundRecorded) -> tuple[LedgerEntry, ...]:
+        return tuple(e for e in event.ledger_entries if is_reversal(e))
 
     def rows(self, item: Pending, out: RowContext) -> None:
         e = cast(RefundRecorded, item.event)
@@ -76,6 +81,23 @@ class RefundHandler(EventHandler[RefundRecorded]):
                 "recorded_at": out.now,
                 "restored_vouchers": list(e.restored_vouchers) or None,
             },
+        )
+        # settled against the entries they reverse once the push's rows are in (refund_caps)
+        out.add(
+            "refund_reversals",
+            *(
+                reversal_row(
+                    entry,
+                    event_id=item.event_id,
+                    refund_id=e.refund_id,
+                    sale_id=e.sale_id,
+                    store_id=out.who.store_id,
+                    terminal_id=out.who.terminal_id,
+                    now=out.now,
+                )
+                for entry in e.ledger_entries
+                if entry.entry_id in item.deferred
+            ),
         )
         # inserted by the push's raffle step, which also voids tickets of this push's sales
         out.add(
