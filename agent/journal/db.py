@@ -56,7 +56,7 @@ CREATE TABLE IF NOT EXISTS ledger (
     member_id TEXT NOT NULL,
     entry_id TEXT NOT NULL,
     sale_id TEXT,
-    data TEXT NOT NULL,
+    data TEXT NOT NULL,               -- LZ4 JSON (journal.answers.encode); older rows: text
     PRIMARY KEY (member_id, entry_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS voucher_uses (

@@ -15,7 +15,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from agent.journal import connect_journal
+from agent.journal import answers, connect_journal
 from agent.journal.db import VERSION
 from agent.journal.store import Journal, Outbox
 from agent.service import Agent
@@ -110,6 +110,36 @@ def test_a_refund_finds_its_sale_and_entries_by_id_alone(tmp_path: Path) -> None
     (entry,) = journal.entries_for_sale(str(sale["sale_id"]), "M1")
     assert entry.sale_id == sale["sale_id"]
     assert entry.amount == 20
+    agent.close()
+
+
+def test_ledger_entries_are_stored_compressed_and_older_text_rows_still_read(
+    tmp_path: Path,
+) -> None:
+    agent = make_agent(tmp_path, CHANGES)
+    sale = sell(agent, "p1")
+    ((data,),) = agent.journal_conn.execute("SELECT data FROM ledger").fetchall()
+    assert isinstance(data, bytes)
+    assert data[:1] == answers.TAG_DICT_1
+    # A row as an agent before the dictionary wrote it: plain JSON text in the same column.
+    old = LedgerEntry(
+        "E:LOJA-01:T0001:000000000000",
+        "M1",
+        Currency.POINTS,
+        EntryKind.EARN,
+        Decimal(7),
+        datetime(2026, 3, 1, 12, tzinfo=UTC),
+    )
+    agent.journal_conn.execute(
+        "INSERT INTO ledger VALUES ('M1', ?, NULL, ?)",
+        (old.entry_id, orjson.dumps(old.to_dict()).decode()),
+    )
+    entries = agent.journal.entries_for_member("M1")
+    assert [e.entry_id for e in entries] == [old.entry_id, "E:LOJA-01:T0001:000000000001"]
+    assert entries[0] == old
+    (mine,) = agent.journal.entries_for_sale(str(sale["sale_id"]), "M1")
+    assert mine == entries[1]
+    assert mine.amount == 20
     agent.close()
 
 
