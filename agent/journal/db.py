@@ -13,10 +13,10 @@ from pathlib import Path
 
 from ..storage_errors import rollback
 
-# Version 1 of the journal (PRAGMA user_version). Every b-tree a sale touches is one more WAL
-# page to write and fsync before the POS hears "recorded", so a sale touches as few as it can:
-# a sale row and its pos_id index, the member's ledger rows (clustered by member, no other
-# index), one outbox row. The id counters ride in the sale (or refund) row itself.
+# The journal's layout (PRAGMA user_version, see VERSION). Every b-tree a sale touches is one
+# more WAL page to write and fsync before the POS hears "recorded", so a sale touches as few
+# as it can: a sale row and its pos_id index, the member's ledger rows (clustered by member, no
+# other index), one outbox row. The id counters ride in the sale (or refund) row itself.
 SCHEMA = """
 -- Counters a write without a sale or refund row advanced, and the positions used of each
 -- raffle block ("raffle_block:<id>"); the sale and entry/event/refund counters otherwise
@@ -135,7 +135,11 @@ CREATE TABLE IF NOT EXISTS sync_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)
 CREATE INDEX IF NOT EXISTS local_members_cpf ON local_members (cpf_hash);
 """
 
-VERSION = 1
+# 2: the same tables; rows are written with the LZ4 dictionary (journal.answers, tag 0x05),
+# which an agent of layout 1 cannot read: the number makes it refuse the file instead of
+# failing on a retry or a refund. Opening a layout-1 file only sets the number (its rows,
+# plain LZ4, zlib or text, are still read).
+VERSION = 2
 
 # From the first layout (user_version 0): sales and refunds keyed by the POS id, the ledger
 # with two secondary indexes, the outbox with a unique event id. One transaction: a till

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import lz4.block  # type: ignore[import-untyped]
 import orjson
 import pytest
 
@@ -237,6 +238,60 @@ def test_a_migration_that_fails_leaves_the_first_layout_untouched(tmp_path: Path
     assert not any("_v0" in t for t in tables)
     assert conn.execute("SELECT count(*) FROM sales").fetchone()[0] == 2
     conn.close()
+
+
+def test_a_layout_1_journal_opens_as_layout_2_and_its_rows_still_read(tmp_path: Path) -> None:
+    """A journal of the agent before the LZ4 dictionary: plain-LZ4 answers and payloads, text
+    ledger entries. Opening it sets layout 2 (an older agent then refuses the file rather
+    than misread it) and everything reads back; new rows use the dictionary."""
+    path = tmp_path / "journal.sqlite3"
+    conn = connect_journal(path)
+    conn.execute("PRAGMA user_version = 1")
+    old_answer = {"status": "recorded", "sale_id": "S:LOJA-01:T0001:000000000001"}
+    conn.execute(
+        "INSERT INTO sales VALUES (1, 'old-pos', 'S:LOJA-01:T0001:000000000001', 'M1', "
+        "'2026-03-01T12:00:00+00:00', 2000, ?, ?)",
+        (
+            answers.TAG_LZ4 + lz4.block.compress(orjson.dumps(old_answer)),
+            '{"sale":2,"entry":2,"event":2,"refund":1,"member":1}',
+        ),
+    )
+    entry = LedgerEntry(
+        "E:LOJA-01:T0001:000000000001",
+        "M1",
+        Currency.POINTS,
+        EntryKind.EARN,
+        Decimal(20),
+        datetime(2026, 3, 1, 12, tzinfo=UTC),
+        sale_id="S:LOJA-01:T0001:000000000001",
+    )
+    conn.execute(
+        "INSERT INTO ledger VALUES ('M1', ?, ?, ?)",
+        (entry.entry_id, entry.sale_id, orjson.dumps(entry.to_dict()).decode()),
+    )
+    conn.execute(
+        "INSERT INTO outbox (event_id, type, payload, created_at) "
+        "VALUES ('V:LOJA-01:T0001:000000000001', 'sale', ?, 1.0)",
+        (answers.TAG_LZ4 + lz4.block.compress(b'{"type":"sale"}'),),
+    )
+    conn.close()
+
+    conn = connect_journal(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == VERSION == 2
+    journal = Journal(conn)
+    assert journal.sale_answer("old-pos") == old_answer
+    assert journal.entries_for_member("M1") == [entry]
+    (pending,) = Outbox(conn).batch(10)
+    assert pending.payload == '{"type":"sale"}'
+    conn.close()
+
+    agent = make_agent(tmp_path, CHANGES)  # sells on, with the dictionary
+    answer = sell(agent, "new-pos")
+    assert answer["sale_id"] == "S:LOJA-01:T0001:000000000002"
+    blobs = agent.journal_conn.execute("SELECT answer FROM sales ORDER BY seq").fetchall()
+    assert [b[0][:1] for b in blobs] == [answers.TAG_LZ4, answers.TAG_DICT_1]
+    assert agent.sales.finalise("old-pos") == old_answer  # a retry of the old sale
+    agent.close()
 
 
 def test_a_journal_from_a_newer_agent_is_refused(tmp_path: Path) -> None:
