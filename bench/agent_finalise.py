@@ -3,8 +3,9 @@
 Baseline, measured in the same run on the same disk, one commit just before each sale: a bare
 single-row ``INSERT`` committed with WAL and ``synchronous=FULL``; the target is a finalise
 p99 within 3x of its p99 (issue 28). Also measured with 100,000
-unsent events in the outbox, to show a long offline stretch does not slow the till. Prints one
-JSON object per figure.
+unsent events in the outbox, to show a long offline stretch does not slow the till. Last, with
+the sync worker stopped, the WAL frames (pages) one sale's commit writes against the floor's
+one: a figure the machine's load does not move. Prints one JSON object per figure.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import json
 import os
 import shutil
 import sqlite3
+import struct
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -116,6 +119,31 @@ def backlog(agent: Agent, n: int) -> None:
     agent.journal_conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
+def wal_frames(path: Path) -> list[int]:
+    """Frames per commit in the WAL file at ``path``, from its start (the frames of this WAL
+    generation: each frame header carries the WAL header's salts)."""
+    data = path.read_bytes()
+    page = struct.unpack(">I", data[8:12])[0]
+    salts = data[16:24]
+    commits, frames, at = [], 0, 32
+    while at + 24 + page <= len(data) and data[at + 8 : at + 16] == salts:
+        frames += 1
+        if struct.unpack(">I", data[at + 4 : at + 8])[0]:  # a commit's last frame
+            commits.append(frames)
+            frames = 0
+        at += 24 + page
+    return commits
+
+
+def frames_per_commit(conn: sqlite3.Connection, wal: Path, commit: Callable[[int], None]) -> float:
+    """Mean WAL frames of 200 commits made by ``commit(i)``, in a WAL just emptied."""
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for i in range(200):
+        commit(i)
+    counts = wal_frames(wal)
+    return sum(counts) / len(counts)
+
+
 def emit(
     figure: str, value: float, unit: str, baseline: float | None, target: str, met: bool
 ) -> None:
@@ -163,6 +191,22 @@ def main() -> None:
         depth = Outbox(agent.journal_conn).depth()  # rows put in behind the agent's count
         sales(agent, "warm-full", 200)
         full = [x * 1000 for x in sales(agent, "b", SALES, floor_full)]
+        agent.stop()  # no checkpoint beside the count
+        agent.journal_conn.execute("PRAGMA wal_autocheckpoint=0")
+
+        def one_sale(i: int) -> None:
+            sales(agent, f"frames{i}-", 1)
+
+        def one_floor_commit(i: int) -> None:  # as Floor.once, untimed
+            floor_empty.conn.execute("BEGIN")
+            floor_empty.conn.execute("INSERT INTO t (v) VALUES (?)", (f"frames {i}",))
+            floor_empty.conn.execute("COMMIT")
+
+        sale_frames = frames_per_commit(agent.journal_conn, tmp / "journal.sqlite3-wal", one_sale)
+        floor_empty.conn.execute("PRAGMA wal_autocheckpoint=0")
+        floor_frames = frames_per_commit(
+            floor_empty.conn, tmp / "floor.sqlite3-wal", one_floor_commit
+        )
         agent.close()
         base = [x * 1000 for x in floor_empty.times]
         b50, b99 = pct(base, 0.5), pct(base, 0.99)
@@ -186,6 +230,7 @@ def main() -> None:
         emit("sale_commit_p99", pct(commits, 0.99), "ms", b99, "reference", True)
         emit("code_path_p50_without_commit", pct(code, 0.5), "ms", None, "reference", True)
         emit("code_path_p99_without_commit", pct(code, 0.99), "ms", None, "reference", True)
+        emit("wal_frames_per_sale_commit", sale_frames, "pages", floor_frames, "reference", True)
         e99, f99 = pct(empty, 0.99), pct(full, 0.99)
         emit(
             "finalise_p99_full_vs_empty_outbox",

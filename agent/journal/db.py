@@ -15,10 +15,10 @@ from ..storage_errors import rollback
 from .keys import JournalKeys
 from .protect import after_conversion, convert
 
-# Version 1 of the journal (PRAGMA user_version). Every b-tree a sale touches is one more WAL
-# page to write and fsync before the POS hears "recorded", so a sale touches as few as it can:
-# a sale row and its pos_id index, the member's ledger rows (clustered by member, no other
-# index), one outbox row. The id counters ride in the sale (or refund) row itself.
+# The journal's layout (PRAGMA user_version, see VERSION). Every b-tree a sale touches is one
+# more WAL page to write and fsync before the POS hears "recorded", so a sale touches as few
+# as it can: a sale row and its pos_id index, the member's ledger rows (clustered by member, no
+# other index), one outbox row. The id counters ride in the sale (or refund) row itself.
 SCHEMA = """
 -- Counters a write without a sale or refund row advanced, and the positions used of each
 -- raffle block ("raffle_block:<id>"); the sale and entry/event/refund counters otherwise
@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS ledger (
     member_id TEXT NOT NULL,
     entry_id TEXT NOT NULL,
     sale_id TEXT,
-    data TEXT NOT NULL,
+    data TEXT NOT NULL,               -- LZ4 JSON (journal.answers.encode); older rows: text
     PRIMARY KEY (member_id, entry_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS voucher_uses (
@@ -146,7 +146,10 @@ CREATE INDEX IF NOT EXISTS local_members_cpf ON local_members (cpf_hash);
 SCHEMA = SCHEMA.format(local_members=LOCAL_MEMBERS)
 
 # 2: local_members keyed by the card's keyed hash (was the clear number), enrolment payloads
-# sealed (journal.protect converts a journal of layout 1, with the till's keys).
+# sealed (journal.protect converts a journal of layout 1, with the till's keys), and rows
+# written with the LZ4 dictionary (journal.answers, tag 0x05), which an agent of layout 1
+# cannot read: the number makes it refuse the file instead of failing on a retry or a refund.
+# Rows of layout 1 (plain LZ4, zlib or text) are still read.
 VERSION = 2
 
 # From the first layout (user_version 0): sales and refunds keyed by the POS id, the ledger

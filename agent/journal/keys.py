@@ -15,7 +15,7 @@ the journal and no new secret has to be delivered or backed up:
   does ``acked_events`` (the copy kept for a re-push after a server restore): the pusher
   opens it in memory just before sending.
 
-Stored form of a sealed payload: ``0x05``, the key's 8-byte id, a 12-byte random nonce, the
+Stored form of a sealed payload: ``0x06``, the key's 8-byte id, a 12-byte random nonce, the
 AES-GCM ciphertext and tag of the payload's :func:`~agent.journal.answers.pack` form.
 """
 
@@ -29,9 +29,10 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ..cache.card_hash import CardHasher
+from .answers import TAG_SEALED
 
 SEAL_LABEL = b"tillclub/agent/journal-seal/v1"
-SEALED = b"\x05"  # never 0x04 (LZ4) nor 0x78 (zlib): answers.unpack tells them apart
+SEALED = TAG_SEALED  # one tag table, in journal.answers
 # Event types whose payload carries personal data the server needs in clear.
 SEALED_TYPES = frozenset({"enrolment"})
 _KID, _NONCE = 8, 12

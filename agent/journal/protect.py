@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 
 from .answers import unpack
-from .keys import SEALED_TYPES, JournalKeyError, JournalKeys, is_sealed, key_id_of
+from .keys import SEALED, SEALED_TYPES, JournalKeyError, JournalKeys, is_sealed, key_id_of
 
 log = logging.getLogger("tillclub.agent.journal")
 
@@ -136,7 +136,7 @@ def _check_key(conn: sqlite3.Connection, keys: JournalKeys) -> bool:
     changed = False
     for table, key in (("outbox", "seq"), ("acked_events", "id")):
         for row_id, event_id, blob in conn.execute(
-            f"SELECT {key}, event_id, payload FROM {table} WHERE substr(payload, 1, 1) = X'05'"
+            f"SELECT {key}, event_id, payload FROM {table} WHERE substr(payload, 1, 1) = X'{SEALED.hex()}'"
         ).fetchall():
             try:
                 packed = keys.open(blob, event_id)

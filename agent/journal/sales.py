@@ -113,8 +113,7 @@ class Journal:
             pos_id, refund_id, sale_id, answer = write.refund
             refund = (_seq(refund_id), pos_id, refund_id, sale_id, answers.encode(answer), next_ids)
         entries = [
-            (e.member_id, e.entry_id, e.sale_id, orjson.dumps(e.to_dict()).decode())
-            for e in write.entries
+            (e.member_id, e.entry_id, e.sale_id, answers.encode(e.to_dict())) for e in write.entries
         ]
         events = outbox.rows(write.events, created, outbox.keys_of(c))
         c.execute("BEGIN IMMEDIATE")
@@ -185,13 +184,13 @@ class Journal:
 
     def entries_for_member(self, member_id: str) -> list[LedgerEntry]:
         rows = self.conn.execute("SELECT data FROM ledger WHERE member_id = ?", (member_id,))
-        return [LedgerEntry.from_dict(orjson.loads(r[0])) for r in rows]
+        return [LedgerEntry.from_dict(answers.decode(r[0])) for r in rows]
 
     def entries_for_sale(self, sale_id: str, member_id: str) -> list[LedgerEntry]:
         rows = self.conn.execute(
             "SELECT data FROM ledger WHERE member_id = ? AND sale_id = ?", (member_id, sale_id)
         )
-        return [LedgerEntry.from_dict(orjson.loads(r[0])) for r in rows]
+        return [LedgerEntry.from_dict(answers.decode(r[0])) for r in rows]
 
     def tickets_for_sale(self, sale_id: str) -> list[IssuedTicket]:
         """The raffle tickets of ``sale_id``, in issue order."""

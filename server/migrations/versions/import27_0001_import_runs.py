@@ -4,7 +4,7 @@ The importer (``server/services/imports``) records each run and maps each extern
 old system to the row it made, so re-running or resuming a file never doubles a row.
 
 Revision ID: import27_0001
-Revises: origin18_0001
+Revises: refunds_0001
 Create Date: 2026-12-07 23:45:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 import server.db
 
 revision: str = "import27_0001"
-down_revision: str | Sequence[str] | None = "origin18_0001"
+down_revision: str | Sequence[str] | None = "refunds_0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

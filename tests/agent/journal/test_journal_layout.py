@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import lz4.block  # type: ignore[import-untyped]
 import orjson
 import pytest
 
-from agent.journal import connect_journal
+from agent.journal import answers, connect_journal
 from agent.journal.db import VERSION
 from agent.journal.store import Journal, Outbox
 from agent.service import Agent
@@ -113,6 +114,36 @@ def test_a_refund_finds_its_sale_and_entries_by_id_alone(tmp_path: Path) -> None
     agent.close()
 
 
+def test_ledger_entries_are_stored_compressed_and_older_text_rows_still_read(
+    tmp_path: Path,
+) -> None:
+    agent = make_agent(tmp_path, CHANGES)
+    sale = sell(agent, "p1")
+    ((data,),) = agent.journal_conn.execute("SELECT data FROM ledger").fetchall()
+    assert isinstance(data, bytes)
+    assert data[:1] == answers.TAG_DICT_1
+    # A row as an agent before the dictionary wrote it: plain JSON text in the same column.
+    old = LedgerEntry(
+        "E:LOJA-01:T0001:000000000000",
+        "M1",
+        Currency.POINTS,
+        EntryKind.EARN,
+        Decimal(7),
+        datetime(2026, 3, 1, 12, tzinfo=UTC),
+    )
+    agent.journal_conn.execute(
+        "INSERT INTO ledger VALUES ('M1', ?, NULL, ?)",
+        (old.entry_id, orjson.dumps(old.to_dict()).decode()),
+    )
+    entries = agent.journal.entries_for_member("M1")
+    assert [e.entry_id for e in entries] == [old.entry_id, "E:LOJA-01:T0001:000000000001"]
+    assert entries[0] == old
+    (mine,) = agent.journal.entries_for_sale(str(sale["sale_id"]), "M1")
+    assert mine == entries[1]
+    assert mine.amount == 20
+    agent.close()
+
+
 def _first_layout_journal(path: Path) -> None:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.executescript(FIRST_LAYOUT)
@@ -207,6 +238,60 @@ def test_a_migration_that_fails_leaves_the_first_layout_untouched(tmp_path: Path
     assert not any("_v0" in t for t in tables)
     assert conn.execute("SELECT count(*) FROM sales").fetchone()[0] == 2
     conn.close()
+
+
+def test_a_layout_1_journal_opens_as_layout_2_and_its_rows_still_read(tmp_path: Path) -> None:
+    """A journal of the agent before the LZ4 dictionary: plain-LZ4 answers and payloads, text
+    ledger entries. Opening it sets layout 2 (an older agent then refuses the file rather
+    than misread it) and everything reads back; new rows use the dictionary."""
+    path = tmp_path / "journal.sqlite3"
+    conn = connect_journal(path)
+    conn.execute("PRAGMA user_version = 1")
+    old_answer = {"status": "recorded", "sale_id": "S:LOJA-01:T0001:000000000001"}
+    conn.execute(
+        "INSERT INTO sales VALUES (1, 'old-pos', 'S:LOJA-01:T0001:000000000001', 'M1', "
+        "'2026-03-01T12:00:00+00:00', 2000, ?, ?)",
+        (
+            answers.TAG_LZ4 + lz4.block.compress(orjson.dumps(old_answer)),
+            '{"sale":2,"entry":2,"event":2,"refund":1,"member":1}',
+        ),
+    )
+    entry = LedgerEntry(
+        "E:LOJA-01:T0001:000000000001",
+        "M1",
+        Currency.POINTS,
+        EntryKind.EARN,
+        Decimal(20),
+        datetime(2026, 3, 1, 12, tzinfo=UTC),
+        sale_id="S:LOJA-01:T0001:000000000001",
+    )
+    conn.execute(
+        "INSERT INTO ledger VALUES ('M1', ?, ?, ?)",
+        (entry.entry_id, entry.sale_id, orjson.dumps(entry.to_dict()).decode()),
+    )
+    conn.execute(
+        "INSERT INTO outbox (event_id, type, payload, created_at) "
+        "VALUES ('V:LOJA-01:T0001:000000000001', 'sale', ?, 1.0)",
+        (answers.TAG_LZ4 + lz4.block.compress(b'{"type":"sale"}'),),
+    )
+    conn.close()
+
+    conn = connect_journal(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == VERSION == 2
+    journal = Journal(conn)
+    assert journal.sale_answer("old-pos") == old_answer
+    assert journal.entries_for_member("M1") == [entry]
+    (pending,) = Outbox(conn).batch(10)
+    assert pending.payload == '{"type":"sale"}'
+    conn.close()
+
+    agent = make_agent(tmp_path, CHANGES)  # sells on, with the dictionary
+    answer = sell(agent, "new-pos")
+    assert answer["sale_id"] == "S:LOJA-01:T0001:000000000002"
+    blobs = agent.journal_conn.execute("SELECT answer FROM sales ORDER BY seq").fetchall()
+    assert [b[0][:1] for b in blobs] == [answers.TAG_LZ4, answers.TAG_DICT_1]
+    assert agent.sales.finalise("old-pos") == old_answer  # a retry of the old sale
+    agent.close()
 
 
 def test_a_journal_from_a_newer_agent_is_refused(tmp_path: Path) -> None:

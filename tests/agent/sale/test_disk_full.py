@@ -8,6 +8,7 @@ SQLite answers ``SQLITE_FULL`` exactly as on a full disk.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 
 import pytest
@@ -28,7 +29,11 @@ def count(agent: Agent, table: str) -> int:
 
 
 def big_basket() -> list[dict[str, str]]:
-    return [line(f"SKU-{i:04d}", price="1.00") for i in range(400)]  # a few pages of answer
+    # A few pages of answer even compressed: SKUs and prices that do not repeat.
+    return [
+        line(hashlib.sha256(str(i).encode()).hexdigest()[:20], price=f"{1 + i % 89}.{i % 97:02d}")
+        for i in range(800)
+    ]
 
 
 def test_a_full_journal_answers_disk_full_and_the_retry_records_the_sale(agent: Agent) -> None:

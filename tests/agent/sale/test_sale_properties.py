@@ -18,6 +18,7 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from agent.journal import answers as stored
 from agent.journal.store import unpack
 from loyalty.errors import LoyaltyError
 from loyalty.identification import card_number
@@ -148,7 +149,7 @@ def _check(agent: Any, sales: int, refunds: int) -> None:
     kinds = [e["type"] for e in events]
     assert kinds.count("sale") == sales == conn.execute("SELECT count(*) FROM sales").fetchone()[0]
     assert kinds.count("refund") == refunds
-    entries = [json.loads(d) for (d,) in conn.execute("SELECT data FROM ledger")]
+    entries = [stored.decode(d) for (d,) in conn.execute("SELECT data FROM ledger")]
     in_events = [x for e in events for x in e["ledger_entries"]]
     assert sorted(x["entry_id"] for x in entries) == sorted(x["entry_id"] for x in in_events)
     spent: dict[str, Decimal] = {}
