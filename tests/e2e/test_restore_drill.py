@@ -269,7 +269,13 @@ class SqliteServer:
 
         port = int(self.url.rsplit(":", 1)[1])
         self.live.stop()
-        get_engine(self.app).dispose()
+        # A stopped werkzeug server still serves the connections the tills keep alive, from
+        # their own threads: refuse those as a stopped process would, and let requests in
+        # flight end, before the file is replaced under them (else: "disk image malformed").
+        self.app.wsgi_app = refuse
+        engine = get_engine(self.app)
+        wait_for(lambda: engine.pool.checkedout() == 0, timeout=30)  # type: ignore[attr-defined]
+        engine.dispose()
         # As docs/operations.md gives it: server stopped, file replaced, a new epoch started
         # before the server serves (the stopped app's engine opens the restored file).
         for suffix in ("-wal", "-shm"):
@@ -282,6 +288,12 @@ class SqliteServer:
         get_engine(self.app).dispose()
         self.live = self.stack.enter_context(live_server(self.db, port=port))
         self.app = self.live.app
+
+
+def refuse(environ: Any, start_response: Any) -> list[bytes]:
+    """The old app after its server stopped: unavailable, and the connection closed."""
+    start_response("503 SERVICE UNAVAILABLE", [("Connection", "close"), ("Content-Length", "0")])
+    return [b""]
 
 
 def test_a_restored_server_gets_every_acknowledged_sale_back(tmp_path: Path) -> None:
