@@ -136,7 +136,8 @@ def _check_key(conn: sqlite3.Connection, keys: JournalKeys) -> bool:
     changed = False
     for table, key in (("outbox", "seq"), ("acked_events", "id")):
         for row_id, event_id, blob in conn.execute(
-            f"SELECT {key}, event_id, payload FROM {table} WHERE substr(payload, 1, 1) = X'{SEALED.hex()}'"
+            f"SELECT {key}, event_id, payload FROM {table} WHERE substr(payload, 1, 1) = ?",
+            (SEALED,),
         ).fetchall():
             try:
                 packed = keys.open(blob, event_id)
