@@ -29,7 +29,8 @@ def write_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]
     _, columns, converters = _plan(table, "postgresql", False)
     pairs = list(zip(columns, converters, strict=True))
     sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    cur = conn.connection.driver_connection.cursor()
+    driver: Any = conn.connection.driver_connection
+    cur = driver.cursor()
     try:
         with _translated(session, sql), cur.copy(sql) as copy:
             for row in rows:
