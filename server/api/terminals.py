@@ -72,7 +72,7 @@ def _register(refusal: ErrorCode, *, deprecated: bool) -> tuple[Response, int]:
     ), 201
 
 
-def till_identification(config: Mapping[str, Any]) -> dict[str, str | None]:
+def till_identification(config: Mapping[str, Any]) -> dict[str, Any]:
     """The card prefix, CPF hash key and QR public key, as the till's config wants them.
 
     The CPF hash key goes to tills only here, once per terminal, over the same channel as its

@@ -27,11 +27,11 @@ from .chain import TerminalReport as TerminalReport
 from .chain import TerminalStatus as TerminalStatus
 from .epochs import EpochRepush as EpochRepush
 from .epochs import ServerEpoch as ServerEpoch
+from .imports import ImportKey as ImportKey
+from .imports import ImportRun as ImportRun
 from .ledger import AdminIdCounter as AdminIdCounter
 from .ledger import HeldEntry as HeldEntry
 from .ledger import LedgerEntryRow as LedgerEntryRow
-from .imports import ImportKey as ImportKey
-from .imports import ImportRun as ImportRun
 from .ledger import RefundReversal as RefundReversal
 from .ledger_jobs import ExpiryNotice as ExpiryNotice
 from .ledger_jobs import JobCursor as JobCursor

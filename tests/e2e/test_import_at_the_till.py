@@ -173,10 +173,10 @@ def test_imported_card_and_balances_at_the_till(
                         LedgerEntryRow.kind == "redeem"
                     )
                 ).all()
+                soon = dt.datetime.combine(later_expiry, dt.time(), SP)
                 lot1 = s.scalar(
-                    select(LedgerEntryRow.entry_id).where(LedgerEntryRow.expires_at
-                                                          < dt.datetime.combine(later_expiry, dt.time(), SP))
-                )  # fmt: skip
+                    select(LedgerEntryRow.entry_id).where(LedgerEntryRow.expires_at < soon)
+                )
             # THEN from the lot that expires first
             assert [int(a) for a, _ in redeemed] == [-200]
             assert redeemed[0][1] == lot1

@@ -43,3 +43,26 @@ def ledger_types(entries: list[LedgerEntry]) -> Balances:
 def plugin_types(port: LoyaltyPort) -> PosPlugin:
     cls: type[PosPlugin] = load_plugin("http")
     return cls(port, {"secret": "0123456789abcdef"})
+
+
+def import_types(app: object) -> None:
+    """The importer's public interface (``server.services.imports``), used by the CLI and UI."""
+    from flask import Flask
+
+    from server.security import CpfCipher
+    from server.services import imports
+    from server.services.uow import SqlUnitOfWork
+
+    assert isinstance(app, Flask)
+    options: imports.ImportOptions = imports.options_for_app(app, on_duplicate="merge")
+    cipher: CpfCipher = app.extensions["tillclub.cpf"]
+    uow = SqlUnitOfWork.for_app(app)
+    dry: imports.ImportReport = imports.plan(uow, cipher, imports.Kind.MEMBERS, "m.csv", options)
+    seen: list[imports.Progress] = []
+    done: imports.ImportReport = imports.run(uow, cipher, "sales", "s.csv", options, seen.append)
+    first: imports.Rejection = done.rejected[0]
+    reason: str = first.text("pt-BR")
+    written: int = imports.write_errors(dry, "erros.csv", "en")
+    blob: bytes = imports.errors_csv_bytes(done)
+    counts: dict[str, int] = done.counts()
+    del reason, written, blob, counts

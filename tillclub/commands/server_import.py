@@ -126,7 +126,8 @@ def _say(report: Any, lang: str, as_json: bool, errors_path: Path | None) -> Non
     )
     if pt:
         click.echo(
-            f"{report.kind.value}: {counts['rows_read']} linhas lidas, {verb[0]} {counts['created']}, "
+            f"{report.kind.value}: {counts['rows_read']} linhas lidas, "
+            f"{verb[0]} {counts['created']}, "
             f"{verb[1]} {counts['updated']}, sem mudança {counts['unchanged']}, "
             f"rejeitadas {counts['rejected']}"
         )

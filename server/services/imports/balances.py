@@ -28,11 +28,11 @@ from loyalty.rewards.ids import SERVER_STORE, make_entry_id
 
 from ...models import ImportKey, LedgerEntryRow, Member
 from ...models.sync import reserve_seqs
-from ..bulk import insert_rows
 from ..tiers import TierLadderError, load_ladder
 from . import fields
+from .copy import write_rows
 from .errors import RowError
-from .kinds import Action, Context, Decision
+from .kinds import Action, Context, Decision, table_of
 from .lookups import MemberRef, chunks, key_owners, reserve_ids
 from .report import OnDuplicate
 from .source import Line
@@ -61,8 +61,8 @@ class BalanceRow:
 
 
 class BalancesImporter:
-    required = ("id_externo",)
-    aliases = {
+    required: tuple[str, ...] = ("id_externo",)
+    aliases: dict[str, str] = {
         "external_id": "id_externo",
         "member_external_id": "cliente_id_externo",
         "cliente": "cliente_id_externo",
@@ -278,9 +278,9 @@ class BalancesImporter:
                         "run_id": ctx.run_id,
                     }
                 )
-        insert_rows(s, LedgerEntryRow.__table__, entries)
-        insert_rows(s, ImportKey.__table__, keys)
-        t = Member.__table__
+        write_rows(s, table_of(LedgerEntryRow), entries)
+        write_rows(s, table_of(ImportKey), keys)
+        t = table_of(Member)
         if tier_rows:
             s.execute(
                 update(t).where(t.c.id == bindparam("mid")),
@@ -298,7 +298,7 @@ class BalancesImporter:
 
 
 def _entries(ctx: Context, entry_ids: list[str]) -> dict[str, dict[str, Any]]:
-    t = LedgerEntryRow.__table__
+    t = table_of(LedgerEntryRow)
     out: dict[str, dict[str, Any]] = {}
     for part in chunks(sorted(entry_ids)):
         stmt = select(t.c.entry_id, t.c.member_id, t.c.currency, t.c.amount, t.c.expires_at).where(

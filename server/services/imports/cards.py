@@ -16,11 +16,11 @@ from sqlalchemy import bindparam, update
 
 from ...models import Card, CardStatus
 from ...models.sync import reserve_seqs
-from ..bulk import insert_rows
 from . import fields
 from .cards_check import check_card, mask_card
+from .copy import write_rows
 from .errors import RowError
-from .kinds import Action, Context, Decision
+from .kinds import Action, Context, Decision, table_of
 from .lookups import MemberRef, card_owners
 from .report import OnDuplicate
 from .source import Line
@@ -37,8 +37,8 @@ _STATUS = {
 
 
 class CardsImporter:
-    required = ("numero",)
-    aliases = {
+    required: tuple[str, ...] = ("numero",)
+    aliases: dict[str, str] = {
         "number": "numero",
         "card": "numero",
         "cartao": "numero",
@@ -149,8 +149,8 @@ class CardsImporter:
             }
             for n, m, st, issued in creates
         ]
-        insert_rows(s, Card.__table__, rows)
-        t = Card.__table__
+        write_rows(s, table_of(Card), rows)
+        t = table_of(Card)
         if updates:
             s.execute(
                 update(t).where(t.c.number == bindparam("n")),

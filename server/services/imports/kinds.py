@@ -14,9 +14,10 @@ import datetime as dt
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from ...security import CpfCipher
@@ -87,3 +88,8 @@ class KindImporter(Protocol):
     def decide(self, ctx: Context, lines: Sequence[Line]) -> list[Decision]: ...
 
     def write(self, ctx: Context, decisions: Sequence[Decision]) -> None: ...
+
+
+def table_of(model: Any) -> Table:
+    """A model's table, typed as the ``Table`` it is (``__table__`` is typed ``FromClause``)."""
+    return cast(Table, model.__table__)

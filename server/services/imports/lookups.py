@@ -19,7 +19,7 @@ from loyalty.identification import mask_cpf
 
 from ...models import AdminIdCounter, Card, ImportKey, Member
 from .errors import RowError
-from .kinds import Context
+from .kinds import Context, table_of
 
 CHUNK = 900  # values per IN (...) list: below SQLite's old 999-variable limit
 
@@ -65,7 +65,7 @@ def reserve_ids(session: Session, worker: str, count: int) -> range:
         return range(0)
     module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.execute(
-        module.insert(AdminIdCounter.__table__)
+        module.insert(table_of(AdminIdCounter))
         .values(worker=worker, next_seq=1)
         .on_conflict_do_nothing()
     )

@@ -22,12 +22,12 @@ from sqlalchemy import bindparam, insert, select, update
 from ...models import Card, CardStatus, ImportKey, Member
 from ...models.portal import ConsentRecord
 from ...models.sync import reserve_seqs
-from ..bulk import insert_rows
 from ..tiers import first_step
 from . import fields
 from .cards_check import check_card
+from .copy import write_rows
 from .errors import RowError
-from .kinds import Action, Context, Decision
+from .kinds import Action, Context, Decision, table_of
 from .lookups import card_owners, chunks, cpf_owners, key_owners, reserve_ids
 from .report import OnDuplicate
 from .source import Line
@@ -66,8 +66,8 @@ class MemberRow:
 
 
 class MembersImporter:
-    required = ("id_externo", "nome")
-    aliases = {
+    required: tuple[str, ...] = ("id_externo", "nome")
+    aliases: dict[str, str] = {
         "external_id": "id_externo",
         "codigo": "id_externo",
         "id": "id_externo",
@@ -322,7 +322,7 @@ class MembersImporter:
         seqs = iter(reserve_seqs(s, len(members) + len(card_rows) + len(update_rows)))
         for m in members:
             m["change_seq"] = next(seqs)
-        insert_rows(s, Member.__table__, members)
+        write_rows(s, table_of(Member), members)
         for number, mid in card_rows:
             cards.append(
                 {
@@ -335,10 +335,10 @@ class MembersImporter:
                     "change_seq": next(seqs),
                 }
             )
-        insert_rows(s, Card.__table__, cards)
-        insert_rows(s, ImportKey.__table__, keys)
+        write_rows(s, table_of(Card), cards)
+        write_rows(s, table_of(ImportKey), keys)
         if consents:
-            s.execute(insert(ConsentRecord.__table__), consents)
+            s.execute(insert(table_of(ConsentRecord)), consents)
         for mid, row, changes in update_rows:
             values = dict(changes)
             if "cpf_hash" in changes and row.cpf:
@@ -350,7 +350,7 @@ class MembersImporter:
             values["updated_at"] = now
             values["change_seq"] = next(seqs)
             s.execute(
-                update(Member.__table__).where(Member.__table__.c.id == bindparam("mid")),
+                update(table_of(Member)).where(table_of(Member).c.id == bindparam("mid")),
                 [{"mid": mid, **values}],
             )
 

@@ -15,21 +15,22 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 
 from loyalty.money import CENT
 
 from ...models import RepriceStatus, Sale, SaleLine
-from ..bulk import insert_rows
 from . import fields
+from .copy import write_rows
 from .errors import RowError
-from .kinds import Action, Context, Decision
+from .kinds import Action, Context, Decision, table_of
 from .lookups import MemberRef, chunks
 from .source import Line
 
 TERMINAL = "IMPORT"
+DUPLICATE = "external id {ext} was already imported with other data (member {member})"
 SALE_PREFIX = "I:"
 _ZERO = Decimal(0)
 
@@ -51,8 +52,8 @@ class SaleRow:
 
 
 class SalesImporter:
-    required = ("id_externo", "loja", "data", "total")
-    aliases = {
+    required: tuple[str, ...] = ("id_externo", "loja", "data", "total")
+    aliases: dict[str, str] = {
         "external_id": "id_externo",
         "store": "loja",
         "date": "data",
@@ -161,7 +162,7 @@ class SalesImporter:
                 )
                 continue
             sid = sale_id_for(p.ext)
-            before = stored.get(sid, ctx.seen.state.get("sale:" + sid))
+            before: Any = stored.get(sid, ctx.seen.state.get("sale:" + sid))
             if before is not None:
                 if before == (member, p.total):
                     out.append(Decision(g[0], Action.UNCHANGED))
@@ -170,13 +171,13 @@ class SalesImporter:
                         ctx.reject(
                             g[0],
                             "duplicate_external_id",
-                            "external id {ext} was already imported with other data (member {member})",
+                            DUPLICATE,
                             ext=p.ext,
                             member=before[0] or "-",
                         )
                     )
                 continue
-            ctx.seen.state["sale:" + sid] = (member, p.total)
+            ctx.seen.state["sale:" + sid] = cast(Any, (member, p.total))
             out.append(Decision(g[0], Action.CREATE, (member, p)))
         return out
 
@@ -224,12 +225,12 @@ class SalesImporter:
                         "tags": None,
                     }
                 )
-        insert_rows(ctx.session, Sale.__table__, sales)
-        insert_rows(ctx.session, SaleLine.__table__, lines)
+        write_rows(ctx.session, table_of(Sale), sales)
+        write_rows(ctx.session, table_of(SaleLine), lines)
 
 
 def _stored_totals(ctx: Context, sale_ids: list[str]) -> dict[str, tuple[str | None, Decimal]]:
-    t = Sale.__table__
+    t = table_of(Sale)
     out: dict[str, tuple[str | None, Decimal]] = {}
     for part in chunks(sorted(set(sale_ids))):
         stmt = select(t.c.sale_id, t.c.member_id, t.c.total).where(t.c.sale_id.in_(part))
