@@ -103,3 +103,41 @@ def test_storetz_keeps_existing_stores_zone_unset_and_numbers_them_for_the_tills
             assert "timezone" not in columns
     finally:
         engine.dispose()
+
+
+def test_refunds_copies_the_refund_reversals_already_in_the_ledger(empty_url: str) -> None:
+    """A reversal a till's refund booked before the upgrade counts towards its entry's cap
+    (``refund_reversals``, applied); a server-made ``reverse`` (no refund) is not copied."""
+    upgrade(empty_url, "origin18_0001")
+    engine = make_engine(empty_url)
+    at = "'2026-03-02 12:00:00'"
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO refunds (refund_id, event_id, sale_id, store_id, terminal_id, "
+                     "occurred_at, amount, lines, reason, recorded_at) VALUES ("
+                     f"'R:L:T:000000000001', 'V:L:T:000000000009', 'S:L:T:000000000002', 'L', "
+                     f"'T', {at}, 500, '[]', NULL, {at})")
+            )  # fmt: skip
+            for entry_id, event_id in (
+                ("E:L:T:000000000003", "'V:L:T:000000000009'"),
+                ("E:HQ:rs1:000000000004", "NULL"),
+            ):
+                conn.execute(
+                    text("INSERT INTO ledger_entries (entry_id, member_id, currency, kind, "
+                         "amount, effective_at, sale_id, reverses, event_id, recorded_at, "
+                         f"change_seq) VALUES ('{entry_id}', 'M1', 'points', 'reverse', -1000, "
+                         f"{at}, 'S:L:T:000000000002', 'E:L:T:000000000001', {event_id}, {at}, "
+                         f"{len(entry_id)})")
+                )  # fmt: skip
+        upgrade(empty_url, "refunds_0001")
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT entry_id, reverses, refund_id, applied, status FROM refund_reversals")
+            ).all()
+        assert [tuple(r) for r in rows] == [
+            ("E:L:T:000000000003", "E:L:T:000000000001", "R:L:T:000000000001", -1000, "applied")
+        ]
+        downgrade(empty_url, "origin18_0001")
+    finally:
+        engine.dispose()
