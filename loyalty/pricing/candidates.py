@@ -38,7 +38,7 @@ def candidates(
     out: list[RuleLines] = []
     scopes_get = idx.scopes.get
     for ls in order:
-        key = ls.key
+        key = ls.line.scope_key
         scope = scopes_get(key)
         if scope is None:
             scope = _scope(idx, key)

@@ -8,7 +8,7 @@ from .basket import MemberContext
 from .eligibility import live
 from .index import RuleSet
 from .result import CouponOutcome, Rewards
-from .rules import Rule
+from .rules import Rule, Stage
 
 
 def explain_coupons(
@@ -22,11 +22,10 @@ def explain_coupons(
     rewards: Rewards,
 ) -> tuple[CouponOutcome, ...]:
     """Explain each presented code: the rules it fired, or why it fired none."""
-    earned = {d.rule for d in rewards.details}
     out: list[CouponOutcome] = []
     for code in sorted(codes):
         rules = [r for rs in sets for r in rs.by_coupon.get(code, ())]
-        fired = tuple([r.id for r in rules if r.id in applied or r.id in earned])
+        fired = tuple([r.id for r in rules if r.id in applied or _earned(r, rewards)])
         if fired:
             cents = sum([applied.get(rid, 0) for rid in fired])
             out.append(CouponOutcome(code, fired, cents))
@@ -39,6 +38,14 @@ def explain_coupons(
             reason = "not_live"
         out.append(CouponOutcome(code, (), 0, reason))
     return tuple(out)
+
+
+def _earned(rule: Rule, rewards: Rewards) -> bool:
+    """Whether earning ``rule`` gave a reward (asked only of rules that took no cents off)."""
+    return rule.stage is _EARNING and any(d.rule == rule.id for d in rewards.details)
+
+
+_EARNING = Stage.EARNING  # a module constant: an enum member read from its class is dear
 
 
 def _live_here(

@@ -36,7 +36,10 @@ def earn(rules: list[RuleLines]) -> Rewards:
     multipliers: list[RuleLines] = []
     # Rules over every line share one list (``candidates``): its net is summed once.
     nets: dict[int, int] = {}
-    for rule, lines in sorted(rules, key=_order):
+    # By (priority, id), as plain tuples (no key function per rule); ``n`` is unique.
+    for _, _, _, rule, lines in sorted(
+        [(r.priority, r.id, n, r, ls) for n, (r, ls) in enumerate(rules)]
+    ):
         p = rule.params
         paid = nets.get(id(lines), -1)
         if paid < 0:
@@ -84,10 +87,6 @@ def earn(rules: list[RuleLines]) -> Rewards:
 _POINTS, _CASHBACK = Earns.POINTS, Earns.CASHBACK
 # EARNING_KINDS by RuleKind: a kind hashes by identity, where its ``value`` is a descriptor.
 _EARNS = {kind: EARNING_KINDS[kind.value] for kind in RuleKind if kind.value in EARNING_KINDS}
-
-
-def _order(rule_lines: RuleLines) -> tuple[int, str]:
-    return (rule_lines[0].priority, rule_lines[0].id)
 
 
 def multiplied(

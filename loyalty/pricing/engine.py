@@ -33,7 +33,7 @@ from .result import (
     make_result,
 )
 from .rules import BasketAmountOff, BasketPercentOff, MemberPrice, Rule, Stage
-from .state import LineState, Plan, apply_plan
+from .state import LineState, apply_plan
 from .voucher import VoucherApplication
 
 
@@ -109,8 +109,9 @@ def _prepare(
     group = -1
     for rank, ls in enumerate(order):
         ls.rank = rank
-        if ls.line.sort_key != previous:
-            previous = ls.line.sort_key
+        key = ls.line.sort_key
+        if key != previous:
+            previous = key
             group += 1
         ls.group = group
     found: list[RuleLines] = []
@@ -124,22 +125,12 @@ def _promotions(
 ) -> list[RuleLines]:
     """Stages 1–3 (member prices, item and basket promotions) on ``order``; returns the
     earning rules (stage 5) for later."""
-    prices: list[RuleLines] = []
-    items: list[RuleLines] = []
-    baskets: list[RuleLines] = []
-    earning: list[RuleLines] = []
-    # Identity tests on the stage members, read from module constants: `Stage.ITEM` is a
-    # lookup through the enum's metaclass, 15 times dearer than a global.
+    # One list per stage, indexed by the stage's number (``Stage`` is an ``IntEnum``; every
+    # rule kind is in stage 1, 2, 3 or 5): one subscript per rule, no test per stage.
+    by_stage: list[list[RuleLines]] = [[], [], [], [], [], []]
     for found_rule in found:
-        stage = found_rule[0].stage
-        if stage is _ITEM:
-            items.append(found_rule)
-        elif stage is _PRICE:
-            prices.append(found_rule)
-        elif stage is _BASKET:
-            baskets.append(found_rule)
-        else:
-            earning.append(found_rule)
+        by_stage[found_rule[0].stage].append(found_rule)
+    _, prices, items, baskets, _, earning = by_stage
     _member_prices(prices, applied)
     _item_promotions(items, applied)
     _basket_promotions(baskets, order, applied)
@@ -184,7 +175,7 @@ def _best_option(
 
 
 _PROMOTION_STAGES = frozenset({Stage.ITEM, Stage.BASKET})
-_PRICE, _ITEM, _BASKET, _EARNING = Stage.PRICE, Stage.ITEM, Stage.BASKET, Stage.EARNING
+_EARNING = Stage.EARNING
 _NO_CODES: frozenset[str] = frozenset()
 _combine = datetime.combine
 
@@ -209,8 +200,12 @@ def _member_prices(rules: list[RuleLines], applied: dict[str, int]) -> None:
                 entry[1].append(rule)
     # With caps, the dearest units get the member price first (order-free, shopper's best).
     # Nothing before this stage changes a line: its one tranche is still its shelf price.
-    for ls, candidates in (
-        sorted(per_line.values(), key=_dearest_line) if len(per_line) > 1 else per_line.values()
+    # Sorted as (−unit price, rank, …) tuples: ranks are unique, so a comparison never gets
+    # past them, and no key function is called per line.
+    for _, _, ls, candidates in (
+        sorted([(-ls.line.unit_cents, ls.rank, ls, rules) for ls, rules in per_line.values()])
+        if len(per_line) > 1
+        else [(0, 0, ls, rules) for ls, rules in per_line.values()]
     ):
         count, shelf, _ = ls.tranches[0]
         if len(candidates) == 1 and not caps:
@@ -218,7 +213,7 @@ def _member_prices(rules: list[RuleLines], applied: dict[str, int]) -> None:
             rule = candidates[0]
             params = rule.params
             assert isinstance(params, MemberPrice)
-            unit = ls.scaled(params.price_cents) if ls.weighed else params.price_cents
+            unit = ls.scaled(params.price_cents) if ls.line.is_weighed else params.price_cents
             if unit < shelf:
                 cents = (shelf - unit) * count
                 ls.tranches = [[count, unit, 0]]
@@ -233,7 +228,7 @@ def _member_prices(rules: list[RuleLines], applied: dict[str, int]) -> None:
         for rule in candidates if len(candidates) == 1 else sorted(candidates, key=_by_price):
             assert isinstance(rule.params, MemberPrice)
             unit = rule.params.price_cents
-            if ls.weighed:
+            if ls.line.is_weighed:
                 unit = ls.scaled(unit)
             if unit >= shelf:
                 break
@@ -258,10 +253,6 @@ def _member_prices(rules: list[RuleLines], applied: dict[str, int]) -> None:
         ls.version += 1
 
 
-def _dearest_line(entry: tuple[LineState, list[Rule]]) -> tuple[int, int]:
-    return (-entry[0].line.unit_cents, entry[0].rank)
-
-
 def _by_price(rule: Rule) -> tuple[int, str]:
     assert isinstance(rule.params, MemberPrice)
     return (rule.params.price_cents, rule.id)
@@ -273,11 +264,16 @@ def _item_promotions(rules: list[RuleLines], applied: dict[str, int]) -> None:
     for rule, lines in rules:
         by_priority.setdefault(rule.priority, []).append((rule, lines))
     for priority in sorted(by_priority) if len(by_priority) > 1 else by_priority:
-        plans = [(PLANNERS[r.kind](r, lines), r, lines) for r, lines in by_priority[priority]]
+        # (−discount, rule id, n, …): sorted as tuples, no key function called per plan;
+        # ``n`` (unique) keeps equal ids in list order, as a stable sort did.
+        plans = [
+            (-(plan := PLANNERS[r.kind](r, lines)).discount, r.id, n, plan, r, lines)
+            for n, (r, lines) in enumerate(by_priority[priority])
+        ]
         if len(plans) > 1:
-            plans.sort(key=_larger_first)
+            plans.sort()
         changed = False  # nothing applied yet at this priority: every plan is current
-        for plan, rule, lines in plans:
+        for _, _, _, plan, rule, lines in plans:
             if plan.discount <= 0:
                 break  # sorted: no later rule of this priority gives anything either
             if changed and not plan.current():
@@ -289,10 +285,6 @@ def _item_promotions(rules: list[RuleLines], applied: dict[str, int]) -> None:
 
 
 _BASKET_PARAMS = (BasketAmountOff, BasketPercentOff)
-
-
-def _larger_first(planned: tuple[Plan, Rule, list[LineState]]) -> tuple[int, str]:
-    return (-planned[0].discount, planned[1].id)
 
 
 def _basket_promotions(
@@ -325,22 +317,30 @@ def _basket_promotions(
             return min(p.amount_cents, current)
         return min(percent_of(current, p.percent_ratio), current)
 
-    exclusive = [(offer(r, base[r.id]), r, lines) for r, lines in rules if not r.stackable]
+    # Both lists are ordered as plain tuples (no key function per rule) that end in ``n``,
+    # unique, before the rule: the best offer first, then lower priority, then smaller id.
+    exclusive = [
+        (-offer(r, base[r.id]), r.priority, r.id, n, r, lines)
+        for n, (r, lines) in enumerate(rules)
+        if not r.stackable
+    ]
     # The last spread (lines, their nets before it, its parts): the nets after it are worked
     # out only if a stackable rule over the same lines needs them.
     last: tuple[list[LineState], list[int], list[int]] | None = None
     if exclusive:
-        exclusive.sort(key=_best_offer)
-        cents, rule, lines = exclusive[0]
+        minus_cents, _, _, _, rule, lines = min(exclusive)
+        cents = -minus_cents
         if cents > 0:
             applied[rule.id] = cents
             weights = nets[id(lines)]
             last = (lines, weights, _spread_rule(cents, lines, rule.id, weights))
     stacked = [
-        (r.priority, -offer(r, base[r.id]), r.id, r, lines) for r, lines in rules if r.stackable
+        (r.priority, -offer(r, base[r.id]), r.id, n, r, lines)
+        for n, (r, lines) in enumerate(rules)
+        if r.stackable
     ]
-    stacked.sort(key=_stacking_order)
-    for _, _, _, rule, lines in stacked:
+    stacked.sort()
+    for _, _, _, _, rule, lines in stacked:
         if last is None:
             weights = nets[id(lines)]  # nothing spread yet: the nets listed above
         elif last[0] is lines:
@@ -351,14 +351,6 @@ def _basket_promotions(
         if cents:
             applied[rule.id] = cents
             last = (lines, weights, _spread_rule(cents, lines, rule.id, weights))
-
-
-def _best_offer(e: tuple[int, Rule, list[LineState]]) -> tuple[int, int, str]:
-    return (-e[0], e[1].priority, e[1].id)
-
-
-def _stacking_order(e: tuple[int, int, str, Rule, list[LineState]]) -> tuple[int, int, str]:
-    return e[:3]
 
 
 def _spread_rule(cents: int, lines: list[LineState], key: str, weights: list[int]) -> list[int]:
@@ -415,12 +407,26 @@ def all_different(lines: list[LineState]) -> bool:
 def _split_by_group(cents: int, lines: list[LineState], weights: list[int]) -> list[int]:
     """Split over groups of identical lines, then within each group (lines come in rank order,
     so a group's lines are adjacent)."""
-    starts = [i for i, ls in enumerate(lines) if i == 0 or lines[i - 1].group != ls.group]
-    bounds = list(zip(starts, [*starts[1:], len(lines)], strict=True))
-    shares = split(cents, [sum(weights[a:b]) for a, b in bounds])
+    # Each group's net and size, in one pass.
+    nets: list[int] = []
+    sizes: list[int] = []
+    previous = -1
+    for ls, weight in zip(lines, weights, strict=True):
+        if ls.group == previous:
+            nets[-1] += weight
+            sizes[-1] += 1
+        else:
+            previous = ls.group
+            nets.append(weight)
+            sizes.append(1)
     parts: list[int] = []
-    for (a, b), share in zip(bounds, shares, strict=True):
-        parts += split(share, weights[a:b]) if b - a > 1 else [share]
+    start = 0
+    for size, share in zip(sizes, split(cents, nets), strict=True):
+        if size == 1:
+            parts.append(share)
+        else:
+            parts += split(share, weights[start : start + size])
+        start += size
     return parts
 
 
@@ -463,7 +469,7 @@ def _result(
     member: MemberContext | None,
     coupons: tuple[CouponOutcome, ...] = (),
 ) -> PricingResult:
-    names = {v.voucher_id: v.name for v in vouchers}
+    names = {v.voucher_id: v.name for v in vouchers} if vouchers else {}
     # tuple.__new__ builds the NamedTuples without their Python-level __new__: the same
     # values, a third of the cost, for the few hundred a large basket makes.
     make = tuple.__new__
@@ -507,7 +513,7 @@ def _result(
         pos = ls.pos
         lines[pos] = make(
             LineResult,
-            (pos, line.sku, line.qty, line.unit_price, ls.weighed, gross, explained, net),
+            (pos, line.sku, line.qty, line.unit_price, line.is_weighed, gross, explained, net),
         )
     summary = [make(AppliedRule, heads[rid] + (c,)) for rid, c in applied.items()]
     summary += [

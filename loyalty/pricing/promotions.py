@@ -162,7 +162,8 @@ def quantity_price(rule: Rule, lines: list[LineState]) -> Plan:
     probe = Plan()
     qty: dict[str, int] = {}
     for _, _, _, _, ls, count in available(rule, lines, probe):
-        qty[ls.sku] = qty.get(ls.sku, 0) + (ls.milli if ls.weighed else count * 1000)
+        line = ls.line
+        qty[line.sku] = qty.get(line.sku, 0) + (line.qty_milli if line.is_weighed else count * 1000)
     price_for: dict[str, int] = {}
     for sku, milli in qty.items():
         reached = [t for t in tiers if t.min_qty_milli <= milli]
@@ -170,7 +171,7 @@ def quantity_price(rule: Rule, lines: list[LineState]) -> Plan:
             price_for[sku] = reached[-1].price_cents
 
     def new_price(ls: LineState, price: int) -> int:
-        tier = price_for.get(ls.sku)
+        tier = price_for.get(ls.line.sku)
         return price if tier is None else min(price, ls.scaled(tier))
 
     return _per_unit(rule, lines, new_price)
@@ -205,12 +206,24 @@ def buy_get(rule: Rule, lines: list[LineState]) -> Plan:
     assert isinstance(params, BuyGet)
     x, y = params.buy.qty, params.get.qty
     plan = Plan()
-    entries = available(rule, lines, plan)
     buy_sel, get_sel = params.buy.applies_to, params.get.applies_to
-    only_buy = [e for e in entries if _in(buy_sel, e[4]) and not _in(get_sel, e[4])]
-    both = [e for e in entries if _in(buy_sel, e[4]) and _in(get_sel, e[4])]
-    only_get = [e for e in entries if _in(get_sel, e[4]) and not _in(buy_sel, e[4])]
-    bo, bg, go = [sum([e[5] for e in es]) for es in (only_buy, both, only_get)]
+    # Each entry matched against each selector once (a line in neither is in no list).
+    only_buy: list[Entry] = []
+    both: list[Entry] = []
+    only_get: list[Entry] = []
+    bo = bg = go = 0
+    for e in available(rule, lines, plan):
+        key = e[4].line.scope_key
+        if buy_sel.matches(*key):
+            if get_sel.matches(*key):
+                both.append(e)
+                bg += e[5]
+            else:
+                only_buy.append(e)
+                bo += e[5]
+        elif get_sel.matches(*key):
+            only_get.append(e)
+            go += e[5]
     deals = min((bo + bg) // x, (go + bg) // y)
     while deals and deals * y > go + bg - max(0, deals * x - bo):
         deals -= 1
@@ -242,18 +255,31 @@ def _dear(e: Entry) -> tuple[int, int, int, int]:
 
 
 def _in(sel: Selector, ls: LineState) -> bool:
-    return sel.matches(*ls.key)
+    return sel.matches(*ls.line.scope_key)
 
 
 def bundle_price(rule: Rule, lines: list[LineState]) -> Plan:
     """Complete bundles, dearest units first, each costing ``price``; the discount is split
     over the bundle's units in proportion to their prices (largest remainder)."""
+    assert isinstance(rule.params, BundlePrice)
+    plan = Plan()
+    entries = available(rule, lines, plan)
+    # Not one bundle if a component has fewer units in the basket than it needs (the common
+    # case): the general loop would stop at its first bundle, so skip listing the units.
+    for c in rule.params.components:
+        sel = c.applies_to
+        if sum([e[5] for e in entries if sel.matches(*e[4].line.scope_key)]) < c.qty:
+            return plan
+    return bundles(rule, entries, plan)
+
+
+def bundles(rule: Rule, entries: list[Entry], plan: Plan) -> Plan:
+    """:func:`bundle_price` in general, over the available ``entries`` (read into ``plan``)."""
     params = rule.params
     assert isinstance(params, BundlePrice)
-    plan = Plan()
     units = [
         (price, taken, rank, ti, ls)
-        for price, taken, rank, ti, ls, count in sorted(available(rule, lines, plan), key=_dear)
+        for price, taken, rank, ti, ls, count in sorted(entries, key=_dear)
         for _ in range(count)
     ]
     comps = [

@@ -15,8 +15,10 @@ Tranche = list[int]  # [count, unit price in cents, taken (1: has a non-stackabl
 
 
 class LineState:
+    # What never changes in a sale (sku, scope key, weighed, quantity) is read from ``line``,
+    # worked out once there: a state holds only what the stages change, made 20 times a sale.
     __slots__ = (
-        "pos", "line", "rank", "group", "weighed", "milli", "sku", "key",
+        "pos", "line", "rank", "group",
         "gross", "tranches", "paid", "discounts", "cut", "vouchers", "version",
     )  # fmt: skip
     rank: int  # position in attribute order, set by the engine once the lines are sorted
@@ -25,10 +27,6 @@ class LineState:
     def __init__(self, pos: int, line: BasketLine) -> None:
         self.pos = pos
         self.line = line
-        self.weighed = line.is_weighed
-        self.milli = line.qty_milli
-        self.sku = line.sku
-        self.key = line.scope_key  # (sku, category, brand, tags)
         self.tranches: list[Tranche] = [[line.units, line.unit_cents, 0]]
         self.gross = self.paid = line.gross_cents  # paid: sum of count × price over tranches
         self.discounts: dict[str, int] = {}  # rule id -> cents, in the order rules applied
@@ -38,7 +36,8 @@ class LineState:
 
     def scaled(self, unit_cents: int) -> int:
         """What a per-unit (per-kg) amount comes to for one unit of this line."""
-        return mul_half_up(unit_cents, self.milli, 1000) if self.weighed else unit_cents
+        line = self.line
+        return mul_half_up(unit_cents, line.qty_milli, 1000) if line.is_weighed else unit_cents
 
     def units(self) -> int:
         return sum([t[0] for t in self.tranches])
@@ -73,14 +72,47 @@ class Plan:
 
 
 def apply_plan(plan: Plan, rule_id: str) -> int:
-    """Apply ``plan``'s steps to their lines, attributing the cents to ``rule_id``."""
+    """Apply ``plan``'s steps to their lines, attributing the cents to ``rule_id``.
+
+    The usual shapes are applied at once: one or two steps on one line's only tranche (an
+    offer on all or part of a line, a percentage's remainder cents, take-3-pay-2's free and
+    paid units), and whole-tranche steps on several lines. Each gives what the general merge
+    (:func:`merge_plan`) gives, which takes the rest.
+    """
     plan_ops = plan.ops
+    if len(plan_ops) == 1:
+        ((ls, _, units, new_price, take),) = plan_ops
+        old = ls.tranches
+        if len(old) == 1:
+            count, price, taken = old[0]
+            mark = 1 if take or taken else 0
+            if units == count:
+                tranches = [[units, new_price, mark]]
+            elif units < count and (new_price != price or mark != taken):
+                # The merge keeps the units left over first, then the step's (no merging:
+                # they differ in price or in being taken).
+                tranches = [[count - units, price, taken], [units, new_price, mark]]
+            else:
+                return merge_plan(plan, rule_id)
+            return _replace(ls, tranches, (price - new_price) * units, rule_id)
+    elif len(plan_ops) == 2:
+        (ls, _, units, new_price, take), (twin, _, units2, new_price2, take2) = plan_ops
+        old = ls.tranches
+        if twin is ls and len(old) == 1 and old[0][0] == units + units2 and new_price != new_price2:
+            # The line's only tranche split in two at different prices: the merge's two
+            # tranches, in step order.
+            _, price, taken = old[0]
+            tranches = [
+                [units, new_price, 1 if take or taken else 0],
+                [units2, new_price2, 1 if take2 or taken else 0],
+            ]
+            cents = (price - new_price) * units + (price - new_price2) * units2
+            return _replace(ls, tranches, cents, rule_id)
     for ls, _, units, _, _ in plan_ops:
         old = ls.tranches
         if len(old) != 1 or old[0][0] != units:
             return merge_plan(plan, rule_id)
-    # Each step takes all the units of its line's only tranche (the common case), so no line
-    # has two steps: what the general merge below comes to, without its lists and dicts.
+    # Each step takes all the units of its line's only tranche, so no line has two steps.
     total = 0
     for ls, _, units, new_price, take in plan_ops:
         _, price, taken = ls.tranches[0]
@@ -92,6 +124,16 @@ def apply_plan(plan: Plan, rule_id: str) -> int:
             ls.discounts[rule_id] = ls.discounts.get(rule_id, 0) + cents
         total += cents
     return total
+
+
+def _replace(ls: LineState, tranches: list[Tranche], cents: int, rule_id: str) -> int:
+    """Give ``ls`` its new ``tranches``, ``cents`` cheaper in all, and return the cents."""
+    ls.tranches = tranches
+    ls.paid -= cents
+    ls.version += 1
+    if cents:
+        ls.discounts[rule_id] = ls.discounts.get(rule_id, 0) + cents
+    return cents
 
 
 def merge_plan(plan: Plan, rule_id: str) -> int:

@@ -318,7 +318,7 @@ def test_a_lines_precomputed_start_is_the_general_one(
         gross = cents * (milli // 1000)
         assert ls.tranches == [[milli // 1000, cents, 0]]
     assert ls.gross == ls.paid == gross
-    assert ls.key == ("A", category, "b", tags)
+    assert ls.line.scope_key == ("A", category, "b", tags)
 
 
 @SETTINGS
