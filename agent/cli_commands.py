@@ -107,6 +107,13 @@ def write_identification(config: Any, ident: dict[str, Any]) -> list[str]:
             f"warning: the chain's card prefix is {prefix!r} but identification.card_prefix is "
             f"{config.identification.card_prefix!r}: members' cards will not be recognised"
         )
+    legacy = ident.get("legacy_card_prefixes") or []
+    missing = [p for p in legacy if p not in config.identification.legacy_card_prefixes]
+    if missing:
+        said.append(
+            f"warning: the chain declares old card prefixes {missing!r} that "
+            "identification.legacy_card_prefixes lacks: imported old cards will not be recognised"
+        )
     return said
 
 

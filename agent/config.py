@@ -12,7 +12,7 @@ import re
 import tomllib
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -86,6 +86,11 @@ class StorageSettings(_Section):
 
 class IdentificationSettings(_Section):
     card_prefix: str = Field(default="29", pattern=r"^2[0-9]$")
+    # The previous programme's card prefixes the chain declares (the server's
+    # card_legacy_prefixes): those cards, imported at head office, identify their members here.
+    legacy_card_prefixes: list[Annotated[str, Field(pattern=r"^[0-9A-Za-z]{1,16}$")]] = Field(
+        default_factory=list
+    )
     qr_public_key: Path | None = None
     qr_clock_skew_seconds: int = Field(default=90, ge=0, le=3600)
     cpf_hash_secret_file: Path | None = None

@@ -152,7 +152,10 @@ def sale_settings(config: AgentConfig, terminal_id: str) -> SaleSettings:
         terminal_id=terminal_id,
         timezone=config.terminal.timezone,
         identification=IdentificationConfig(
-            ident.card_prefix, key, timedelta(seconds=ident.qr_clock_skew_seconds)
+            ident.card_prefix,
+            key,
+            timedelta(seconds=ident.qr_clock_skew_seconds),
+            tuple(ident.legacy_card_prefixes),
         ),
         cpf_secret=_secret(secret_file),
         points=PointsConfig(p.per_unit, Money(p.unit_value_brl), p.expiry_months),

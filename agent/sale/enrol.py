@@ -255,8 +255,8 @@ def _card(code: str | None, settings: SaleSettings, now: datetime) -> tuple[str,
         return None
     read = identify(code, settings.identification, now)  # wrong check digit, a product, …
     try:
-        if not isinstance(read, CardRead):
-            raise ValueError(read.kind)
+        if not isinstance(read, CardRead) or read.symbology == "legacy":
+            raise ValueError(read.kind)  # an old programme's card is imported, not handed out
         number = card_number(read.member_number, settings.identification.card_prefix)
         return number, read.member_number, read.code
     except ValueError:

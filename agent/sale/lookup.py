@@ -61,7 +61,7 @@ def find_member(
     if isinstance(read, CardRead):
         member = lookups.member_by_card(read.code)
         number = read.code
-        if member is None and read.symbology != "ean13":
+        if member is None and read.symbology == "code128":
             # A Code 128 card may be filed under the member's EAN-13 number.
             number = card_number(read.member_number, settings.identification.card_prefix)
             member = lookups.member_by_card(number)

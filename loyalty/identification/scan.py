@@ -32,14 +32,22 @@ class IdentificationConfig:
     card_prefix: str = DEFAULT_CARD_PREFIX
     public_key: Ed25519PublicKey | None = field(default=None, repr=False)
     qr_skew: timedelta = DEFAULT_SKEW
+    # The chain's previous programme's card prefixes: a card starting with one is read as
+    # printed (``symbology="legacy"``) and found by its number, as the importer stored it.
+    legacy_prefixes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check_card_prefix(self.card_prefix)
+        for prefix in self.legacy_prefixes:
+            if not (isinstance(prefix, str) and prefix.isalnum() and 1 <= len(prefix) <= 16):
+                raise ValueError(f"invalid legacy card prefix {prefix!r}: 1-16 letters or digits")
 
 
 @dataclass(frozen=True)
 class CardRead:
-    """A printed card: EAN-13 (``symbology="ean13"``) or Code 128 (``"code128"``)."""
+    """A printed card: EAN-13 (``symbology="ean13"``), Code 128 (``"code128"``), or a card of
+    the chain's previous programme (``"legacy"``, ``member_number`` 0: only ``code`` names it).
+    """
 
     member_number: int
     symbology: str
@@ -74,6 +82,18 @@ def clean_read(raw: str) -> str:
     return _CONTROL.sub("", text).strip()
 
 
+def is_legacy_card(text: str, config: IdentificationConfig) -> bool:
+    """Whether ``text`` is a card of a declared old prefix: 4-32 letters or digits, not the
+    chain's own EAN-13, and not eleven digits (those are a typed CPF)."""
+    if not config.legacy_prefixes or not (text.isalnum() and 4 <= len(text) <= 32):
+        return False
+    if text.isdigit() and (
+        len(text) == 11 or (len(text) == 13 and text.startswith(config.card_prefix))
+    ):
+        return False
+    return text.startswith(config.legacy_prefixes)
+
+
 def identify(raw: str, config: IdentificationConfig, now: datetime) -> Identification:
     """Tell what ``raw`` is: a member card, a phone QR or a CPF.
 
@@ -93,6 +113,8 @@ def identify(raw: str, config: IdentificationConfig, now: datetime) -> Identific
         return QrRead(member_id=token.member_id, expires_at=token.expires_at)
     if is_code128_card(text):
         return CardRead(parse_card_code128(text), "code128", text.upper())
+    if is_legacy_card(text, config):
+        return CardRead(0, "legacy", text)
     if text.isdigit() and len(text) == 13:
         return CardRead(parse_card_ean(text, config.card_prefix), "ean13", text)
     if looks_like_cpf(text):

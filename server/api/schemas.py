@@ -39,6 +39,11 @@ class TillIdentification(Strict):
     """What a till needs to recognise the chain's members offline, handed over at registration."""
 
     card_prefix: str = Field(description="The chain's member card prefix (EAN-13, '2x').")
+    legacy_card_prefixes: list[str] = Field(
+        default_factory=list,
+        description="The previous programme's card prefixes the chain declares: imported cards "
+        "starting with one identify their member as printed (docs/import.md).",
+    )
     cpf_hash_secret: str | None = Field(
         default=None,
         description="Base64 key of the keyed CPF hash, for CPF lookup at the till "

@@ -101,4 +101,10 @@ def till_identification(config: Mapping[str, Any]) -> dict[str, str | None]:
                 .decode("ascii")
             )
     prefix = config.get("CARD_PREFIX", DEFAULTS["CARD_PREFIX"])
-    return {"card_prefix": str(prefix), "cpf_hash_secret": secret or None, "qr_public_key": pem}
+    legacy = [str(p) for p in config.get("CARD_LEGACY_PREFIXES") or []]
+    return {
+        "card_prefix": str(prefix),
+        "legacy_card_prefixes": legacy,
+        "cpf_hash_secret": secret or None,
+        "qr_public_key": pem,
+    }

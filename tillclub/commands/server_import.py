@@ -71,7 +71,7 @@ def _import(
 
     from .server import _app
 
-    app = _app(ctx.find_root())
+    app = _app(ctx)
     options = imports.options_for_app(
         app, on_duplicate=on_duplicate, batch_size=batch_size, actor="cli", file_name=path.name
     )

@@ -28,9 +28,9 @@ from loyalty.rewards.ids import SERVER_STORE, make_entry_id
 
 from ...models import ImportKey, LedgerEntryRow, Member
 from ...models.sync import reserve_seqs
-from ..bulk import insert_rows
 from ..tiers import TierLadderError, load_ladder
 from . import fields
+from .copy import write_rows
 from .errors import RowError
 from .kinds import Action, Context, Decision
 from .lookups import MemberRef, chunks, key_owners, reserve_ids
@@ -278,8 +278,8 @@ class BalancesImporter:
                         "run_id": ctx.run_id,
                     }
                 )
-        insert_rows(s, LedgerEntryRow.__table__, entries)
-        insert_rows(s, ImportKey.__table__, keys)
+        write_rows(s, LedgerEntryRow.__table__, entries)
+        write_rows(s, ImportKey.__table__, keys)
         t = Member.__table__
         if tier_rows:
             s.execute(

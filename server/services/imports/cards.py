@@ -16,9 +16,9 @@ from sqlalchemy import bindparam, update
 
 from ...models import Card, CardStatus
 from ...models.sync import reserve_seqs
-from ..bulk import insert_rows
 from . import fields
 from .cards_check import check_card, mask_card
+from .copy import write_rows
 from .errors import RowError
 from .kinds import Action, Context, Decision
 from .lookups import MemberRef, card_owners
@@ -149,7 +149,7 @@ class CardsImporter:
             }
             for n, m, st, issued in creates
         ]
-        insert_rows(s, Card.__table__, rows)
+        write_rows(s, Card.__table__, rows)
         t = Card.__table__
         if updates:
             s.execute(

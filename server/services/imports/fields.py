@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from stdnum.br import cpf as stdnum_cpf
@@ -20,6 +21,7 @@ from stdnum.exceptions import ValidationError
 
 from loyalty.identification import IdentificationError, mask_cpf, normalize_cpf
 from loyalty.l10n import MoneyParseError, parse_money
+from loyalty.money import CENT
 
 from .errors import RowError
 
@@ -37,12 +39,16 @@ def cpf(text: str) -> str:
     :raises RowError: ``bad_cpf``.
     """
     try:
-        digits = stdnum_cpf.validate(text)
-        return normalize_cpf(digits)
+        # normalize_cpf is the server's rule (stdnum's check digits, and no repeated digits)
+        return normalize_cpf(stdnum_cpf.compact(text))
     except (ValidationError, IdentificationError):
         raise RowError("bad_cpf", "CPF {cpf} is not valid", cpf=mask_cpf(text)) from None
 
 
+_PLAIN_MONEY = re.compile(r"\d{1,15}(?:[.,]\d{1,2})?")
+
+
+@lru_cache(maxsize=4096)
 def date(text: str, column: str) -> dt.date:
     """A date written ``dd/mm/aaaa`` (also with ``-`` or ``.``) or ISO ``aaaa-mm-dd``.
 
@@ -62,6 +68,7 @@ def date(text: str, column: str) -> dt.date:
     )
 
 
+@lru_cache(maxsize=65536)  # history files repeat the same days (and times) a million times
 def moment(text: str, column: str, zone: ZoneInfo) -> dt.datetime:
     """A date or date and time (``dd/mm/aaaa hh:mm[:ss]``, ISO ``aaaa-mm-ddThh:mm[:ss][±hh:mm]``),
     aware: a moment without an offset is read in ``zone``; a date alone is its midnight there.
@@ -106,6 +113,8 @@ def money(text: str, column: str) -> Decimal:
 
     :raises RowError: ``bad_money``.
     """
+    if _PLAIN_MONEY.fullmatch(text):  # "12,34" or "1234.5": what parse_money reads them as
+        return Decimal(text.replace(",", ".")).quantize(CENT)
     try:
         return parse_money(text).amount
     except MoneyParseError:

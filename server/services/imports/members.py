@@ -22,10 +22,10 @@ from sqlalchemy import bindparam, insert, select, update
 from ...models import Card, CardStatus, ImportKey, Member
 from ...models.portal import ConsentRecord
 from ...models.sync import reserve_seqs
-from ..bulk import insert_rows
 from ..tiers import first_step
 from . import fields
 from .cards_check import check_card
+from .copy import write_rows
 from .errors import RowError
 from .kinds import Action, Context, Decision
 from .lookups import card_owners, chunks, cpf_owners, key_owners, reserve_ids
@@ -322,7 +322,7 @@ class MembersImporter:
         seqs = iter(reserve_seqs(s, len(members) + len(card_rows) + len(update_rows)))
         for m in members:
             m["change_seq"] = next(seqs)
-        insert_rows(s, Member.__table__, members)
+        write_rows(s, Member.__table__, members)
         for number, mid in card_rows:
             cards.append(
                 {
@@ -335,8 +335,8 @@ class MembersImporter:
                     "change_seq": next(seqs),
                 }
             )
-        insert_rows(s, Card.__table__, cards)
-        insert_rows(s, ImportKey.__table__, keys)
+        write_rows(s, Card.__table__, cards)
+        write_rows(s, ImportKey.__table__, keys)
         if consents:
             s.execute(insert(ConsentRecord.__table__), consents)
         for mid, row, changes in update_rows:

@@ -22,8 +22,8 @@ from sqlalchemy import select
 from loyalty.money import CENT
 
 from ...models import RepriceStatus, Sale, SaleLine
-from ..bulk import insert_rows
 from . import fields
+from .copy import write_rows
 from .errors import RowError
 from .kinds import Action, Context, Decision
 from .lookups import MemberRef, chunks
@@ -224,8 +224,8 @@ class SalesImporter:
                         "tags": None,
                     }
                 )
-        insert_rows(ctx.session, Sale.__table__, sales)
-        insert_rows(ctx.session, SaleLine.__table__, lines)
+        write_rows(ctx.session, Sale.__table__, sales)
+        write_rows(ctx.session, SaleLine.__table__, lines)
 
 
 def _stored_totals(ctx: Context, sale_ids: list[str]) -> dict[str, tuple[str | None, Decimal]]:
