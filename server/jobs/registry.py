@@ -16,8 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..config import ConfigError
-from ..services import expiry, expiry_notice, retention, tiers, voucher_expiry
-from ..services import import_uploads
+from ..services import expiry, expiry_notice, import_uploads, retention, tiers, voucher_expiry
 from ..services.exports import run as export_run
 from . import adapters
 from .contract import JobFunction

@@ -35,6 +35,7 @@ from .tables import TABLES, Source, Table
 FORMAT = "tillclub-export"
 VERSION = 1
 _CHUNK = 1 << 20
+_CSV_BUFFER = 1 << 18  # CSV bytes handed to the zip's compressor at a time
 
 Progress = Callable[[str, int], None]  # (table, rows written so far)
 
@@ -98,7 +99,8 @@ def _write_table(
     rows = 0
     with zf.open(f"csv/{table.name}.csv", "w", force_zip64=True) as raw:
         hashing = _Hashing(raw)
-        text = io.TextIOWrapper(io.BufferedWriter(hashing, _CHUNK), encoding="utf-8", newline="")
+        buffered = io.BufferedWriter(hashing, _CSV_BUFFER)
+        text = io.TextIOWrapper(buffered, encoding="utf-8", newline="")
         out = csv.writer(text)
         out.writerow([c.name for c in table.columns])
         try:

@@ -55,6 +55,8 @@ def export_chain(
     """Write the full export of the chain to ``out`` and audit it (``export.full``).
 
     :param with_cpf: False leaves the CPF column empty (a copy for analysts).
+    :param batch_rows: rows per Parquet row group; the database is read in pages of at most
+        5,000 rows.
     :raises OSError: the archive cannot be written; nothing is audited then.
     """
     at = now or clock.now()

@@ -256,7 +256,8 @@ def _balance_rows(src: Source) -> Iterator[Row]:
             entries = by_member.get(member_id)
             if not entries:
                 continue
-            for currency in Currency:
+            present = {e.currency for e in entries}
+            for currency in (c for c in Currency if c in present):
                 state = fold(entries, currency, src.now)
                 for lot in state.lots:
                     e = lot.entry
