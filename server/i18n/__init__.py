@@ -10,7 +10,7 @@
 - :mod:`.web`: the Flask side (an area's cookie, the request's language on ``g``,
   ``gettext``); only views, blueprints and forms import it, never a use case.
 
-Why dict tables and not flask-babel (4.0.0 works with Flask 3.1 here): see
+Why dict tables and not flask-babel (4.0.0, tried with Flask 3.1 here, not a dependency): see
 ``docs/architecture.md`` ("One i18n").
 """
 
