@@ -401,6 +401,17 @@ PT_BR: dict[str, str] = {
     "No held entry {id} among your stores.": "Nenhum ajuste retido {id} nas suas lojas.",
     "Entry {id} approved and applied.": "Lançamento {id} aprovado e aplicado.",
     "Entry {id} rejected.": "Lançamento {id} rejeitado.",
+    "Bad request": "Pedido inválido",
+    "The address or form had a value the page cannot use.": "O endereço ou o formulário tinha um valor que a página não aceita.",
+    "Not signed in": "Sem sessão", "Sign in to see this page.": "Entre para ver esta página.",
+    "Not allowed here": "Operação não permitida aqui",
+    "This address does not take that kind of request.": "Este endereço não aceita esse tipo de pedido.",
+    "Too large": "Grande demais", "What was sent is larger than the server accepts.": "O que foi enviado é maior do que o servidor aceita.",
+    "Something went wrong": "Algo deu errado",
+    "The server failed on this page. Try again in a moment.": "O servidor falhou nesta página. Tente de novo em instantes.",
+    "A date is not in the form YYYY-MM-DD.": "Uma data não está no formato AAAA-MM-DD.",
+    "The period ends before it starts.": "O período termina antes de começar.",
+    "A period is at most {days} days long.": "Um período tem no máximo {days} dias.",
 }  # fmt: skip
 
 MESSAGES = Messages("admin", PT_BR)
