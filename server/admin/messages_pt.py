@@ -128,7 +128,7 @@ PT_BR: dict[str, str] = {
     "Terminal name": "Nome do terminal", "Register": "Cadastrar",
     "Terminal {id} registered. Registration code (shown only now, valid until {until} UTC):":
         "Terminal {id} cadastrado. Código de ativação (mostrado só agora, válido até {until} UTC):",
-    "On the till: tillclub agent register --server URL --code CODE": "No caixa: tillclub agent register --server URL --code CÓDIGO",
+    "On the till, run (change --config if the agent's file is elsewhere):": "No caixa, execute (mude --config se o arquivo do agente estiver em outro lugar):",
     "Terminal {id} revoked: its credential no longer works.": "Terminal {id} revogado: sua credencial não funciona mais.",
     # campaigns
     "Campaign": "Campanha", "Published": "Publicada", "Draft": "Rascunho", "Rules": "Regras",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+import shlex
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from ...i18n.web import gettext as _
@@ -21,6 +23,18 @@ from ...timezones import BRAZIL_ZONES
 from .. import bp, uow
 from ..access import current, require, require_store
 from ..forms import StoreForm, StoreZoneForm, TerminalForm
+
+# The agent CLI's default ``--config`` (``agent/cli_commands.py``; the server does not import
+# the agent, a test pins the two together).
+AGENT_CONFIG = "/etc/tillclub/agent.toml"
+
+
+def register_command(server_url: str, code: str) -> str:
+    """The line the store runs on the till to register it: the real ``tillclub agent
+    register`` with this server's URL and the one-time code filled in, shell-quoted."""
+    words = ["tillclub", "agent", "register", "--config", AGENT_CONFIG]
+    words += ["--server", server_url.rstrip("/"), "--code", code]
+    return shlex.join(words)
 
 
 def _render(form: StoreForm | None = None, status: int = 200) -> tuple[str, int]:
@@ -152,6 +166,7 @@ def terminal_register(store_id: str) -> str | tuple[str, int]:
     return render_template(
         "admin/store.html", store=row, terminals=terms, tform=TerminalForm(formdata=None), code=reg,
         zform=_zone_form(row), zones=BRAZIL_ZONES,
+        command=register_command(request.host_url, reg.registration_code),
     )  # fmt: skip
 
 
