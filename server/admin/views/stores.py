@@ -21,7 +21,7 @@ from ...services.terminals import (
 )
 from ...timezones import BRAZIL_ZONES
 from .. import bp, uow
-from ..access import current, require, require_store
+from ..access import current, refused, require, require_store
 from ..forms import StoreForm, StoreZoneForm, TerminalForm
 
 # The agent CLI's default ``--config`` (``agent/cli_commands.py``; the server does not import
@@ -68,11 +68,13 @@ def store_create() -> Response | tuple[str, int]:
     try:
         add_store(uow(), store_id, name, timezone=zone, actor=current().email, from_web=True)
     except UnknownTimeZone:  # the form checked it; a race with nothing, kept for safety
+        refused("store.create", "store", store_id, f"unknown time zone {zone}")
         form.timezone.errors = [
             _("Unknown time zone {zone}: use an IANA name such as America/Manaus.", zone=zone)
         ]  # noqa: E501
         return _render(form, 400)
-    except TerminalError:
+    except TerminalError as exc:
+        refused("store.create", "store", store_id, str(exc))
         form.store_id.errors = [_("Store {id} exists already.", id=store_id)]
         return _render(form, 400)
     flash(_("Store {id} created.", id=store_id), "ok")
@@ -126,6 +128,7 @@ def store_timezone(store_id: str) -> Response | tuple[str, int]:
     try:
         set_store_timezone(uow(), store_id, zone, actor=current().email, from_web=True)
     except UnknownTimeZone:
+        refused("store.timezone", "store", store_id, f"unknown time zone {zone}")
         form.timezone.errors = [
             _("Unknown time zone {zone}: use an IANA name such as America/Manaus.", zone=zone)
         ]  # noqa: E501

@@ -1,5 +1,5 @@
-"""Admin users (role ``admin`` only): list with lock state, create, deactivate, unlock, set a
-new password (which, as deactivating, ends every session of that user)."""
+"""Admin users: the list with lock state (admins and auditors); create, deactivate, unlock, set
+a new password (which, as deactivating, ends every session of that user): admins only."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def _page(form: UserForm | None = None, status: int = 200) -> tuple[str, int]:
 
 
 @bp.get("/users", endpoint="users")
-@require(Perm.USERS_WRITE)
+@require(Perm.USERS_READ)
 def users_page() -> tuple[str, int]:
     return _page()
 
