@@ -434,6 +434,8 @@ PT_BR: dict[str, str] = {
     "unknown store {store!r}": "loja desconhecida {store!r}",
     "unknown admin user {id}": "usuário {id} não existe",
     "you cannot deactivate yourself": "você não pode desativar a si mesmo",
+    "Member {id} deleted their account (LGPD): their balance is closed.": "O membro {id} excluiu a conta (LGPD): o saldo está encerrado.",
+    "Member {id} deleted their account (LGPD): no new card.": "O membro {id} excluiu a conta (LGPD): não recebe cartão novo.",
 }  # fmt: skip
 
 MESSAGES = Messages("admin", PT_BR)
