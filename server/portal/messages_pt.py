@@ -190,6 +190,8 @@ PT_BR: dict[str, str] = {
     "What you sent is larger than we accept.": "O que você enviou é maior do que aceitamos.",
     "Something went wrong": "Algo deu errado",
     "We could not show this page. Try again in a moment.": "Não conseguimos mostrar esta página. Tente de novo em instantes.",
+    "Your other choices were saved; see the marked box.": "Suas outras escolhas foram salvas; veja a opção marcada.",
+    "Nothing changed; see the marked box.": "Nada mudou; veja a opção marcada.",
 }
 
 MESSAGES = Messages("portal", PT_BR)
