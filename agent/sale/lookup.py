@@ -20,6 +20,7 @@ from ..journal import LocalMember, LocalMembers
 from ..sync.clock_check import read_skew
 from .errors import MemberNotFound
 from .state import SaleSettings
+from .wording import card_status
 
 
 def _identify(
@@ -72,9 +73,10 @@ def find_member(
             member = _local(lookups, found)
         card = read.code
         if member is not None and member.card_status not in (None, "active"):
+            en, pt = card_status(member.card_status)
             raise MemberNotFound(
-                f"card ending {read.code[-4:]} is {member.card_status}: ask for another",
-                f"cartão final {read.code[-4:]} está {member.card_status}: peça outro",
+                f"card ending {read.code[-4:]} is {en}: ask for another",
+                f"cartão final {read.code[-4:]} está {pt}: peça outro",
             )
     elif isinstance(read, CpfRead):
         if settings.cpf_secret is None:

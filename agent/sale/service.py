@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from loyalty.bounds import check_length
 from loyalty.errors import LoyaltyError
 from loyalty.identification import Identification
+from loyalty.l10n import format_brl
 from loyalty.money import Money
 from loyalty.pricing import (
     BasketLine,
@@ -40,6 +41,7 @@ from loyalty.rewards import (
     normalize_code,
     redeem_voucher,
 )
+from loyalty.rewards.offline_caps import CapReason
 
 from ..cache import CachedMember, CachedOffer, CacheLookups, Rules
 from ..journal import Counters, Journal, Write
@@ -54,6 +56,7 @@ from .record import sale_write
 from .refund import refund_sale_write
 from .state import OpenSale, SaleSettings
 from .tenders import allowance
+from .wording import cap_reason
 
 Clock = Callable[[], datetime]
 Recorded = Callable[[dict[str, Any]], None]
@@ -382,10 +385,10 @@ class SaleService:
                 due = self._due(sale, points=0, cashback=sale.cashback)
                 allowed = self._allowance(sale, Currency.POINTS, due)
                 if points > allowed[0]:
+                    en, pt = cap_reason(allowed[1])
                     raise TenderRefused(
-                        f"at most {int(allowed[0])} points may be redeemed now ({allowed[1]})",
-                        f"no máximo {int(allowed[0])} pontos podem ser resgatados agora "
-                        f"({allowed[1]})",
+                        f"at most {int(allowed[0])} points may be redeemed now ({en})",
+                        f"no máximo {int(allowed[0])} pontos podem ser resgatados agora ({pt})",
                     )
             sale.points = points
             return self._quote(sale)
@@ -413,9 +416,11 @@ class SaleService:
                 due = self._due(sale, points=sale.points, cashback=Money.zero())
                 allowed = self._allowance(sale, Currency.CASHBACK, due)
                 if value.amount > allowed[0]:
+                    en, pt = cap_reason(allowed[1])
+                    most = format_brl(Money(allowed[0]))
                     raise TenderRefused(
-                        f"at most R$ {allowed[0]:f} of cashback may be redeemed now ({allowed[1]})",
-                        f"no máximo R$ {allowed[0]:f} de cashback agora ({allowed[1]})",
+                        f"at most {most} of cashback may be redeemed now ({en})",
+                        f"no máximo {most} de cashback agora ({pt})",
                     )
             sale.cashback = value
             return self._quote(sale)
@@ -425,7 +430,9 @@ class SaleService:
         value = self.s.points.value_of(points) if points else Money.zero()
         return sale.result.total - value - cashback
 
-    def _allowance(self, sale: OpenSale, currency: Currency, due: Money) -> tuple[Decimal, str]:
+    def _allowance(
+        self, sale: OpenSale, currency: Currency, due: Money
+    ) -> tuple[Decimal, CapReason]:
         if sale.member is None:
             raise TenderRefused(
                 "identify the member before redeeming", "identifique o cliente antes de resgatar"

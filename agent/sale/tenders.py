@@ -11,13 +11,6 @@ from loyalty.rewards.offline_caps import CapReason
 
 from .state import OpenSale, SaleSettings
 
-_REASON = {
-    CapReason.BALANCE: "balance",
-    CapReason.PER_SALE: "limit per sale",
-    CapReason.PER_MEMBER_DAY: "limit per member per day",
-    CapReason.AMOUNT_DUE: "amount due",
-}
-
 
 def allowance(
     settings: SaleSettings,
@@ -28,8 +21,9 @@ def allowance(
     local: list[LedgerEntry],
     at: datetime,
     zone: tzinfo,
-) -> tuple[Decimal, str]:
-    """The most of ``currency`` this sale may redeem now, and the bound that decided it.
+) -> tuple[Decimal, CapReason]:
+    """The most of ``currency`` this sale may redeem now, and the bound that decided it (its
+    words for the cashier: :func:`agent.sale.wording.cap_reason`).
 
     The caps are in BRL and shared by points and cashback (``loyalty.rewards.tender_allowance``);
     the day is the store's local day.
@@ -48,4 +42,4 @@ def allowance(
         points_in_sale=sale.points,
         cashback_in_sale=sale.cashback,
     )
-    return found.max_redeemable, _REASON[found.limited_by]
+    return found.max_redeemable, found.limited_by

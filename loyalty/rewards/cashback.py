@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
+from loyalty.l10n import format_brl
 from loyalty.money import CENT, Money
 
 from .errors import InvalidConfig, RedemptionError
@@ -94,8 +95,10 @@ def redeem_cashback(
         limit = (limit * config.max_share).quantize(CENT, rounding=ROUND_DOWN)
     if amount.amount > limit:
         raise RedemptionError(
-            f"cashback {amount} is more than this sale allows ({limit})",
-            f"cashback {amount} acima do permitido nesta venda ({limit})",
+            f"cashback {format_brl(amount)} is more than this sale allows "
+            f"({format_brl(Money(limit, amount.currency))})",
+            f"cashback {format_brl(amount)} acima do permitido nesta venda "
+            f"({format_brl(Money(limit, amount.currency))})",
         )
     made = redeem_entries(
         entries,

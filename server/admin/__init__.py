@@ -13,6 +13,7 @@ from flask import Blueprint, Flask, current_app, g, render_template
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.wrappers import Response
 
+from ..errors import PageRefusal, register_page
 from ..i18n import web as i18n
 from ..services.uow import SqlUnitOfWork
 from . import access
@@ -75,46 +76,52 @@ def _template_globals() -> dict[str, Any]:
     }
 
 
-def _error(status: int, title: str, text: str) -> tuple[str, int]:
+# Each status's English title and text (the admin's table translates them).
+_ERRORS = {
+    400: ("Bad request", "The address or form had a value the page cannot use."),
+    401: ("Not signed in", "Sign in to see this page."),
+    403: ("Not allowed", "Your role does not give access to this page or store."),
+    404: ("Not found", "There is nothing at this address."),
+    405: ("Not allowed here", "This address does not take that kind of request."),
+    413: ("Too large", "What was sent is larger than the server accepts."),
+    429: ("Too many attempts", "Too many login attempts from this address. Wait a minute."),
+    500: ("Something went wrong", "The server failed on this page. Try again in a moment."),
+}
+
+
+def _error(status: int, title: str, text: str) -> str:
     """The error page, its English ``title`` and ``text`` translated here: the handler may run
-    before ``_before`` chose the language (a 429 from the rate limiter)."""
+    before ``_before`` chose the language (a 429 from the rate limiter, a routing 404)."""
     i18n.enter(I18N)
     return render_template(
-        "admin/error.html", status=status, title=i18n.gettext(title), text=i18n.gettext(text)
-    ), status
-
-
-@bp.errorhandler(403)
-def _forbidden(_exc: Exception) -> tuple[str, int]:
-    return _error(
-        403,
-        "Not allowed",
-        "Your role does not give access to this page or store.",
+        "admin/error.html",
+        status=status,
+        title=i18n.gettext(title),
+        text=text,
+        **_template_globals(),
     )
 
 
-@bp.errorhandler(404)
-def _not_found(_exc: Exception) -> tuple[str, int]:
-    return _error(404, "Not found", "There is nothing at this address.")
-
-
-@bp.errorhandler(429)
-def _too_many(_exc: Exception) -> tuple[str, int]:
-    return _error(
-        429,
-        "Too many attempts",
-        "Too many login attempts from this address. Wait a minute.",
-    )
+def error_page(status: int, exc: Exception | None) -> str:
+    """Any error under ``/admin`` as an HTML page (``server.errors.register_page``)."""
+    title, text = _ERRORS.get(status, _ERRORS[500 if status >= 500 else 400])
+    i18n.enter(I18N)
+    if isinstance(exc, PageRefusal):
+        return _error(status, title, i18n.gettext(exc.message, **exc.values))
+    return _error(status, title, i18n.gettext(text))
 
 
 @bp.errorhandler(CSRFError)
 def _csrf(_exc: Exception) -> tuple[str, int]:
+    i18n.enter(I18N)
     return _error(
         400,
         "Form expired",
-        "The form was missing its security token or it expired. Go back, reload the page and "
-        "try again.",
-    )
+        i18n.gettext(
+            "The form was missing its security token or it expired. Go back, reload the page "
+            "and try again."
+        ),
+    ), 400
 
 
 def init_app(app: Flask) -> None:
@@ -129,3 +136,4 @@ def init_app(app: Flask) -> None:
 
     views.load()
     app.register_blueprint(bp)
+    register_page(app, bp.url_prefix or "/admin", error_page)

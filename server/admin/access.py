@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from flask import abort, current_app, flash, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFError, validate_csrf
@@ -148,6 +148,25 @@ def login_required(view: F) -> F:
     return wrapped  # type: ignore[return-value]
 
 
+def refused(action: str, target_type: str, target_id: str, reason: str) -> None:
+    """Audit the current admin's refused attempt (``<action>.refused``), committed on its own."""
+    from ..services.audit_log import record_refusal
+
+    admin = g.get("admin")
+    actor = admin.email if admin is not None else "-"
+    record_refusal(
+        SqlUnitOfWork.for_app(current_app), actor, action, target_type, target_id, reason
+    )
+
+
+def _deny(reason: str) -> NoReturn:
+    """403; a refused change (any method but GET/HEAD) is audited first, a refused read not
+    (reading is not an action, and a crawl of forbidden pages would flood the log)."""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        refused("access", "endpoint", request.endpoint or request.path, reason)
+    abort(403)
+
+
 def require(perm: Perm) -> Callable[[F], F]:
     """A view for logged-in admins holding ``perm``; others get 403 (or the login page)."""
 
@@ -158,7 +177,7 @@ def require(perm: Perm) -> Callable[[F], F]:
             if admin is None:
                 return redirect(url_for("admin.login", next=request.full_path))
             if not admin.can(perm):
-                abort(403)
+                _deny(f"role {admin.role} lacks {perm.value}")
             return view(*args, **kwargs)
 
         return login_required(wrapped)  # type: ignore[return-value]
@@ -169,4 +188,4 @@ def require(perm: Perm) -> Callable[[F], F]:
 def require_store(store_id: str | None) -> None:
     """403 unless the current admin may see ``store_id``."""
     if not current().sees_store(store_id):
-        abort(403)
+        _deny(f"store {store_id} is not among the admin's stores")

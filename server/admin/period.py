@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask import abort, request
 
 from .. import clock
+from ..errors import PageRefusal
 from .access import current
 
 MAX_DAYS = 366
@@ -40,9 +41,11 @@ def period_from_request() -> tuple[Period, dict[str, str]]:
         )
         until = dt.date.fromisoformat(args["until"]) if args["until"] else today
     except ValueError:
-        abort(400)
-    if until < start or (until - start).days > MAX_DAYS:
-        abort(400)
+        raise PageRefusal("A date is not in the form YYYY-MM-DD.") from None
+    if until < start:
+        raise PageRefusal("The period ends before it starts.")
+    if (until - start).days > MAX_DAYS:
+        raise PageRefusal("A period is at most {days} days long.", days=MAX_DAYS)
     args["from"], args["until"] = start.isoformat(), until.isoformat()
     admin = current()
     store = args["store"] or None

@@ -28,12 +28,12 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
-from werkzeug.exceptions import HTTPException
 from wtforms import ValidationError
 
 from loyalty.identification import mask_cpf
 
 from .. import clock as server_clock
+from ..errors import PageRefusal, register_page
 from ..i18n import web as i18n
 from ..i18n.formats import brl
 from ..security import CpfCipher
@@ -183,24 +183,31 @@ def _csrf_error(exc: CSRFError) -> tuple[str, int]:
     ), 400
 
 
-@bp.errorhandler(429)
-def _too_many(exc: HTTPException) -> tuple[str, int]:
-    i18n.enter(I18N)  # may come before _before (the rate limit's 429)
-    return render_template(
-        "portal/error.html",
-        title=i18n.gettext("Too many attempts"),
-        message=i18n.gettext("Too many attempts. Wait a few minutes and try again."),
-    ), 429
+# Each status's English title and text (the portal's table translates them).
+_ERRORS = {
+    400: ("Something is wrong with this request", "The address or form had a value we cannot use."),
+    401: ("Sign in first", "Sign in to see this page."),
+    403: ("Not allowed", "This page is not open to you."),
+    404: ("Page not found", "This page does not exist."),
+    405: ("Not allowed here", "This address does not take that kind of request."),
+    413: ("Too large", "What you sent is larger than we accept."),
+    429: ("Too many attempts", "Too many attempts. Wait a few minutes and try again."),
+    500: ("Something went wrong", "We could not show this page. Try again in a moment."),
+}
 
 
-@bp.errorhandler(404)
-def _not_found(exc: HTTPException) -> tuple[str, int]:
+def error_page(status: int, exc: Exception | None) -> str:
+    """Any error under ``/portal`` as an HTML page (``server.errors.register_page``); it may
+    run before ``_before`` (a routing 404, the rate limit's 429), so it enters the area."""
     i18n.enter(I18N)
+    title, text = _ERRORS.get(status, _ERRORS[500 if status >= 500 else 400])
+    if isinstance(exc, PageRefusal):
+        message = i18n.gettext(exc.message, **exc.values)
+    else:
+        message = i18n.gettext(text)
     return render_template(
-        "portal/error.html",
-        title=i18n.gettext("Page not found"),
-        message=i18n.gettext("This page does not exist."),
-    ), 404
+        "portal/error.html", title=i18n.gettext(title), message=message, **_context()
+    )
 
 
 def register(app: Flask) -> None:
@@ -208,3 +215,4 @@ def register(app: Flask) -> None:
     from . import views_auth, views_member  # noqa: F401  (routes register on bp)
 
     app.register_blueprint(bp)
+    register_page(app, bp.url_prefix or "/portal", error_page)

@@ -8,6 +8,7 @@ deleting the account (``lgpd.delete_account``): it is the basis of membership.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from ..models import Member
 from ..models.portal import ConsentRecord
 from ..services.uow import SqlUnitOfWork
+from .errors import PortalError
 from .fields import err
 
 PURPOSES = ("terms", "marketing_email", "marketing_sms")
@@ -99,6 +101,15 @@ def current_consents(s: Session, member_id: str) -> dict[str, bool]:
     return {row.purpose: row.granted for row in rows}
 
 
+@dataclass(frozen=True)
+class ConsentUpdate:
+    """What a consent form did: the purposes that changed, and the grants refused (each a
+    ``PortalError`` naming its field), which keep their earlier value."""
+
+    changed: list[str]
+    refused: list[PortalError] = field(default_factory=list)
+
+
 def update_consents(
     uow: SqlUnitOfWork,
     member_id: str,
@@ -106,33 +117,39 @@ def update_consents(
     marketing_email: bool,
     marketing_sms: bool,
     now: dt.datetime,
-) -> list[str]:
-    """Change the marketing consents (the terms are withdrawn by deleting the account)."""
+) -> ConsentUpdate:
+    """Change the marketing consents (the terms are withdrawn by deleting the account).
+
+    Each purpose stands alone: a grant the member cannot receive (SMS without a phone) is
+    refused and reported, and the rest of the form (an e-mail withdrawal) is applied; a
+    withdrawal is never refused.
+    """
     with uow:
         member = uow.session.get_one(Member, member_id)
+        wanted = {"marketing_email": marketing_email, "marketing_sms": marketing_sms}
+        refused: list[PortalError] = []
         if marketing_email and not member.email:
-            raise err(
-                "email_missing",
-                "e-mail offers need an e-mail address",
-                "para ofertas por e-mail informe um e-mail",
-                "marketing_email",
+            refused.append(
+                err(
+                    "email_missing",
+                    "e-mail offers need an e-mail address",
+                    "para ofertas por e-mail informe um e-mail",
+                    "marketing_email",
+                )
             )
+            del wanted["marketing_email"]
         if marketing_sms and not member.phone:
-            raise err(
-                "phone_missing",
-                "SMS offers need a phone number",
-                "para ofertas por SMS informe um telefone",
-                "marketing_sms",
+            refused.append(
+                err(
+                    "phone_missing",
+                    "SMS offers need a phone number",
+                    "para ofertas por SMS informe um telefone",
+                    "marketing_sms",
+                )
             )
-        changed = set_consents(
-            uow.session,
-            member,
-            {"marketing_email": marketing_email, "marketing_sms": marketing_sms},
-            now,
-            "portal",
-            None,
-        )
+            del wanted["marketing_sms"]
+        changed = set_consents(uow.session, member, wanted, now, "portal", None) if wanted else []
         if changed:
             uow.audit("member", member_id, "portal.consents", "member", member_id, changed=changed)
         uow.commit()
-        return changed
+        return ConsentUpdate(changed, refused)

@@ -179,6 +179,20 @@ PT_BR: dict[str, str] = {
     "Your personal data was removed and your card was blocked. The stores stop recognising it at "
     "their next update. Amounts in our accounts stay, without your name, as the law requires.": "Seus dados pessoais foram apagados e seu cartão foi bloqueado. As lojas deixam de reconhecê-lo "
     "na próxima atualização. Os valores ficam na nossa contabilidade, sem o seu nome, como a lei exige.",
+    "Something is wrong with this request": "Há algo errado com este pedido",
+    "The address or form had a value we cannot use.": "O endereço ou o formulário tinha um valor que não podemos usar.",
+    "Sign in first": "Entre primeiro",
+    "Sign in to see this page.": "Entre para ver esta página.",
+    "Not allowed": "Não permitido",
+    "This page is not open to you.": "Esta página não está aberta para você.",
+    "Not allowed here": "Operação não permitida aqui",
+    "This address does not take that kind of request.": "Este endereço não aceita esse tipo de pedido.",
+    "Too large": "Grande demais",
+    "What you sent is larger than we accept.": "O que você enviou é maior do que aceitamos.",
+    "Something went wrong": "Algo deu errado",
+    "We could not show this page. Try again in a moment.": "Não conseguimos mostrar esta página. Tente de novo em instantes.",
+    "Your other choices were saved; see the marked box.": "Suas outras escolhas foram salvas; veja a opção marcada.",
+    "Nothing changed; see the marked box.": "Nada mudou; veja a opção marcada.",
 }
 
 MESSAGES = Messages("portal", PT_BR)

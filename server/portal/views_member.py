@@ -178,19 +178,24 @@ def privacy() -> ResponseReturnValue:
     form = ConsentForm()
     message = None
     if request.method == "POST":
-        try:
-            changed = update_consents(
-                uow(),
-                _me(),
-                marketing_email=bool(form.marketing_email.data),
-                marketing_sms=bool(form.marketing_sms.data),
-                now=now(),
-            )
-        except PortalError as exc:
-            message = exc.message(language())
-        else:
-            flash(_("Your choices were saved.") if changed else _("Nothing changed."))
+        done = update_consents(
+            uow(),
+            _me(),
+            marketing_email=bool(form.marketing_email.data),
+            marketing_sms=bool(form.marketing_sms.data),
+            now=now(),
+        )
+        if not done.refused:
+            flash(_("Your choices were saved.") if done.changed else _("Nothing changed."))
             return redirect(url_for("portal.privacy"))
+        # The valid part is saved; each refused grant is shown next to its box.
+        for refusal in done.refused:
+            getattr(form, refusal.field or "marketing_email").errors = [refusal.message(language())]
+        message = (
+            _("Your other choices were saved; see the marked box.")
+            if done.changed
+            else _("Nothing changed; see the marked box.")
+        )
     with uow().reading() as s:
         consents = current_consents(s, _me())
         history = list(

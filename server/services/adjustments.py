@@ -95,8 +95,13 @@ def record_adjustment(
     if len(reason) < 5:
         raise MemberError("Give the reason for the adjustment (at least 5 characters).", "reason")
     cur, amount = parse_adjustment(currency, amount_text)
-    if session.get(Member, member_id) is None:
+    member = session.get(Member, member_id)
+    if member is None:
         raise MemberError("Unknown member {id}", None, id=member_id)
+    if not member.active:
+        raise MemberError(
+            "Member {id} deleted their account (LGPD): their balance is closed.", None, id=member_id
+        )
     # Take the id (and the counter row's lock) before reading the balance: a concurrent
     # adjustment then commits first and this one's balance read sees it.
     entry_id = next_entry_id(session)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -33,7 +34,16 @@ MIN_PASSWORD = 12
 
 
 class AccountError(ValueError):
-    """An admin account that cannot be created as asked; the message names the bad value."""
+    """An admin account that cannot be created or changed as asked. ``message`` is English with
+    ``{name}`` placeholders (a key of the admin's message table, so the web shows it in the
+    user's language), ``values`` fill them, ``field`` names the form field; ``str()`` is the
+    English text the CLI prints, naming the bad value."""
+
+    def __init__(self, message: str, field: str | None = None, **values: Any) -> None:
+        super().__init__(message.format(**values))
+        self.message = message
+        self.field = field
+        self.values = values
 
 
 def hash_password(password: str) -> str:
@@ -44,14 +54,19 @@ def check_password_strength(password: str) -> None:
     """:raises AccountError: shorter than 12 characters."""
     if len(password) < MIN_PASSWORD:
         raise AccountError(
-            f"password must have at least {MIN_PASSWORD} characters, got {len(password)}"
+            "password must have at least {min} characters, got {got}",
+            "password",
+            min=MIN_PASSWORD,
+            got=len(password),
         )
 
 
 def ensure_role(session: Session, name: str) -> Role:
     """The ``roles`` row for ``name``, created with its permission list on first use."""
     if name not in ROLES:
-        raise AccountError(f"unknown role {name!r}; one of: {', '.join(ROLES)}")
+        raise AccountError(
+            "unknown role {role!r}; one of: {roles}", "role", role=name, roles=", ".join(ROLES)
+        )
     role = session.scalars(select(Role).where(Role.name == name)).one_or_none()
     if role is None:
         role = Role(name=name, permissions=sorted(p.value for p in ROLES[name]))
@@ -80,16 +95,18 @@ def create_admin(
     session = uow.session
     email = email.strip().lower()
     if not _EMAIL.match(email) or len(email) > 254:
-        raise AccountError(f"not an e-mail address: {email!r}")
+        raise AccountError("not an e-mail address: {email!r}", "email", email=email)
     check_password_strength(password)
     if session.scalar(select(func.count()).where(AdminUser.email == email)):
-        raise AccountError(f"an admin user with e-mail {email!r} exists already")
+        raise AccountError(
+            "an admin user with e-mail {email!r} exists already", "email", email=email
+        )
     role_row = ensure_role(session, role)
     if role == "store_manager" and not store_ids:
-        raise AccountError("a store manager needs at least one store (--store)")
+        raise AccountError("a store manager needs at least one store", "stores")
     for store_id in store_ids:
         if session.get(Store, store_id) is None:
-            raise AccountError(f"unknown store {store_id!r}")
+            raise AccountError("unknown store {store!r}", "stores", store=store_id)
     user = AdminUser(
         email=email,
         name=name or email,
@@ -230,7 +247,7 @@ def set_active(
     session = uow.session
     user = session.get(AdminUser, user_id)
     if user is None:
-        raise AccountError(f"unknown admin user {user_id}")
+        raise AccountError("unknown admin user {id}", id=user_id)
     if user.email == actor and not active:
         raise AccountError("you cannot deactivate yourself")
     before = user.active
@@ -261,7 +278,7 @@ def set_password(
     session = uow.session
     user = session.get(AdminUser, user_id)
     if user is None:
-        raise AccountError(f"unknown admin user {user_id}")
+        raise AccountError("unknown admin user {id}", id=user_id)
     user.password_hash = hash_password(password)
     ended = revoke_all(session, user_id, now, "password")
     # never the hash or the password: only that it changed and what it ended

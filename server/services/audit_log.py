@@ -14,6 +14,20 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import AuditLog
+from .uow import SqlUnitOfWork
+
+
+def record_refusal(
+    uow: SqlUnitOfWork, actor: str, action: str, target_type: str, target_id: str, reason: str
+) -> None:
+    """Audit a head-office attempt that was refused (``<action>.refused``, the reason in
+    ``detail``), in its own transaction: the refused change itself was rolled back or never
+    started, and the attempt must stay on record anyway."""
+    with uow:
+        uow.audit_change(
+            actor[:64], f"{action}.refused"[:64], target_type[:32], target_id[:128], reason=reason
+        )
+        uow.commit()
 
 
 @dataclass(frozen=True)

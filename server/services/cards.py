@@ -11,7 +11,7 @@ import datetime as dt
 
 from loyalty.identification import IdentificationError
 
-from ..models import Card, CardStatus
+from ..models import Card, CardStatus, Member
 from .members import CardNotFound, MemberError
 from .uow import SqlUnitOfWork, use_case
 
@@ -74,6 +74,11 @@ def replace_card(
         raise MemberError("Unknown card {number}", None, number=number)
     if card.status is CardStatus.REPLACED:
         raise MemberError("Card {number} was already replaced.", None, number=number)
+    owner = session.get(Member, card.member_id)
+    if owner is not None and not owner.active:
+        raise MemberError(
+            "Member {id} deleted their account (LGPD): no new card.", None, id=card.member_id
+        )
     new_number = new_number.strip().replace(" ", "")
     valid = False
     for parse in (parse_card_ean, parse_card_code128):

@@ -129,10 +129,17 @@ def rewards_by_day(s: Session, f: Filter, currency: str) -> list[dict[str, Any]]
 
 
 def outstanding(s: Session, f: Filter, currency: str) -> Decimal:
-    """The sum of all entries up to the end of the period: what members hold (the liability)."""
+    """The sum of all entries up to the end of the period: what members hold (the liability).
+
+    A deleted (anonymised, inactive) member holds nothing: their points and cashback were lost
+    with the account, so they are no liability.
+    """
+    gone = select(Member.id).where(Member.active.is_(False))
     stmt = _ledger_scope(
         select(func.sum(LedgerEntryRow.amount)).where(
-            LedgerEntryRow.currency == currency, LedgerEntryRow.effective_at < f.end
+            LedgerEntryRow.currency == currency,
+            LedgerEntryRow.effective_at < f.end,
+            LedgerEntryRow.member_id.not_in(gone),
         ),
         f,
     )

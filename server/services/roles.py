@@ -30,6 +30,7 @@ class Perm(StrEnum):
     SEGMENTS_READ = "segments.read"
     SEGMENTS_WRITE = "segments.write"
     AUDIT_READ = "audit.read"
+    USERS_READ = "users.read"  # the Users list (admins and auditors: the auditor reads all)
     USERS_WRITE = "users.write"
     JOBS_READ = "jobs.read"  # the Tarefas page (admins and auditors)
     JOBS_RUN = "jobs.run"  # "run now" (admins only)

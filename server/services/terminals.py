@@ -72,8 +72,8 @@ def add_store(
     """:param timezone: the store's IANA zone (master data). The CLI and the web pass the
         chain's ``chain_time_zone`` when head office gives none; ``None`` leaves it unset, as
         for stores made before the column existed (the campaigns' zones then apply).
-    :param from_web: also record the head-office change (before and after) that the web
-        UI's audit log shows, in the same transaction.
+    :param from_web: the head-office user ``actor`` did it in the web: its one audit row is
+        theirs (``admin:<e-mail>``, before and after); otherwise the one row is the CLI's.
     :raises UnknownTimeZone: ``timezone`` is no IANA zone (nothing is written).
     :raises TerminalError: if the store id exists already or is not 1-32 safe characters.
 
@@ -92,10 +92,11 @@ def add_store(
         uow.session.add(
             Store(id=store_id, name=name, active=True, created_at=clock.now(), timezone=timezone)
         )
-        uow.audit("cli", actor, "store.add", "store", store_id, name=name, timezone=timezone)
         if from_web:
             after = {"id": store_id, "name": name, "timezone": timezone}
             uow.audit_change(actor, "store.create", "store", store_id, after=after)
+        else:
+            uow.audit("cli", actor, "store.add", "store", store_id, name=name, timezone=timezone)
         uow.commit()
 
 
@@ -120,7 +121,6 @@ def set_store_timezone(
         if before == timezone:
             return False
         store.timezone = timezone
-        uow.audit("cli", actor, "store.timezone", "store", store_id, timezone=timezone)
         if from_web:
             uow.audit_change(
                 actor,
@@ -130,6 +130,8 @@ def set_store_timezone(
                 before={"timezone": before},
                 after={"timezone": timezone},
             )
+        else:
+            uow.audit("cli", actor, "store.timezone", "store", store_id, timezone=timezone)
         uow.commit()
     return True
 
@@ -169,12 +171,14 @@ def register_terminal(
                 created_at=now,
             )
         )
-        uow.audit(
-            "cli", actor, "terminal.register", "terminal", terminal_id, store_id=store_id, name=name
-        )
         if from_web:
             after = {"store_id": store_id, "name": name, "status": "pending"}
             uow.audit_change(actor, "terminal.register", "terminal", terminal_id, after=after)
+        else:
+            uow.audit(
+                "cli", actor, "terminal.register", "terminal", terminal_id, store_id=store_id,
+                name=name,
+            )  # fmt: skip
         uow.commit()
     return Registration(terminal_id, store_id, code, expires)
 
@@ -223,7 +227,6 @@ def revoke_terminal(
         terminal.status = TerminalStatus.REVOKED
         terminal.revoked_at = clock.now()
         terminal.registration_code_hash = None
-        uow.audit("cli", actor, "terminal.revoke", "terminal", terminal_id)
         if from_web:
             uow.audit_change(
                 actor,
@@ -233,6 +236,8 @@ def revoke_terminal(
                 before={"status": before},
                 after={"status": "revoked"},
             )
+        else:
+            uow.audit("cli", actor, "terminal.revoke", "terminal", terminal_id)
         uow.commit()
 
 

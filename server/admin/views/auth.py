@@ -25,7 +25,7 @@ TILES = (
     ("Segments", "admin.segments", Perm.SEGMENTS_READ),
     ("Jobs", "admin.jobs", Perm.JOBS_READ),
     ("Audit log", "admin.audit_log", Perm.AUDIT_READ),
-    ("Users", "admin.users", Perm.USERS_WRITE),
+    ("Users", "admin.users", Perm.USERS_READ),
 )
 
 

@@ -13,6 +13,7 @@ from ...services import reports
 from ...services.roles import Perm
 from .. import bp, uow
 from ..access import current, require
+from ..campaign_forms import KIND_LABELS
 from ..period import period_from_request
 
 
@@ -134,6 +135,7 @@ def reports_page() -> str:
         products=products,
         sales=sales,
         reports_list=reports.REPORTS,
+        kind_labels=KIND_LABELS,
     )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+import shlex
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from ...i18n.web import gettext as _
@@ -19,8 +21,20 @@ from ...services.terminals import (
 )
 from ...timezones import BRAZIL_ZONES
 from .. import bp, uow
-from ..access import current, require, require_store
+from ..access import current, refused, require, require_store
 from ..forms import StoreForm, StoreZoneForm, TerminalForm
+
+# The agent CLI's default ``--config`` (``agent/cli_commands.py``; the server does not import
+# the agent, a test pins the two together).
+AGENT_CONFIG = "/etc/tillclub/agent.toml"
+
+
+def register_command(server_url: str, code: str) -> str:
+    """The line the store runs on the till to register it: the real ``tillclub agent
+    register`` with this server's URL and the one-time code filled in, shell-quoted."""
+    words = ["tillclub", "agent", "register", "--config", AGENT_CONFIG]
+    words += ["--server", server_url.rstrip("/"), "--code", code]
+    return shlex.join(words)
 
 
 def _render(form: StoreForm | None = None, status: int = 200) -> tuple[str, int]:
@@ -54,11 +68,13 @@ def store_create() -> Response | tuple[str, int]:
     try:
         add_store(uow(), store_id, name, timezone=zone, actor=current().email, from_web=True)
     except UnknownTimeZone:  # the form checked it; a race with nothing, kept for safety
+        refused("store.create", "store", store_id, f"unknown time zone {zone}")
         form.timezone.errors = [
             _("Unknown time zone {zone}: use an IANA name such as America/Manaus.", zone=zone)
         ]  # noqa: E501
         return _render(form, 400)
-    except TerminalError:
+    except TerminalError as exc:
+        refused("store.create", "store", store_id, str(exc))
         form.store_id.errors = [_("Store {id} exists already.", id=store_id)]
         return _render(form, 400)
     flash(_("Store {id} created.", id=store_id), "ok")
@@ -112,6 +128,7 @@ def store_timezone(store_id: str) -> Response | tuple[str, int]:
     try:
         set_store_timezone(uow(), store_id, zone, actor=current().email, from_web=True)
     except UnknownTimeZone:
+        refused("store.timezone", "store", store_id, f"unknown time zone {zone}")
         form.timezone.errors = [
             _("Unknown time zone {zone}: use an IANA name such as America/Manaus.", zone=zone)
         ]  # noqa: E501
@@ -152,6 +169,7 @@ def terminal_register(store_id: str) -> str | tuple[str, int]:
     return render_template(
         "admin/store.html", store=row, terminals=terms, tform=TerminalForm(formdata=None), code=reg,
         zform=_zone_form(row), zones=BRAZIL_ZONES,
+        command=register_command(request.host_url, reg.registration_code),
     )  # fmt: skip
 
 

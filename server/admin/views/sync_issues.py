@@ -21,6 +21,26 @@ from .. import bp, uow
 from ..access import current, require
 from ..period import period_from_request
 
+# What each refusal code means, in words the admin's table translates; the stored message (the
+# till's English detail naming the values) stays on the page as the cell's title. A code not
+# listed shows its stored message.
+REFUSALS = {
+    "unknown_voucher": "No voucher with this code.",
+    "too_long": "A text is longer than the server stores.",
+    "unknown_event_type": "An event of a type the server does not know.",
+    "duplicate_member": "This member id exists already.",
+    "cpf_already_enrolled": "This CPF belongs to an enrolled member.",
+    "card_taken": "This card number belongs to another member.",
+    "duplicate_sale": "This sale was already sent by another event.",
+    "duplicate_refund": "This refund was already sent by another event.",
+    "raffle_ticket": "A raffle ticket that is not of this sale.",
+    "unknown_raffle": "A raffle the server does not know.",
+    "raffle_number": "A raffle number outside this terminal's blocks.",
+    "wrong_terminal": "The event names another store or terminal.",
+    "ledger_conflict": "A ledger entry that conflicts with one the server has.",
+    "invalid_id": "An id not in the form tills make.",
+}
+
 
 def _scope() -> tuple[sync_issues.Scope, dict[str, str]]:
     """The checked period and store of the query string (see ``period_from_request``)."""
@@ -68,6 +88,7 @@ def sync_issues_page() -> str:
         lists=lists,
         pager_args=pager_args,
         epochs=epochs,
+        refusals=REFUSALS,
     )
 
 

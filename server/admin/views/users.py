@@ -1,5 +1,5 @@
-"""Admin users (role ``admin`` only): list with lock state, create, deactivate, unlock, set a
-new password (which, as deactivating, ends every session of that user)."""
+"""Admin users: the list with lock state (admins and auditors); create, deactivate, unlock, set
+a new password (which, as deactivating, ends every session of that user): admins only."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def _page(form: UserForm | None = None, status: int = 200) -> tuple[str, int]:
 
 
 @bp.get("/users", endpoint="users")
-@require(Perm.USERS_WRITE)
+@require(Perm.USERS_READ)
 def users_page() -> tuple[str, int]:
     return _page()
 
@@ -49,11 +49,8 @@ def user_create() -> Response | tuple[str, int]:
             now=clock.now(),
         )
     except accounts.AccountError as exc:
-        text = str(exc)
-        field = (
-            form.password if "password" in text else form.stores if "store" in text else form.email
-        )
-        field.errors = [text]
+        field = getattr(form, exc.field or "email", form.email)
+        field.errors = [_(exc.message, **exc.values)]
         return _page(form, 400)
     flash(_("User created."), "ok")
     return redirect(url_for("admin.users"))
@@ -70,7 +67,7 @@ def user_action(user_id: int, action: str) -> Response:
                 uow(), user_id, action == "activate", actor=current().email, now=clock.now()
             )
     except accounts.AccountError as exc:
-        flash(str(exc), "error")
+        flash(_(exc.message, **exc.values), "error")
     else:
         flash(_("Done."), "ok")
     return redirect(url_for("admin.users"))
@@ -88,7 +85,7 @@ def user_password(user_id: int) -> Response:
             now=clock.now(),
         )
     except accounts.AccountError as exc:
-        flash(str(exc), "error")
+        flash(_(exc.message, **exc.values), "error")
     else:
         flash(_("Password changed; {n} session(s) of the user ended.", n=ended), "ok")
     return redirect(url_for("admin.users"))

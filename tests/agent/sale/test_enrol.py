@@ -281,8 +281,9 @@ def test_once_synced_the_cache_alone_answers_an_account_deleted_since_is_gone(
     apply_changes(agent.cache_conn, [deleted, card_change(21, CARD, "77", "blocked")], 21)
     with pytest.raises(MemberNotFound, match="no member with this cpf"):
         agent.sales.identify("p2", NEW_CPF)
-    with pytest.raises(MemberNotFound, match="blocked"):
+    with pytest.raises(MemberNotFound, match="blocked") as refused:
         agent.sales.identify("p3", CARD)
+    assert "está bloqueado" in refused.value.message_pt
     with pytest.raises(MemberNotFound, match="not active"):
         agent.sales.enrol("p1", ANA)  # a retry of the first enrolment
     again = agent.sales.enrol("p4", dict(ANA, card_number=None))

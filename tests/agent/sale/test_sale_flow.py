@@ -185,6 +185,24 @@ def test_points_and_cashback_tenders_respect_balance_and_offline_caps(agent: Age
     assert ("redeem", "-30.00") in kinds
 
 
+def test_tender_refusals_name_the_cap_in_portuguese(agent: Agent) -> None:
+    """The pt-BR refusal names the bound in Portuguese and the money as reais (issue 23)."""
+    agent.sales.identify("p1", card_number(1))
+    agent.sales.price("p1", [line("A", price="100.00")])
+    with pytest.raises(TenderRefused) as refused:
+        agent.sales.apply_points("p1", 6000)
+    assert refused.value.message_pt.endswith("agora (saldo)")  # was "(balance)"
+    agent.sales.apply_points("p1", 5000)
+    agent.sales.finalise("p1")
+    agent.sales.identify("p2", card_number(1))
+    agent.sales.price("p2", [line("A", price="100.00")])
+    with pytest.raises(TenderRefused) as refused:
+        agent.sales.apply_cashback("p2", "30.01")
+    assert refused.value.message_pt == (
+        "no máximo R$ 30,00 de cashback agora (limite por cliente por dia)"
+    )
+
+
 def test_tenders_need_a_member(agent: Agent) -> None:
     agent.sales.price("p1", [line("A")])
     with pytest.raises(TenderRefused, match="identify"):

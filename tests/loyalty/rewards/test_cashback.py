@@ -81,6 +81,22 @@ def test_at_most_the_configured_share_of_the_sale() -> None:
         )
 
 
+def test_the_refusal_writes_money_as_reais() -> None:
+    """The cashier reads ``R$ 4,60``, never ``4.60 BRL`` (issue 23, defect 4)."""
+    with pytest.raises(RedemptionError) as refused:
+        redeem_cashback(
+            _earned(),
+            amount=Money("4.60"),
+            amount_due=Money("45.99"),
+            config=CONFIG,
+            member_id=MEMBER,
+            at=day(31),
+            new_id=id_source(start=5),
+        )
+    assert refused.value.message_pt == "cashback R$ 4,60 acima do permitido nesta venda (R$ 4,59)"
+    assert "BRL" not in refused.value.message_en
+
+
 def test_redeem_within_the_caps() -> None:
     made = redeem_cashback(
         _earned(),

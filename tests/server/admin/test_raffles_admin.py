@@ -409,7 +409,8 @@ def test_read_only_roles_change_nothing(app: Flask, client: FlaskClient) -> None
     assert "SPA/MF 04.000123/2026" in page
     assert 'id="reserve-block"' not in page
     assert 'id="draw-form"' not in page
-    before = (_blocks(app), _count(app, AuditLog), _count(app, RaffleRow))
+    changes = ~AuditLog.action.like("%.refused")  # refused attempts are audited (issue 23)
+    before = (_blocks(app), _count(app, AuditLog, changes), _count(app, RaffleRow))
     posts = {
         "/admin/raffles/natal/blocks": {"terminal_id": till.terminal_id, "size": "10"},
         "/admin/raffles/natal/owed": {},
@@ -422,4 +423,5 @@ def test_read_only_roles_change_nothing(app: Flask, client: FlaskClient) -> None
     assert ger.get("/admin/raffles/natal").status_code == 403
     blocks = posts["/admin/raffles/natal/blocks"]
     assert ger.post("/admin/raffles/natal/blocks", blocks).status_code == 403
-    assert (_blocks(app), _count(app, AuditLog), _count(app, RaffleRow)) == before
+    assert (_blocks(app), _count(app, AuditLog, changes), _count(app, RaffleRow)) == before
+    assert _count(app, AuditLog, AuditLog.action == "access.refused") == len(posts) + 1

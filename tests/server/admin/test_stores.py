@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import html
 import re
+import shlex
 
+import click
 from flask import Flask
 from sqlalchemy import select
 
+from agent.cli_commands import DEFAULT_CONFIG
 from server.db import new_session
 from server.models import AuditLog, Terminal
+from tillclub import cli as tillclub_cli
 
 from .conftest import Office
 
@@ -62,3 +67,39 @@ def test_register_enrol_and_revoke_a_terminal(app: Flask, office: Office) -> Non
             ("terminal.register", "pending"),
             ("terminal.revoke", "revoked"),
         ]
+
+
+def _parse_with_the_cli(words: list[str]) -> click.Context:
+    """``words`` (after ``tillclub``) resolved and parsed by the real CLI, nothing run."""
+    command: click.Command = tillclub_cli.main
+    ctx = command.make_context("tillclub", [], resilient_parsing=True)
+    rest = list(words)
+    while isinstance(command, click.Group):
+        name, found, rest = command.resolve_command(ctx, rest)
+        assert found is not None, name
+        command = found
+        ctx = command.make_context(name or "", [], parent=ctx, resilient_parsing=True)
+    return command.make_context(command.name or "", rest, parent=ctx.parent)
+
+
+def test_the_registration_command_shown_is_the_real_cli(app: Flask, office: Office) -> None:
+    """After registering, the page shows ``tillclub agent register --config --server --code``
+    with this server and the code filled in, and the real CLI parses exactly that line."""
+    office.post(
+        "/admin/stores", {"store_id": "LOJA-08", "name": "Centro"}, from_page="/admin/stores"
+    )
+    page = office.post(
+        "/admin/stores/LOJA-08/terminals", {"name": "PDV 1"}, from_page="/admin/stores/LOJA-08"
+    ).get_data(as_text=True)
+    code = re.search(r'id="registration-code">([A-Z0-9-]{19})<', page)
+    shown = re.search(r'id="register-command">([^<]+)<', page)
+    assert code
+    assert shown, page
+    words = shlex.split(html.unescape(shown.group(1)))
+    assert "enrol" not in words
+    assert words[:3] == ["tillclub", "agent", "register"]
+    ctx = _parse_with_the_cli(words[1:])
+    assert ctx.command.name == "register"
+    assert ctx.params["server_url"] == "http://localhost"
+    assert ctx.params["code"] == code.group(1)
+    assert str(ctx.params["config_path"]) == DEFAULT_CONFIG

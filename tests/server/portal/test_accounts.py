@@ -299,3 +299,21 @@ def test_every_post_without_a_csrf_token_is_refused(
     assert _count(app, ConsentRecord) == before
     assert _member(app).active
     assert shopper.client.get("/portal/").status_code == 200
+
+
+def test_a_channel_without_contact_is_refused_alone(app: Flask, shopper: Shopper) -> None:
+    """GIVEN a member with an e-mail and no phone, who accepted e-mail offers WHEN one form
+    withdraws e-mail and asks for SMS THEN the withdrawal is saved and the SMS box says why
+    (issue 23, defect 8)."""
+    shopper.join()  # an e-mail, no phone
+    assert shopper.post_form("/portal/privacy", {"marketing_email": "y"}).status_code == 302
+    assert _member(app).consent_marketing
+    r = shopper.post_form("/portal/privacy", {"marketing_sms": "y"})
+    assert r.status_code == 400
+    html = r.get_data(as_text=True)
+    assert 'id="marketing_sms-error">para ofertas por SMS informe um telefone<' in html
+    assert "Suas outras escolhas foram salvas" in html
+    assert not _member(app).consent_marketing  # the e-mail withdrawal was kept
+    with app.app_context(), new_session() as s:
+        sms = s.scalars(select(ConsentRecord).where(ConsentRecord.purpose == "marketing_sms")).all()
+    assert True not in [c.granted for c in sms]  # no SMS consent without a phone

@@ -36,6 +36,9 @@ _TEMPLATE_MSG = re.compile(r"""_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')
 
 def _messages() -> set[str]:
     found = set(DYNAMIC)
+    from server.portal.blueprint import _ERRORS  # the error pages' titles and texts
+
+    found.update(text for pair in _ERRORS.values() for text in pair)
     for path in (PORTAL / "templates").rglob("*.html"):
         for m in _TEMPLATE_MSG.finditer(path.read_text(encoding="utf-8")):
             found.add(m.group(1) if m.group(1) is not None else m.group(2))
