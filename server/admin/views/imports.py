@@ -63,7 +63,7 @@ def _too_large(_exc: Exception) -> tuple[str, int]:
     from .. import _error
 
     mb = int(current_app.config["ADMIN_IMPORT_MAX_MB"])
-    return _error(413, "File too large", _("The file is larger than {mb} MB.", mb=mb))
+    return _error(413, "File too large", _("The file is larger than {mb} MB.", mb=mb)), 413
 
 
 def _cipher() -> CpfCipher:
