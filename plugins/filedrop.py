@@ -153,8 +153,13 @@ class FiledropPlugin(PosPlugin):
     def _keep(self, path: Path, request: object) -> None:
         """Move an answered request to ``processed/`` with the shopper's data redacted."""
         kept = redacted(request) if isinstance(request, dict) else {"request": "[not an object]"}
-        write_atomically(self.dirs["processed"] / path.name, kept)
+        target = self.dirs["processed"] / path.name
+        # Written beside its place first, the request removed, then renamed in: a request seen
+        # in processed/ is gone from requests/ (the POS and its tests may rely on the order).
+        staged = target.with_name(f"{target.name}.keep")
+        write_atomically(staged, kept)
         path.unlink(missing_ok=True)
+        os.replace(staged, target)
 
     def _fail(self, path: Path, request_id: str, why: str) -> None:
         answer = error_answer(

@@ -285,9 +285,9 @@ local_api_port = {self.status_port}
         """The worker started by ``server run`` caught up every job's last period at start."""
         import sqlalchemy as sa
 
-        from server.jobs.registry import BUILTIN
+        from server.jobs.registry import BUILTIN, OFF
 
-        wanted = {spec.name for spec in BUILTIN}
+        wanted = {spec.name for spec in BUILTIN if spec.schedule != OFF}  # not the on-demand ones
         engine = sa.create_engine(f"sqlite:///{self.folder / 'server.db'}")
 
         def finished() -> bool:

@@ -59,9 +59,11 @@ def _upload_limit() -> None:
 
 
 @bp.errorhandler(RequestEntityTooLarge)
-def _too_large(_exc: Exception) -> tuple[str, int]:
-    from .. import _error
+def _too_large(exc: Exception) -> tuple[str, int]:
+    from .. import _error, error_page
 
+    if request.endpoint != "admin.imports_upload":  # any other form: the area's own page
+        return error_page(413, exc), 413
     mb = int(current_app.config["ADMIN_IMPORT_MAX_MB"])
     return _error(413, "File too large", _("The file is larger than {mb} MB.", mb=mb)), 413
 

@@ -19,6 +19,7 @@ DYNAMIC = {
     "reverse",
     "adjust",
     "mature",
+    "migration",
     "valid",
     "used",
     "expired",
